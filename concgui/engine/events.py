@@ -1,0 +1,79 @@
+"""The one event model: every run is a stream of these frozen records.
+
+The CLI table, the GUI's progress bars and timeline, the benchmarks and the
+tests all consume the same stream, so numbers agree wherever they are shown.
+Timestamps come from :mod:`concgui.engine.clock` and are comparable across
+threads and processes.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Union
+
+
+class RunStatus(str, enum.Enum):
+    DONE = "done"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class RunStarted:
+    run_id: int
+    t: float
+    workload: str
+    mode: str
+    workers: int
+    tasks: int
+    size: int
+    start_method: str | None
+    chunk_size: int
+
+
+@dataclass(frozen=True, slots=True)
+class TaskStarted:
+    run_id: int
+    task_id: int
+    worker: str  # thread name, or "pid <n>" for a process worker
+    t: float
+
+
+@dataclass(frozen=True, slots=True)
+class TaskProgress:
+    run_id: int
+    task_id: int
+    worker: str
+    t: float
+    fraction: float  # 0..1 within this task
+
+
+@dataclass(frozen=True, slots=True)
+class TaskFinished:
+    run_id: int
+    task_id: int
+    worker: str
+    t_start: float
+    t: float
+    cpu_s: float  # CPU time of the worker thread that ran the task
+
+    @property
+    def wall_s(self) -> float:
+        return self.t - self.t_start
+
+
+@dataclass(frozen=True, slots=True)
+class RunFinished:
+    run_id: int
+    t: float
+    status: RunStatus
+    wall_s: float
+    cpu_s: float  # this process and its worker processes, during the run
+    tasks_done: int
+    digest: str | None  # None unless every task finished
+    error: str | None = None  # one line, for a status bar or the CLI
+    details: str | None = None  # e.g. the worker's traceback
+
+
+Event = Union[RunStarted, TaskStarted, TaskProgress, TaskFinished, RunFinished]

@@ -1,0 +1,205 @@
+"""A process pool the engine owns: warm between runs, cancellable at once.
+
+Why not ``concurrent.futures.ProcessPoolExecutor``: it cannot stop a running
+task (``shutdown(cancel_futures=True)`` still waits for the running tasks and
+the ones already queued, which we measured at seconds), it reports nothing
+about which worker ran what, and it cannot tell us which worker died. Here
+each worker has its own pipe; the parent hands out chunks of task ids as
+workers free up (two in flight each, so no worker idles between chunks), and
+waits on pipes and process sentinels together, so a crash is seen at once.
+Cancelling terminates the workers (1-9 ms) and the pool is rebuilt for the
+next run.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from multiprocessing.connection import Connection, wait
+from typing import Any, Callable
+
+import psutil
+
+from concgui.engine.events import Event
+from concgui.engine.worker import process_main
+
+IN_FLIGHT = 2  # chunks queued per worker
+POLL_S = 0.05  # how often a waiting run checks for cancel
+
+
+class PoolOutcome:
+    """What a pool run produced (the runner turns it into RunFinished)."""
+
+    def __init__(self) -> None:
+        self.results: dict[int, Any] = {}
+        self.error: str | None = None
+        self.details: str | None = None
+        self.cancelled = False
+
+
+class ProcessPool:
+    """``workers`` processes started with ``start_method``, reused across runs."""
+
+    def __init__(self, workers: int, start_method: str) -> None:
+        ctx = multiprocessing.get_context(start_method)
+        if start_method == "forkserver":
+            # Import the worker code once in the fork server, not in every worker.
+            ctx.set_forkserver_preload(["concgui.engine.worker"])
+        self.workers = workers
+        self.start_method = start_method
+        self.qt_modules: dict[int, list[str]] = {}  # pid -> Qt modules it has loaded (must be [])
+        self._conns: list[Connection] = []
+        self._procs: list[multiprocessing.process.BaseProcess] = []
+        for i in range(workers):
+            parent, child = ctx.Pipe()
+            p = ctx.Process(target=process_main, args=(child,), name=f"concgui-worker-{i + 1}", daemon=True)
+            p.start()
+            child.close()
+            self._conns.append(parent)
+            self._procs.append(p)
+        self.alive = True
+
+    @property
+    def pids(self) -> list[int]:
+        return [p.pid for p in self._procs if p.pid is not None]
+
+    def wait_ready(self, timeout: float = 30.0) -> None:
+        """Block until every worker has said hello (all are importable and running)."""
+        deadline = _deadline(timeout)
+        while len(self.qt_modules) < self.workers:
+            left = deadline()
+            if left <= 0:
+                raise TimeoutError("process pool workers did not start in time")
+            for conn in wait(self._conns, timeout=min(left, POLL_S)):
+                self._handle(conn.recv(), None, PoolOutcome())
+
+    def run(self, run_id: int, workload: str, size: int, ctx: dict[str, Any], tasks: int, chunk: int,
+            emit: Callable[[Event], None], cancel: threading.Event) -> PoolOutcome:
+        """Run tasks ``0..tasks-1`` in chunks; events go to ``emit`` on this thread."""
+        out = PoolOutcome()
+        chunks = [(s, min(s + chunk, tasks)) for s in range(0, tasks, chunk)]
+        chunks.reverse()  # pop() from the end hands them out in order
+        in_flight = {conn: 0 for conn in self._conns}
+        by_sentinel = {p.sentinel: p for p in self._procs}
+
+        def feed(conn: Connection) -> None:
+            if chunks and in_flight[conn] < IN_FLIGHT:
+                try:
+                    conn.send((run_id, workload, size, ctx, *chunks.pop()))
+                except OSError:
+                    return  # that worker died; the sentinel check reports it
+                in_flight[conn] += 1
+
+        for _ in range(IN_FLIGHT):  # round-robin, so all workers start at once
+            for conn in self._conns:
+                feed(conn)
+        remaining = tasks
+        while remaining > 0:
+            if cancel.is_set():
+                out.cancelled = True
+                self.terminate()
+                return out
+            ready = wait([*self._conns, *by_sentinel], timeout=POLL_S)
+            for obj in ready:
+                if obj in by_sentinel:
+                    continue  # handled below, after draining what the worker sent
+                try:
+                    msg = obj.recv()
+                except (EOFError, OSError):
+                    continue
+                done = self._handle(msg, run_id, out, emit)
+                if done:
+                    remaining -= done
+                    in_flight[obj] -= 1
+                    while in_flight[obj] < IN_FLIGHT and chunks:
+                        feed(obj)
+                if out.error:
+                    self.terminate()
+                    return out
+            dead = [p for p in self._procs if p.exitcode is not None]
+            if dead and remaining > 0:
+                p = dead[0]
+                out.error = f"worker process {p.pid} died (exit code {p.exitcode})"
+                out.details = _exit_details(p.exitcode)
+                self.terminate()
+                return out
+        return out
+
+    def _handle(self, msg: tuple, run_id: int | None, out: PoolOutcome,
+                emit: Callable[[Event], None] | None = None) -> int:
+        kind = msg[0]
+        if kind == "hello":
+            self.qt_modules[msg[1]] = msg[2]
+        elif msg[1] != run_id:
+            pass  # a leftover from an earlier run
+        elif kind == "batch":
+            for ev in msg[2]:
+                emit(ev)
+            out.results.update(msg[3])
+        elif kind == "done":
+            return msg[2]
+        elif kind == "error":
+            out.error, out.details = msg[2], msg[3]
+        return 0
+
+    def cpu_seconds(self) -> float:
+        """CPU (user + system) used so far by the live workers."""
+        total = 0.0
+        for pid in self.pids:
+            try:
+                t = psutil.Process(pid).cpu_times()
+                total += t.user + t.system
+            except psutil.Error:
+                pass
+        return total
+
+    def close(self, timeout: float = 2.0) -> None:
+        """Ask workers to finish and wait; terminate any that do not."""
+        if not self.alive:
+            return
+        for conn in self._conns:
+            try:
+                conn.send(None)
+            except OSError:
+                pass
+        deadline = _deadline(timeout)
+        for p in self._procs:
+            p.join(max(0.0, deadline()))
+        self.terminate()
+
+    def terminate(self) -> None:
+        """Stop every worker now (mid-task too) and release the pipes."""
+        self.alive = False
+        for p in self._procs:
+            if p.exitcode is None:
+                p.terminate()
+        for p in self._procs:
+            p.join(1.0)
+            if p.exitcode is None:
+                p.kill()
+                p.join()
+        for conn in self._conns:
+            conn.close()
+        for p in self._procs:
+            p.close()
+        self._procs = []
+        self._conns = []
+
+
+def _exit_details(code: int | None) -> str:
+    if code is not None and code < 0:
+        import signal
+
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return f"The worker was killed by {name}. The pool has been stopped and will be rebuilt."
+    return f"The worker exited with code {code}. The pool has been stopped and will be rebuilt."
+
+
+def _deadline(timeout: float) -> Callable[[], float]:
+    from concgui.engine.clock import now
+
+    end = now() + timeout
+    return lambda: end - now()

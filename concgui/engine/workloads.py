@@ -1,0 +1,246 @@
+"""The workload catalog: the same task functions for the GUI, CLI and benchmarks.
+
+Every task function is top-level (so a process pool can pickle it by name),
+deterministic (the same ``size`` and ``seed`` give the same value in any mode,
+which is how a run's results are checked against the serial run), and calls
+``progress(fraction)`` now and then. Those calls are where a thread run can be
+cancelled and where the GUI learns how far a task has got.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import tempfile
+import time
+import urllib.request
+import zlib
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator, Mapping
+
+Progress = Callable[[float], None]
+TaskFunction = Callable[[int, int, Mapping[str, Any], Progress], Any]
+
+#: How many progress points a task reports: enough for smooth bars and a
+#: prompt cancel, few enough that reporting costs nothing measurable.
+PROGRESS_STEPS = 10
+
+
+def _no_progress(_fraction: float) -> None:
+    pass
+
+
+def _seed_bytes(seed: int, n: int) -> bytes:
+    """``n`` pseudo-random bytes fixed by ``seed`` (fast, deterministic)."""
+    return random.Random(seed).randbytes(n)
+
+
+# --- the task functions ----------------------------------------------------
+
+
+def cpu_python(size: int, seed: int, ctx: Mapping[str, Any] = {}, progress: Progress = _no_progress) -> int:
+    """Pure-Python integer arithmetic: a linear congruential generator.
+
+    Every step is bytecode, so the thread holds the GIL the whole time (it
+    only gives it up when the switch interval asks it to).
+    """
+    x = seed & 0x7FFFFFFF
+    acc = 0
+    step = max(1, size // PROGRESS_STEPS)
+    done = 0
+    while done < size:
+        n = min(step, size - done)
+        for _ in range(n):
+            x = (x * 1103515245 + 12345) & 0x7FFFFFFF
+            acc += x % 1000
+        done += n
+        progress(done / size)
+    return acc
+
+
+HASH_BLOCK = 256 * 1024  # well above the 2047 bytes at which hashlib drops the GIL
+
+
+def cpu_hash(size: int, seed: int, ctx: Mapping[str, Any] = {}, progress: Progress = _no_progress) -> str:
+    """SHA-256 over ``size`` blocks of 256 KiB.
+
+    hashlib releases the GIL while it hashes a buffer larger than 2047 bytes,
+    so threads doing this really run in parallel.
+    """
+    block = _seed_bytes(seed, HASH_BLOCK)
+    h = hashlib.sha256()
+    step = max(1, size // PROGRESS_STEPS)
+    for i in range(size):
+        h.update(block)
+        if (i + 1) % step == 0 or i + 1 == size:
+            progress((i + 1) / size)
+    return h.hexdigest()
+
+
+ZLIB_BLOCK = 128 * 1024
+
+
+def cpu_zlib(size: int, seed: int, ctx: Mapping[str, Any] = {}, progress: Progress = _no_progress) -> int:
+    """zlib-compress ``size`` blocks of 128 KiB of compressible text.
+
+    CPython's zlib module releases the GIL around ``deflate``, so this is
+    C work that threads can run in parallel.
+    """
+    rng = random.Random(seed)
+    words = [b"thread", b"process", b"lock", b"queue", b"pipe", b"GIL", b"core", b"task"]
+    block = b" ".join(rng.choice(words) for _ in range(ZLIB_BLOCK // 6))[:ZLIB_BLOCK]
+    crc = 0
+    step = max(1, size // PROGRESS_STEPS)
+    for i in range(size):
+        crc = zlib.crc32(zlib.compress(block, 6), crc)
+        if (i + 1) % step == 0 or i + 1 == size:
+            progress((i + 1) / size)
+    return crc
+
+
+def io_sleep(size: int, seed: int, ctx: Mapping[str, Any] = {}, progress: Progress = _no_progress) -> int:
+    """Wait ``size`` milliseconds: simulated latency (a slow disk or network).
+
+    ``time.sleep`` releases the GIL, so waiting threads overlap perfectly.
+    """
+    total = size / 1000.0
+    for i in range(PROGRESS_STEPS):
+        time.sleep(total / PROGRESS_STEPS)
+        progress((i + 1) / PROGRESS_STEPS)
+    return seed * 31 + size
+
+
+def io_file(size: int, seed: int, ctx: Mapping[str, Any] = {}, progress: Progress = _no_progress) -> str:
+    """Write ``size`` KiB to a real file, fsync it, read it back, hash it.
+
+    The file lives in the run's temporary folder (``ctx["tmpdir"]``), which the
+    engine removes after the run. Blocking file I/O releases the GIL.
+    """
+    data = _seed_bytes(seed, size * 1024)
+    path = os.path.join(ctx["tmpdir"], f"task-{seed}-{os.getpid()}.bin")
+    with open(path, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    progress(0.5)
+    with open(path, "rb") as f:
+        back = f.read()
+    os.remove(path)
+    progress(1.0)
+    return hashlib.sha256(back).hexdigest()
+
+
+def io_http(size: int, seed: int, ctx: Mapping[str, Any] = {}, progress: Progress = _no_progress) -> str:
+    """GET ``size`` KiB from the engine's local HTTP server and hash the body.
+
+    The server (see :mod:`concgui.engine.http_server`) adds a fixed latency per
+    request, like a real network; waiting on a socket releases the GIL.
+    """
+    url = f"{ctx['base_url']}/blob?size={size}&seed={seed}"
+    with urllib.request.urlopen(url, timeout=30) as resp:
+        body = resp.read()
+    progress(1.0)
+    return hashlib.sha256(body).hexdigest()
+
+
+# --- resources a workload needs for the length of a run ----------------------
+
+
+@contextmanager
+def _no_context() -> Iterator[dict[str, Any]]:
+    yield {}
+
+
+@contextmanager
+def _tmpdir_context() -> Iterator[dict[str, Any]]:
+    with tempfile.TemporaryDirectory(prefix="concgui-io-") as d:
+        yield {"tmpdir": d}
+
+
+@contextmanager
+def _http_context() -> Iterator[dict[str, Any]]:
+    from concgui.engine.http_server import BlobServer
+
+    with BlobServer() as server:
+        yield {"base_url": server.base_url}
+
+
+# --- the catalog --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Workload:
+    """One entry of the catalog: a task function and what to say about it."""
+
+    name: str
+    func: TaskFunction
+    kind: str  # "cpu" or "io"
+    gil: str  # "holds" or "releases": what the task does with the GIL
+    summary: str  # one line, shown in the GUI and `concgui bench --help`
+    size_unit: str
+    default_size: int
+    default_tasks: int
+    seconds_per_unit: float  # rough cost, measured on a 2-core dev machine; used for chunking
+    context: Callable[[], Any] = _no_context
+
+    @property
+    def badge(self) -> str:
+        if self.kind == "io":
+            return "I/O"
+        return "holds the GIL" if self.gil == "holds" else "releases the GIL"
+
+    def estimate_task_s(self, size: int) -> float:
+        return self.seconds_per_unit * size
+
+
+CATALOG: dict[str, Workload] = {
+    w.name: w
+    for w in (
+        Workload(
+            "cpu-python", cpu_python, "cpu", "holds",
+            "Pure-Python arithmetic: holds the GIL, so threads take turns",
+            "iterations", 300_000, 16, 1.4e-7,
+        ),
+        Workload(
+            "cpu-hash", cpu_hash, "cpu", "releases",
+            "SHA-256 over 256 KiB blocks: hashlib releases the GIL",
+            "blocks of 256 KiB", 200, 16, 1.5e-4,
+        ),
+        Workload(
+            "cpu-zlib", cpu_zlib, "cpu", "releases",
+            "zlib compression of text: C code that releases the GIL",
+            "blocks of 128 KiB", 10, 16, 3.5e-3,
+        ),
+        Workload(
+            "io-sleep", io_sleep, "io", "releases",
+            "Simulated latency with time.sleep: waiting releases the GIL",
+            "milliseconds", 100, 16, 1.0e-3,
+        ),
+        Workload(
+            "io-file", io_file, "io", "releases",
+            "Write, fsync and read back a real temporary file",
+            "KiB", 1024, 16, 7.5e-6, _tmpdir_context,
+        ),
+        Workload(
+            "io-http", io_http, "io", "releases",
+            "HTTP GETs from a local server with 20 ms latency",
+            "KiB", 64, 16, 2.0e-2 / 64, _http_context,
+        ),
+    )
+}
+
+
+def get_workload(name: str) -> Workload:
+    """The catalog entry called ``name``; KeyError lists the known names."""
+    try:
+        return CATALOG[name]
+    except KeyError:
+        known = ", ".join(CATALOG)
+        raise KeyError(f"unknown workload {name!r} (known: {known})") from None
+
+
+def task_seed(task_id: int) -> int:
+    """The seed of task ``task_id``: fixed, so every mode gets identical inputs."""
+    return 1_000_003 * (task_id + 1) % 2_147_483_647
