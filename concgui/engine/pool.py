@@ -68,10 +68,16 @@ class ProcessPool:
         deadline = _deadline(timeout)
         while len(self.qt_modules) < self.workers:
             left = deadline()
-            if left <= 0:
-                raise TimeoutError("process pool workers did not start in time")
+            dead = [p for p in self._procs if p.exitcode is not None]
+            if left <= 0 or dead:
+                self.terminate()
+                why = f"exit code {dead[0].exitcode}" if dead else f"no answer in {timeout:.0f} s"
+                raise RuntimeError(f"the worker processes could not start ({why})")
             for conn in wait(self._conns, timeout=min(left, POLL_S)):
-                self._handle(conn.recv(), None, PoolOutcome())
+                try:
+                    self._handle(conn.recv(), None, PoolOutcome())
+                except (EOFError, OSError):
+                    pass
 
     def run(self, run_id: int, workload: str, size: int, ctx: dict[str, Any], tasks: int, chunk: int,
             emit: Callable[[Event], None], cancel: threading.Event) -> PoolOutcome:
