@@ -1,0 +1,59 @@
+"""concgui benchmarks: speed claims live here, never as timing asserts in tests.
+
+    python3 dev.py bench            # everything (a few minutes on 2 cores)
+    python3 dev.py bench --quick    # smaller sizes, for a smoke check
+    python3 dev.py bench --only engine,startup
+
+Each run writes ``<out>/bench-<time>.json`` and ``.md`` (a markdown table) and
+prints the table. Figures are ratios measured side by side in one run on one
+machine, which the report describes. The ``engine`` part imports no Qt, so it
+also runs on large machines with no display.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from benchmarks import sections  # noqa: E402
+from benchmarks.report import Report, machine_description  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="benchmarks/run.py", description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="smaller workloads (smoke check, noisier)")
+    p.add_argument("--only", default=",".join(sections.ALL), help=f"comma-separated: {','.join(sections.ALL)}")
+    p.add_argument("--out", default=str(HERE.parent / ".bench-out"), help="folder for the JSON and markdown")
+    args = p.parse_args(argv)
+    wanted = [s.strip() for s in args.only.split(",") if s.strip()]
+    unknown = [s for s in wanted if s not in sections.ALL]
+    if unknown:
+        print(f"benchmarks: error: unknown section {unknown[0]!r}; choose from {', '.join(sections.ALL)}",
+              file=sys.stderr)
+        return 2
+    report = Report(machine_description())
+    for name in wanted:
+        print(f"== {name}", flush=True)
+        sections.ALL[name](report, quick=args.quick)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    (out / f"bench-{stamp}.json").write_text(json.dumps(report.as_dict(), indent=2) + "\n")
+    md = report.markdown()
+    (out / f"bench-{stamp}.md").write_text(md)
+    print()
+    print(md)
+    print(f"wrote {out / f'bench-{stamp}.json'} and .md")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
