@@ -119,7 +119,7 @@ def plan_bench(args: argparse.Namespace) -> list:
     """The validated RunConfigs of a bench, serial first (it is the baseline)."""
     import os
 
-    from concgui.engine.config import MODES, ConfigError, RunConfig
+    from concgui.engine.config import MAX_THREADS, MODES, ConfigError, RunConfig
     from concgui.engine.workloads import CATALOG
 
     unknown = [m for m in args.modes if m not in MODES]
@@ -130,6 +130,9 @@ def plan_bench(args: argparse.Namespace) -> list:
         raise UsageError(f"unknown workload {args.workload!r}; choose one of: {', '.join(CATALOG)}")
     tasks = CATALOG[args.workload].default_tasks if args.tasks is None else args.tasks
     workers = args.workers or [os.cpu_count() or 1]
+    for n in workers:  # checked even when only serial runs: a typo should not pass silently
+        if not 1 <= n <= MAX_THREADS:
+            raise UsageError(f"workers must be between 1 and {MAX_THREADS}, not {n:,}")
     plan = []
     for mode in sorted(dict.fromkeys(args.modes), key=MODES.index):
         counts = [1] if mode == "serial" else workers

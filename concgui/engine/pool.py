@@ -70,8 +70,9 @@ class ProcessPool:
             left = deadline()
             dead = [p for p in self._procs if p.exitcode is not None]
             if left <= 0 or dead:
-                self.terminate()
+                # Read the exit code before terminate() closes the process objects.
                 why = f"exit code {dead[0].exitcode}" if dead else f"no answer in {timeout:.0f} s"
+                self.terminate()
                 raise RuntimeError(f"the worker processes could not start ({why})")
             for conn in wait(self._conns, timeout=min(left, POLL_S)):
                 try:

@@ -96,15 +96,24 @@ class Runner:
         run_id = next(self._ids)
         workload = get_workload(cfg.workload)
         assert cfg.size is not None and cfg.chunk_size is not None
+        started = RunStarted(run_id, now(), cfg.workload, cfg.mode, cfg.workers, cfg.tasks, cfg.size,
+                             cfg.start_method, cfg.chunk_size)
         pool = None
         if cfg.mode == "processes":
             # Pool start-up (cold: tens of ms) is not part of the run's wall time;
             # the benchmarks measure it separately.
-            pool = self.pool(cfg.workers, cfg.start_method)
-            pool.wait_ready()
+            try:
+                pool = self.pool(cfg.workers, cfg.start_method)
+                pool.wait_ready()
+            except (RuntimeError, OSError) as exc:
+                self._pool = None
+                on_event(started)
+                fin = RunFinished(run_id, now(), RunStatus.FAILED, 0.0, 0.0, 0, None, error_line(exc),
+                                  format_error(exc))
+                on_event(fin)
+                return fin
         with workload.context() as ctx:
-            on_event(RunStarted(run_id, now(), cfg.workload, cfg.mode, cfg.workers, cfg.tasks, cfg.size,
-                                cfg.start_method, cfg.chunk_size))
+            on_event(started)
             cpu0 = self._cpu(pool)
             t0 = now()
             if pool is not None:
@@ -120,7 +129,7 @@ class Runner:
             self._pool = None  # cancelled or crashed: rebuilt on the next run
         if out.error:
             status = RunStatus.FAILED
-        elif out.cancelled or len(out.results) < cfg.tasks:
+        elif len(out.results) < cfg.tasks:  # a cancel that came after the last task changes nothing
             status = RunStatus.CANCELLED
         else:
             status = RunStatus.DONE

@@ -1,0 +1,75 @@
+"""Event-loop lateness: how late each heartbeat tick ran, and what that means.
+
+The GUI arms a single-shot timer for ``interval`` seconds and, when it fires,
+records how late it was and re-arms it. A repeating timer would hide lateness
+(Qt drops the ticks it missed); a re-armed single shot measures every gap.
+A freeze of X seconds shows up as one tick that is X seconds late.
+This module is the Qt-free maths, so it is testable and shared by the GUI,
+the scenarios' export and the benchmarks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from concgui.engine.telemetry import RingBuffer
+
+FRAME_S = 1 / 60  # one display frame at 60 Hz
+WINDOW_S = 10.0  # the "last 10 s" the live p50/p99/max are over
+
+
+@dataclass(frozen=True)
+class LatenessStats:
+    """Heartbeat lateness over some span, in milliseconds."""
+
+    samples: int
+    heartbeat_p50_ms: float
+    heartbeat_p99_ms: float
+    heartbeat_max_ms: float
+    longest_freeze_ms: float
+
+    @property
+    def frames_missed(self) -> int:
+        """Display frames (60 Hz) that could not be drawn during the longest freeze."""
+        return int(self.longest_freeze_ms / 1000 / FRAME_S)
+
+    def as_dict(self) -> dict:
+        return {k: round(v, 3) if isinstance(v, float) else v for k, v in asdict(self).items()}
+
+
+class LatenessRecorder:
+    """Keeps (time, lateness) for every tick; answers stats for any time span."""
+
+    def __init__(self, interval_s: float = 0.010, history_s: float = 120.0) -> None:
+        self.interval_s = interval_s
+        self.ticks = RingBuffer(max(16, int(history_s / interval_s)), 1)
+
+    def record(self, t: float, lateness_s: float) -> None:
+        """``t``: when the tick ran; ``lateness_s``: how long after its due time."""
+        self.ticks.append(t, (max(0.0, lateness_s),))
+
+    def stats(self, since: float | None = None, until: float | None = None) -> LatenessStats:
+        t, v = self.ticks.snapshot(since)
+        late = v[:, 0] if len(v) else np.zeros(0)
+        if until is not None:
+            late = late[t <= until]
+        return stats_of(late)
+
+    def recent(self, now: float, window_s: float = WINDOW_S) -> LatenessStats:
+        return self.stats(since=now - window_s)
+
+
+def stats_of(lateness_s: np.ndarray) -> LatenessStats:
+    """p50 / p99 / max lateness and the longest freeze, from lateness values in seconds.
+
+    The longest freeze is the worst tick's lateness: the time the event loop
+    could not run beyond the interval the tick was meant to wait anyway.
+    """
+    if len(lateness_s) == 0:
+        return LatenessStats(0, 0.0, 0.0, 0.0, 0.0)
+    ms = np.asarray(lateness_s) * 1000.0
+    p50, p99 = np.percentile(ms, [50, 99])
+    mx = float(ms.max())
+    return LatenessStats(len(ms), float(p50), float(p99), mx, mx)

@@ -1,0 +1,178 @@
+"""A task that raises, or a worker process that dies, fails the run cleanly.
+
+No catalog workload fails on valid input (validate() keeps sizes in range),
+and a monkeypatched task function would not reach a worker process started by
+the fork server. So these tests skip validation with a RunConfig subclass
+and hand a real workload an input it rejects by itself: ``io-sleep`` with a
+negative size calls ``time.sleep(-0.001)``, which raises ValueError in any
+thread or process. (A dedicated ``crash`` workload would make this less
+indirect; until the engine has one, this is the honest way in.)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import threading
+
+import psutil
+import pytest
+
+from concgui.engine.config import RunConfig
+from concgui.engine.events import RunFinished, RunStarted, RunStatus, TaskStarted
+from concgui.engine.pool import ProcessPool, PoolOutcome
+from concgui.engine.runner import Runner
+from concgui.engine import startmethods
+
+MODES = ("serial", "threads", "processes")
+
+
+@dataclasses.dataclass(frozen=True)
+class Unchecked(RunConfig):
+    """A config whose validate() lets one bad size through to the workers."""
+
+    bad_size: int = -10
+
+    def validate(self) -> RunConfig:
+        return dataclasses.replace(super().validate(), size=self.bad_size)
+
+
+@pytest.fixture
+def runner():
+    r = Runner()
+    yield r
+    r.close()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_task_exception_fails_the_run(runner: Runner, mode: str) -> None:
+    events: list = []
+    fin = runner.run(Unchecked("io-sleep", mode, 2, tasks=8), events.append)
+    assert fin.status is RunStatus.FAILED
+    assert fin.digest is None
+    assert fin.error == "ValueError: sleep length must be non-negative"
+    assert "\n" not in fin.error
+    assert fin.details is not None
+    assert "Traceback (most recent call last)" in fin.details
+    assert "io_sleep" in fin.details  # the worker's frames, not the runner's
+    assert "ValueError: sleep length must be non-negative" in fin.details
+    assert isinstance(events[0], RunStarted)
+    assert isinstance(events[-1], RunFinished) and events[-1] == fin
+    assert sum(isinstance(e, RunFinished) for e in events) == 1
+    assert fin.tasks_done == 0
+
+
+@pytest.mark.parametrize("mode", ["threads", "processes"])
+def test_runner_recovers_after_a_failure(runner: Runner, mode: str) -> None:
+    good = RunConfig("cpu-python", mode, 2, tasks=6, size=10_000)
+    expected = runner.run(RunConfig("cpu-python", "serial", tasks=6, size=10_000)).digest
+    first = runner.run(good)
+    assert first.digest == expected
+    old = list(runner._pool.pids) if mode == "processes" else []
+
+    assert runner.run(Unchecked("io-sleep", mode, 2, tasks=8)).status is RunStatus.FAILED
+
+    again = runner.run(good)
+    assert again.status is RunStatus.DONE
+    assert again.digest == expected
+    if mode == "processes":
+        # The failed pool was stopped and a fresh one started.
+        psutil.wait_procs([psutil.Process(p) for p in old if psutil.pid_exists(p)], timeout=5)
+        assert not [p for p in old if _running(p)]
+        assert not set(runner._pool.pids) & set(old)
+
+
+def _running(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def test_one_failing_thread_stops_the_others(runner: Runner) -> None:
+    """After a thread fails, the other threads stop taking tasks."""
+    events: list = []
+    fin = runner.run(Unchecked("io-sleep", "threads", 4, tasks=200), events.append)
+    assert fin.status is RunStatus.FAILED
+    started = [e for e in events if isinstance(e, TaskStarted)]
+    assert len(started) < 200
+
+
+def test_killed_worker_process_fails_the_run(runner: Runner) -> None:
+    """A worker that dies mid-run (OOM killer, segfault) is noticed at once."""
+    killed: list[int] = []
+
+    def on_event(e) -> None:
+        if isinstance(e, TaskStarted) and not killed:
+            pid = int(e.worker.split()[1])
+            killed.append(pid)
+            os.kill(pid, signal.SIGKILL)
+
+    fin = runner.run(RunConfig("io-sleep", "processes", 2, tasks=20, size=200), on_event)
+    assert killed
+    assert fin.status is RunStatus.FAILED
+    assert fin.digest is None
+    assert fin.error is not None and str(killed[0]) in fin.error and "\n" not in fin.error
+    assert fin.details and "SIGKILL" in fin.details
+    assert fin.wall_s < 5.0  # not the 2 s the remaining tasks would take, give or take
+    assert runner._pool is None or not runner._pool.alive or killed[0] not in runner._pool.pids
+    again = runner.run(RunConfig("io-sleep", "processes", 2, tasks=4, size=10))
+    assert again.status is RunStatus.DONE
+
+
+def test_unknown_workload_in_a_worker_process() -> None:
+    """The pool reports an exception raised before the task even starts."""
+    pool = ProcessPool(1, startmethods.default())
+    try:
+        pool.wait_ready()
+        out = pool.run(1, "no-such-workload", 1, {}, 2, 1, lambda e: None, threading.Event())
+        assert isinstance(out, PoolOutcome)
+        assert out.error is not None and out.error.startswith("KeyError")
+        assert "no-such-workload" in out.error
+        assert out.details and "Traceback" in out.details
+        assert not out.cancelled
+        assert not pool.alive  # a failed pool is stopped, to be rebuilt
+    finally:
+        pool.close()
+
+
+def test_worker_dead_before_hello_is_a_clear_error() -> None:
+    """A worker that dies while starting makes wait_ready() raise one clear RuntimeError."""
+    from ._util import wait_until
+
+    pool = ProcessPool(2, startmethods.default())
+    try:
+        victim = pool._procs[0]
+        os.kill(victim.pid, signal.SIGKILL)
+        wait_until(lambda: victim.exitcode is not None, timeout=10, what="the killed worker to exit")
+        with pytest.raises(RuntimeError, match=r"could not start \(exit code -9\)"):
+            pool.wait_ready()
+        assert not pool.alive
+        assert pool.pids == []
+    finally:
+        pool.close()
+
+
+def test_runner_recovers_when_the_pool_cannot_start(runner: Runner, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pool whose worker dies while starting: the run does not hang, the next run works."""
+    from ._util import wait_until
+
+    real_wait_ready = ProcessPool.wait_ready
+    calls = []
+
+    def sabotaged(self: ProcessPool, timeout: float = 30.0) -> None:
+        if not calls:
+            calls.append(self)
+            victim = self._procs[0]
+            os.kill(victim.pid, signal.SIGKILL)
+            wait_until(lambda: victim.exitcode is not None, timeout=10, what="the killed worker to exit")
+        return real_wait_ready(self, timeout)
+
+    monkeypatch.setattr(ProcessPool, "wait_ready", sabotaged)
+    cfg = RunConfig("cpu-python", "processes", 2, tasks=4, size=1000)
+    fin = runner.run(cfg)
+    assert fin.status is RunStatus.FAILED and "could not start" in (fin.error or "")
+    assert calls and not calls[0].alive
+    again = runner.run(cfg)
+    assert again.status is RunStatus.DONE
