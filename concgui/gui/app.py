@@ -1,0 +1,137 @@
+"""``concgui gui``: the QApplication, the main window, and scenario driving.
+
+``main(args)`` opens the window; with ``--scenario NAME`` it shows the
+scenario's settings, with ``--autorun`` runs it, then (``--export``) writes
+the results JSON, (``--screenshot``) saves a picture of the window and
+(``--quit-when-done``) quits: 0 if every run finished, 1 if one failed or was
+cancelled, 2 for an unknown scenario.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, QTimer, Slot
+from PySide6.QtGui import QGuiApplication, QIcon, QPixmap
+from PySide6.QtWidgets import QApplication
+
+from concgui.engine.export import ExportError
+from concgui.gui.main_window import MainWindow
+from concgui.gui.run_driver import BatchOutcome, abandoned_threads_running
+from concgui.scenarios import SCENARIOS, Scenario
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+SETTLE_MS = 400  # after a run, let the CPU plot draw its last samples before the screenshot
+AUTORUN_DELAY_MS = 300  # let the window paint its first frames before the runs compete for the GIL
+
+
+def load_icon() -> QIcon | None:
+    """The app icon from the packaged resources, or None if they are missing."""
+    try:
+        from concgui.resources import app_icon_files
+
+        files = app_icon_files()
+    except (ImportError, OSError, ValueError):
+        return None
+    icon = QIcon()
+    for res in files:
+        pm = QPixmap()
+        try:
+            if pm.loadFromData(res.read_bytes()):
+                icon.addPixmap(pm)
+        except OSError:
+            continue
+    return None if icon.isNull() else icon
+
+
+def make_app() -> QApplication:
+    """The QApplication (created once), high-DPI friendly, with name and icon."""
+    app = QApplication.instance()
+    if app is None:
+        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+        app = QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("concgui")
+    app.setApplicationDisplayName("concgui")
+    app.setOrganizationName("concgui")
+    icon = load_icon()
+    if icon is not None:
+        app.setWindowIcon(icon)
+    return app
+
+
+class ScenarioDriver(QObject):
+    """Runs a scenario in the window and does what the command line asked afterwards."""
+
+    def __init__(self, app: QApplication, window: MainWindow, scenario: Scenario | None, autorun: bool,
+                 export: str | None, screenshot: str | None, quit_when_done: bool) -> None:
+        super().__init__(window)
+        self.app, self.window, self.scenario = app, window, scenario
+        self.export, self.screenshot, self.quit_when_done = export, screenshot, quit_when_done
+        self.exit_code = EXIT_OK
+        window.batch_done.connect(self._on_window_batch_done)
+        if scenario is not None:
+            window.load_scenario(scenario)
+        if scenario is not None and autorun:
+            QTimer.singleShot(AUTORUN_DELAY_MS, self._on_autorun)
+        elif screenshot or quit_when_done:
+            # Nothing to run: picture the window as opened (and quit if asked).
+            QTimer.singleShot(SETTLE_MS, self._finish)
+
+    @Slot()
+    def _on_autorun(self) -> None:
+        assert self.scenario is not None
+        if not self.window.run_scenario(self.scenario):
+            self.exit_code = EXIT_FAILED
+            self._finish()
+
+    @Slot(object)
+    def _on_window_batch_done(self, outcome: BatchOutcome) -> None:
+        if not outcome.ok:
+            self.exit_code = EXIT_FAILED
+        QTimer.singleShot(SETTLE_MS, self._finish)
+
+    @Slot()
+    def _finish(self) -> None:
+        self.window.cpu_plot.refresh()
+        if self.export:
+            try:
+                self.window.export_results(self.export)
+            except ExportError as exc:
+                print(f"concgui: error: {exc}", file=sys.stderr)
+                self.exit_code = EXIT_FAILED
+        if self.screenshot and not self.window.save_screenshot(self.screenshot):
+            print(f"concgui: error: cannot write screenshot {self.screenshot}", file=sys.stderr)
+            self.exit_code = EXIT_FAILED
+        if self.quit_when_done:
+            self.window.close()
+            self.app.exit(self.exit_code)
+
+
+def main(args: Any = None) -> int:
+    """Open the window (see the module docstring for the options); returns the exit code."""
+    name = getattr(args, "scenario", None)
+    scenario = None
+    if name is not None:
+        scenario = SCENARIOS.get(name)
+        if scenario is None:
+            print(f"concgui: error: unknown scenario {name!r}; choose one of: {', '.join(SCENARIOS)}",
+                  file=sys.stderr)
+            return EXIT_USAGE
+    app = make_app()
+    window = MainWindow()
+    window.show()
+    driver = ScenarioDriver(app, window, scenario, bool(getattr(args, "autorun", False)),
+                            getattr(args, "export", None), getattr(args, "screenshot", None),
+                            bool(getattr(args, "quit_when_done", False)))
+    code = app.exec()
+    window.shutdown()
+    if abandoned_threads_running():
+        # A worker thread ignored cancel past the bound: exiting normally would
+        # destroy a running QThread and abort, so leave at once instead.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code or driver.exit_code)
+    return driver.exit_code if code == 0 else code

@@ -1,0 +1,239 @@
+"""The run settings and the Run / Cancel / Compare buttons.
+
+Widgets allow values the engine will refuse (e.g. more processes than it
+permits): :meth:`RunConfig.validate <concgui.engine.config.RunConfig.validate>`
+is the one judge of input, and its message is shown in :attr:`message`.
+"""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel, QPushButton,
+                               QSizePolicy, QSpinBox, QVBoxLayout, QWidget)
+
+from concgui.engine import startmethods
+from concgui.engine.config import MAX_TASKS, MAX_THREADS, RunConfig
+from concgui.engine.workloads import CATALOG, get_workload
+
+#: The GUI's modes: (key, label). "gui-thread" is the engine's serial mode run
+#: on the GUI thread itself, on purpose.
+GUI_MODES = (
+    ("gui-thread", "Serial (GUI thread — the wrong way)"),
+    ("threads", "Threads (QThread workers)"),
+    ("processes", "Processes (pool)"),
+)
+MODE_HINTS = {
+    "gui-thread": ("The whole run happens on the GUI thread: the window freezes until it ends, and "
+                   "Cancel cannot be clicked (concgui stops it after {limit:g} s). That is the lesson — "
+                   "never block the GUI thread."),
+    "threads": "Each worker is a QThread; the window stays responsive.",
+    "processes": "Each worker is a separate Python process with its own GIL.",
+}
+BADGE_STYLE = {
+    "holds the GIL": ("#8a4b00", "#fff1db"),
+    "releases the GIL": ("#1b5e20", "#e3f4e4"),
+    "I/O": ("#0d47a1", "#e3eefc"),
+}
+SHORTCUTS = {"run": "Ctrl+R", "cancel": "Esc", "compare": "Ctrl+Shift+C"}
+INT_MAX = 2**31 - 1
+
+
+def engine_mode(gui_mode: str) -> str:
+    return "serial" if gui_mode == "gui-thread" else gui_mode
+
+
+class ControlsPanel(QWidget):
+    run_requested = Signal()
+    cancel_requested = Signal()
+    compare_requested = Signal()
+    settings_changed = Signal()  # workload, mode or workers changed
+
+    def __init__(self, gui_thread_limit_s: float, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.cores = os.cpu_count() or 1
+        self.gui_thread_limit_s = gui_thread_limit_s
+
+        self.workload = QComboBox()
+        for w in CATALOG.values():
+            self.workload.addItem(w.name, w.name)
+            self.workload.setItemData(self.workload.count() - 1, w.summary, Qt.ItemDataRole.ToolTipRole)
+        self.badge = QLabel()
+        self.badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.summary.setStyleSheet("color: palette(dark);")
+
+        self.tasks = QSpinBox()
+        self.tasks.setRange(0, MAX_TASKS)
+        self.tasks.setGroupSeparatorShown(True)
+        self.tasks.setToolTip("How many tasks to run; every mode gets the same ones")
+        self.size = QSpinBox()
+        self.size.setRange(0, INT_MAX)
+        self.size.setGroupSeparatorShown(True)
+        self.size.setToolTip("How big each task is, in the workload's own unit")
+        self.mode = QComboBox()
+        for key, label in GUI_MODES:
+            self.mode.addItem(label, key)
+        self.mode.setCurrentIndex(1)
+        self.mode_hint = QLabel()
+        self.mode_hint.setWordWrap(True)
+        self.workers = QSpinBox()
+        self.workers.setRange(1, MAX_THREADS)
+        self.workers.setValue(self.cores)
+        self.workers.setToolTip(f"Threads or processes (default: the {self.cores} logical cores)")
+        self.start_method = QComboBox()
+        for m in startmethods.available():
+            self.start_method.addItem(m, m)
+        self.start_method.setCurrentIndex(max(0, self.start_method.findData(startmethods.default())))
+        self.start_method.setToolTip(f"How worker processes start. Default here: {startmethods.default()}")
+        self.fork_warning = QLabel(f"⚠ {startmethods.FORK_WARNING[0].upper()}{startmethods.FORK_WARNING[1:]}")
+        self.fork_warning.setWordWrap(True)
+        self.fork_warning.setStyleSheet(
+            "color: #8a4b00; background: #fff1db; border: 1px solid #f0c27b; border-radius: 4px; padding: 4px;")
+
+        self.run_button = QPushButton("Run")
+        self.cancel_button = QPushButton("Cancel")
+        self.compare_button = QPushButton("Compare")
+        tips = {
+            "run": "Run the settings above",
+            "cancel": "Stop the current run and return to idle",
+            "compare": "Run serial (on a worker thread), threads and processes on identical inputs, then explain",
+        }
+        for key, b in (("run", self.run_button), ("cancel", self.cancel_button), ("compare", self.compare_button)):
+            b.setShortcut(QKeySequence(SHORTCUTS[key]))
+            b.setToolTip(f"{tips[key]} ({SHORTCUTS[key]})")
+            b.setMinimumHeight(30)
+            b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.run_button.setDefault(True)
+        self.run_button.clicked.connect(self.run_requested)
+        self.cancel_button.clicked.connect(self.cancel_requested)
+        self.compare_button.clicked.connect(self.compare_requested)
+
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message.hide()
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        wl_row = QHBoxLayout()
+        wl_row.addWidget(self.workload, 1)
+        wl_row.addWidget(self.badge)
+        form.addRow("Workload", wl_row)
+        form.addRow("", self.summary)
+        form.addRow("Tasks", self.tasks)
+        form.addRow("Task size", self.size)
+        form.addRow("Mode", self.mode)
+        form.addRow("", self.mode_hint)
+        form.addRow("Workers", self.workers)
+        form.addRow("Start method", self.start_method)
+        form.addRow("", self.fork_warning)
+        buttons = QGridLayout()
+        buttons.addWidget(self.run_button, 0, 0)
+        buttons.addWidget(self.cancel_button, 0, 1)
+        buttons.addWidget(self.compare_button, 1, 0, 1, 2)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addLayout(form)
+        lay.addSpacing(6)
+        lay.addLayout(buttons)
+        lay.addWidget(self.message)
+        lay.addStretch(1)
+
+        self.workload.currentIndexChanged.connect(self._on_workload_current_index_changed)
+        self.mode.currentIndexChanged.connect(self._on_mode_current_index_changed)
+        self.start_method.currentIndexChanged.connect(self._on_start_method_current_index_changed)
+        self.workers.valueChanged.connect(self.settings_changed)
+        self._on_workload_current_index_changed()
+        self._on_mode_current_index_changed()
+        self.set_busy(False)
+
+    # -- reading and writing the settings -------------------------------------------
+
+    def gui_mode(self) -> str:
+        return self.mode.currentData()
+
+    def config(self, gui_mode: str | None = None) -> RunConfig:
+        """The settings as an (unvalidated) engine config, for ``gui_mode`` or the chosen one."""
+        mode = engine_mode(gui_mode or self.gui_mode())
+        return RunConfig(
+            workload=self.workload.currentData(),
+            mode=mode,
+            workers=1 if mode == "serial" else self.workers.value(),
+            tasks=self.tasks.value(),
+            size=self.size.value(),
+            start_method=self.start_method.currentData() if mode == "processes" else None,
+        )
+
+    def compare_configs(self) -> list[RunConfig]:
+        """Serial, threads and processes on identical inputs."""
+        return [self.config(m) for m in ("serial", "threads", "processes")]
+
+    def apply(self, cfg: RunConfig, gui_mode: str | None = None) -> None:
+        """Show ``cfg`` in the widgets (e.g. a scenario's first run)."""
+        self.workload.setCurrentIndex(self.workload.findData(cfg.workload))
+        self.tasks.setValue(cfg.tasks)
+        if cfg.size is not None:
+            self.size.setValue(cfg.size)
+        mode = gui_mode or ("gui-thread" if cfg.mode == "serial" else cfg.mode)
+        self.mode.setCurrentIndex(self.mode.findData(mode))
+        if cfg.mode != "serial":
+            self.workers.setValue(cfg.workers)
+        if cfg.start_method:
+            self.start_method.setCurrentIndex(self.start_method.findData(cfg.start_method))
+
+    def set_busy(self, busy: bool) -> None:
+        for w in (self.run_button, self.compare_button, self.workload, self.tasks, self.size, self.mode,
+                  self.workers):
+            w.setEnabled(not busy)
+        self.start_method.setEnabled(not busy and self.gui_mode() == "processes")
+        self.workers.setEnabled(not busy and self.gui_mode() != "gui-thread")
+        self.cancel_button.setEnabled(busy)
+
+    def show_message(self, text: str, error: bool = True) -> None:
+        if error:
+            self.message.setStyleSheet("color: #b71c1c; background: #fdecea; border: 1px solid #f5c2c0;"
+                                       " border-radius: 4px; padding: 6px;")
+        else:
+            self.message.setStyleSheet("color: palette(window-text); padding: 6px;")
+        self.message.setText(text)
+        self.message.show()
+
+    def clear_message(self) -> None:
+        self.message.clear()
+        self.message.hide()
+
+    # -- reactions ------------------------------------------------------------------------
+
+    @Slot()
+    def _on_workload_current_index_changed(self) -> None:
+        w = get_workload(self.workload.currentData())
+        fg, bg = BADGE_STYLE[w.badge]
+        self.badge.setText(w.badge)
+        self.badge.setStyleSheet(f"color: {fg}; background: {bg}; border: 1px solid {fg};"
+                                 " border-radius: 8px; padding: 1px 8px; font-weight: bold;")
+        self.badge.setToolTip(f"{w.kind.upper()} work that {w.gil} the GIL" if w.kind == "cpu"
+                              else "I/O: waiting releases the GIL")
+        self.summary.setText(w.summary)
+        self.tasks.setValue(w.default_tasks)
+        self.size.setValue(w.default_size)
+        self.size.setSuffix(f" {w.size_unit}")
+        self.settings_changed.emit()
+
+    @Slot()
+    def _on_mode_current_index_changed(self) -> None:
+        mode = self.gui_mode()
+        self.mode_hint.setText(MODE_HINTS[mode].format(limit=self.gui_thread_limit_s))
+        color = "#b71c1c" if mode == "gui-thread" else "palette(dark)"
+        self.mode_hint.setStyleSheet(f"color: {color};")
+        self.workers.setEnabled(mode != "gui-thread" and self.run_button.isEnabled())
+        self.start_method.setEnabled(mode == "processes" and self.run_button.isEnabled())
+        self._on_start_method_current_index_changed()
+        self.settings_changed.emit()
+
+    @Slot()
+    def _on_start_method_current_index_changed(self) -> None:
+        self.fork_warning.setVisible(self.gui_mode() == "processes" and self.start_method.currentData() == "fork")

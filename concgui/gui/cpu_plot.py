@@ -1,0 +1,250 @@
+"""Live per-core CPU over a scrolling window, drawn from the sampler's ring buffer.
+
+The sampler (:class:`~concgui.engine.telemetry.CpuSampler`) samples on its own
+thread, so the history stays complete even while the GUI thread is frozen;
+this widget only *draws* what arrived, on a timer. Curves are created once and
+get ``setData`` per tick. With more than ``max_lanes`` cores, lines would be
+unreadable, so a heat strip (one row per core) is drawn instead.
+
+Beside the plot: "cores busy" (sum of per-core % / 100, i.e. how many cores'
+worth of work the whole machine is doing) and this app's process tree CPU
+(itself plus its worker processes), so pure-Python threads hopping between
+cores do not pass for parallelism.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from concgui.engine.clock import now
+from concgui.engine.telemetry import CpuSampler
+
+WINDOW_S = 60.0
+REFRESH_MS = 80  # 12.5 Hz redraw; the sampler adds a point every 100 ms
+READOUT_EVERY = 6  # ticks between number updates (~2 Hz)
+READOUT_AVG_S = 0.5
+MAX_LANES = 16
+MIN_SPAN_S = 10.0  # the x axis grows from this to window_s as history builds up
+LABEL_STEP = 0.09  # run labels stagger down by this fraction of the plot height
+
+#: Tableau-10: distinct, readable on white, colour-blind friendlier than a hue wheel.
+PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+           "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+
+#: Background bands marking runs, by mode.
+MODE_COLORS = {
+    "gui-thread": "#d62728",
+    "serial": "#ff7f0e",
+    "threads": "#1f77b4",
+    "processes": "#2ca02c",
+}
+
+
+def core_color(i: int, n: int) -> QColor:
+    if n <= len(PALETTE):
+        return QColor(PALETTE[i])
+    return pg.intColor(i, hues=n, values=1, maxValue=220)
+
+
+class _RunBand:
+    """A shaded band over the plot for the time one run took, with its name on top."""
+
+    def __init__(self, plot: pg.PlotItem, label: str, mode: str, t0: float, y: float) -> None:
+        c = QColor(MODE_COLORS.get(mode, "#888888"))
+        fill = QColor(c)
+        fill.setAlpha(38)
+        self.t0, self.t1 = t0, None
+        self.region = pg.LinearRegionItem(values=(0, 0), movable=False, brush=fill, pen=pg.mkPen(None))
+        self.region.setZValue(-10)
+        self.text = pg.TextItem(label, color=c.darker(130), anchor=(0.5, 0))
+        f = QFont()
+        f.setBold(True)
+        self.text.setFont(f)
+        self.y = y
+        plot.addItem(self.region, ignoreBounds=True)
+        plot.addItem(self.text, ignoreBounds=True)
+
+    def place(self, t_now: float) -> None:
+        x0 = self.t0 - t_now
+        x1 = (self.t1 if self.t1 is not None else t_now) - t_now
+        self.region.setRegion((x0, x1))
+        self.text.setPos((x0 + x1) / 2, self.y)
+
+    def remove(self, plot: pg.PlotItem) -> None:
+        plot.removeItem(self.region)
+        plot.removeItem(self.text)
+
+
+class CpuPlot(QWidget):
+    """Per-core CPU % for the last ``window_s`` seconds, plus the busy-cores readout."""
+
+    def __init__(self, sampler: CpuSampler, window_s: float = WINDOW_S, refresh_ms: int = REFRESH_MS,
+                 max_lanes: int = MAX_LANES, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.sampler = sampler
+        self.window_s = window_s
+        self.cores = sampler.cores
+        self.heat = self.cores > max_lanes
+        self.ticks = 0  # redraws done
+        self.samples_drawn = 0  # points in the latest redraw
+        self._bands: dict[int, _RunBand] = {}
+
+        pal = self.palette()
+        fg = pal.color(pal.ColorRole.WindowText)
+        self.plot_widget = pg.PlotWidget(background=pal.color(pal.ColorRole.Base))
+        self.plot_widget.setMinimumHeight(180)
+        self.plot_widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        p = self.plot = self.plot_widget.getPlotItem()
+        p.setMenuEnabled(False)
+        p.setMouseEnabled(x=False, y=False)
+        p.hideButtons()
+        p.showGrid(x=True, y=True, alpha=0.15)
+        for side in ("left", "bottom"):
+            ax = p.getAxis(side)
+            ax.setPen(pg.mkPen(fg))
+            ax.setTextPen(pg.mkPen(fg))
+        p.setLabel("bottom", "seconds ago")
+        self._shown_s = 0.0
+        self._show_span(MIN_SPAN_S)
+
+        self.curves: list[pg.PlotDataItem] = []
+        self.image: pg.ImageItem | None = None
+        if self.heat:
+            self.y_top = float(self.cores)
+            p.setLabel("left", "core")
+            p.setYRange(0, self.cores, padding=0)
+            every = max(1, self.cores // 16)
+            p.getAxis("left").setTicks([[(i + 0.5, str(i)) for i in range(0, self.cores, every)], []])
+            p.showGrid(x=True, y=False)
+            self.image = pg.ImageItem(axisOrder="col-major")
+            self.image.setColorMap(pg.colormap.get("viridis"))
+            p.addItem(self.image)
+            bar = pg.ColorBarItem(values=(0, 100), colorMap=pg.colormap.get("viridis"), label="CPU %",
+                                  interactive=False, width=12)
+            bar.setImageItem(self.image, insert_in=p)
+        else:
+            self.y_top = 100.0
+            p.setLabel("left", "CPU %")
+            p.setYRange(0, 100, padding=0.02)
+            legend = p.addLegend(offset=(6, 4), colCount=min(self.cores, 8),
+                                 brush=pg.mkBrush(255, 255, 255, 200), labelTextColor=fg)
+            legend.setZValue(20)
+            width = 2 if self.cores <= 4 else 1  # wide pens cost 3-6x per frame
+            for i in range(self.cores):
+                curve = p.plot(pen=pg.mkPen(core_color(i, self.cores), width=width), name=f"core {i}")
+                curve.setClipToView(True)
+                self.curves.append(curve)
+
+        title = QLabel("CPU per core" if not self.heat else f"CPU per core ({self.cores} cores, heat strip)")
+        tf = title.font()
+        tf.setBold(True)
+        title.setFont(tf)
+        self.busy_label = QLabel()
+        self.busy_label.setToolTip(
+            "Sum of every core's CPU % divided by 100: how many cores' worth of work the whole machine "
+            "is doing right now. Threads that take turns on the GIL hop between cores but add up to ~1.")
+        self.tree_label = QLabel()
+        self.tree_label.setToolTip(
+            "CPU used by this app and its worker processes, in % of one core (200 % = two cores' worth).")
+        for lab in (self.busy_label, self.tree_label):
+            lab.setTextFormat(Qt.TextFormat.RichText)
+        head = QHBoxLayout()
+        head.addWidget(title)
+        head.addStretch(1)
+        head.addWidget(self.busy_label)
+        head.addSpacing(18)
+        head.addWidget(self.tree_label)
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addLayout(head)
+        lay.addWidget(self.plot_widget, 1)
+        self._set_readout(None, None)
+
+        self._timer = QTimer(self)
+        self._timer.setInterval(refresh_ms)
+        self._timer.timeout.connect(self._on_timer_timeout)
+
+    # -- lifecycle ----------------------------------------------------------
+
+    def start(self) -> None:
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+    # -- run bands ------------------------------------------------------------
+
+    def mark_run_started(self, run_id: int, label: str, mode: str, t0: float) -> None:
+        level = len(self._bands) % 3  # stagger, so short neighbouring runs keep readable labels
+        y = self.y_top * (1.0 - LABEL_STEP * level)
+        self._bands[run_id] = _RunBand(self.plot, label, mode, t0, y)
+
+    def mark_run_finished(self, run_id: int, t1: float) -> None:
+        band = self._bands.get(run_id)
+        if band is not None:
+            band.t1 = t1
+
+    # -- drawing ----------------------------------------------------------------
+
+    @Slot()
+    def _on_timer_timeout(self) -> None:
+        self.refresh()
+
+    def refresh(self) -> None:
+        t_now = now()
+        t, v = self.sampler.per_core.snapshot(since=t_now - self.window_s - 1.0)
+        x = t - t_now
+        if self.heat:
+            if len(t) >= 2:
+                assert self.image is not None
+                self.image.setImage(v, autoLevels=False, levels=(0, 100))
+                span = x[-1] - x[0]
+                step = span / (len(x) - 1)
+                self.image.setRect(float(x[0]), 0.0, float(span + step), float(self.cores))
+        else:
+            for i, curve in enumerate(self.curves):
+                curve.setData(x, v[:, i])
+        self.samples_drawn = len(t)
+        if len(t):
+            self._show_span(min(self.window_s, max(MIN_SPAN_S, 1.0 - float(x[0]))))
+        for run_id, band in list(self._bands.items()):
+            if band.t1 is not None and band.t1 < t_now - self.window_s:
+                band.remove(self.plot)
+                del self._bands[run_id]
+            else:
+                band.place(t_now)
+        if self.ticks % READOUT_EVERY == 0:
+            self._update_readout(t_now)
+        self.ticks += 1
+
+    def _show_span(self, span: float) -> None:
+        span = float(np.ceil(span))
+        if span != self._shown_s:
+            self._shown_s = span
+            self.plot.setXRange(-span, 0, padding=0)
+
+    def _update_readout(self, t_now: float) -> None:
+        t, v = self.sampler.per_core.snapshot(since=t_now - READOUT_AVG_S)
+        tt, tv = self.sampler.tree.snapshot(since=t_now - READOUT_AVG_S)
+        busy = mean_busy(v) if len(t) else None
+        tree = float(tv[:, 0].mean()) if len(tt) else None
+        self._set_readout(busy, tree)
+
+    def _set_readout(self, busy: float | None, tree: float | None) -> None:
+        b = "–" if busy is None else f"{busy:.2f}"
+        tr = "–" if tree is None else f"{tree:.0f} %"
+        self.busy_label.setText(f"Cores busy: <b style='font-size:large'>{b}</b> of {self.cores}")
+        self.tree_label.setText(f"This app + workers: <b style='font-size:large'>{tr}</b>")
+
+    def readout(self) -> tuple[str, str]:
+        return self.busy_label.text(), self.tree_label.text()
+
+
+def mean_busy(values: np.ndarray) -> float:
+    """Cores busy (sum of per-core % / 100), averaged over the rows (samples)."""
+    return float(values.sum(axis=1).mean()) / 100.0

@@ -1,0 +1,59 @@
+"""What to watch for with the chosen settings (plain text, no Qt).
+
+Written from the workload's catalog entry and the running interpreter's facts
+(GIL on or off, switch interval, cores), never from assumptions.
+"""
+
+from __future__ import annotations
+
+import html
+
+from concgui.engine.platform_info import PlatformInfo
+from concgui.engine.workloads import get_workload
+
+
+def hint_lines(workload: str, gui_mode: str, workers: int, info: PlatformInfo) -> list[str]:
+    w = get_workload(workload)
+    cores = info.logical_cores
+    switch_ms = f"{info.switch_interval_s * 1000:g} ms"
+    useful = min(workers, cores)
+    out: list[str] = []
+    if gui_mode == "gui-thread":
+        out.append("The window stops repainting until the run ends: buttons, progress and the CPU plot all "
+                   "freeze. The sampler thread keeps recording, so the CPU history appears afterwards, and "
+                   "the table's <b>GUI stall</b> column shows how long the window was dead.")
+        out.append("Compare runs the same serial work on a worker thread instead, and the window stays alive.")
+        return out
+    if gui_mode == "threads":
+        if w.kind == "io":
+            out.append(f"The tasks mostly wait, and waiting releases the GIL: {workers} threads overlap their "
+                       f"waits, so the run is up to ~{workers}× faster while <b>Cores busy</b> stays low.")
+        elif w.gil == "holds" and info.gil_enabled:
+            out.append(f"Pure-Python work holds the GIL: only one thread runs bytecode at a time, handing over "
+                       f"every switch interval ({switch_ms} here). Expect <b>Cores busy ≈ 1</b> however many "
+                       "threads you add; the lines may share the load across cores as the thread hops, but "
+                       "they add up to about one core.")
+            out.append("The GUI thread needs the GIL too, so the window lags a little: watch <b>GUI lag</b> "
+                       "in the status bar.")
+        elif w.gil == "holds":
+            out.append(f"This interpreter runs without the GIL, so even pure-Python threads can keep "
+                       f"{useful} core(s) busy.")
+        else:
+            out.append(f"{html.escape(w.name)} spends its time in C code that releases the GIL, so threads run "
+                       f"in parallel: expect <b>Cores busy</b> near {useful}.")
+    elif gui_mode == "processes":
+        if w.kind == "io":
+            out.append("Each process waits just like a thread would; processes add start-up and "
+                       "pickling costs, so threads are usually the lighter choice for waiting.")
+        else:
+            out.append(f"Each worker process has its own interpreter and GIL: expect <b>Cores busy</b> near "
+                       f"{useful} and <b>This app + workers</b> near {useful * 100} %.")
+        if workers > cores and w.kind != "io":
+            out.append(f"{workers} workers on {cores} cores: the extra ones can only take turns.")
+    out.append("<b>Compare</b> runs serial, threads and processes on identical inputs and explains the "
+               "difference.")
+    return out
+
+
+def hint_html(workload: str, gui_mode: str, workers: int, info: PlatformInfo) -> str:
+    return "".join(f"<p>{line}</p>" for line in hint_lines(workload, gui_mode, workers, info))

@@ -1,0 +1,199 @@
+"""Progress of the current run: one overall bar and one bar per worker.
+
+Fed with :class:`~concgui.gui.progress_state.ProgressSnapshot` objects (at most
+~30 a second, from the run driver); elapsed time and ETA are refreshed by a
+slow timer of their own, so they keep moving between snapshots.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QScrollArea,
+                               QSizePolicy, QVBoxLayout, QWidget)
+
+from concgui.engine.clock import now
+from concgui.engine.events import RunFinished, RunStarted
+from concgui.gui.progress_state import ProgressSnapshot
+
+BAR_STEPS = 1000
+CLOCK_MS = 200
+MODE_TITLES = {
+    "gui-thread": "serial on the GUI thread",
+    "serial": "serial on the run-driver thread",
+    "threads": "threads (QThread workers)",
+    "processes": "processes (pool)",
+}
+
+
+def format_duration(s: float) -> str:
+    if s < 60:
+        return f"{s:.1f} s"
+    m, s = divmod(int(round(s)), 60)
+    return f"{m} min {s:02d} s"
+
+
+def worker_columns(n: int) -> int:
+    """How many side-by-side columns of worker rows: more workers, more columns."""
+    return 1 if n <= 4 else 2 if n <= 24 else 3
+
+
+class _WorkerRow:
+    def __init__(self, grid: QGridLayout, row: int, col: int, placeholder: str) -> None:
+        self.name = QLabel(placeholder)
+        self.name.setMinimumWidth(90)
+        self.task = QLabel("waiting")
+        self.task.setMinimumWidth(90)
+        self.task.setStyleSheet("color: palette(mid);")
+        self.bar = QProgressBar()
+        self.bar.setRange(0, BAR_STEPS)
+        self.bar.setTextVisible(False)
+        self.bar.setFixedHeight(12)
+        self.done = QLabel("0 done")
+        self.done.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.done.setMinimumWidth(60)
+        for i, w in enumerate((self.name, self.task, self.bar, self.done)):
+            grid.addWidget(w, row, col * 5 + i)
+        self.widgets = (self.name, self.task, self.bar, self.done)
+
+
+class ProgressPanel(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = QLabel("Idle: choose a workload and press Run or Compare.")
+        f = self.title.font()
+        f.setBold(True)
+        self.title.setFont(f)
+        self.overall = QProgressBar()
+        self.overall.setRange(0, BAR_STEPS)
+        self.overall.setValue(0)
+        self.overall.setFormat("")
+        self.counts = QLabel("0 / 0 tasks")
+        self.elapsed = QLabel("elapsed –")
+        self.eta = QLabel("ETA –")
+        for lab in (self.counts, self.elapsed, self.eta):
+            lab.setMinimumWidth(90)
+        top = QHBoxLayout()
+        top.addWidget(self.overall, 1)
+        top.addSpacing(8)
+        top.addWidget(self.counts)
+        top.addWidget(self.elapsed)
+        top.addWidget(self.eta)
+
+        self._rows_widget = QWidget()
+        self._grid = QGridLayout(self._rows_widget)
+        self._grid.setContentsMargins(2, 2, 2, 2)
+        self._grid.setHorizontalSpacing(10)
+        self._grid.setVerticalSpacing(3)
+        scroll = QScrollArea()
+        scroll.setWidget(self._rows_widget)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setStyleSheet("QScrollArea, QScrollArea > QWidget > QWidget { background: transparent; }")
+        scroll.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        scroll.setMinimumHeight(60)
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.title)
+        lay.addLayout(top)
+        lay.addWidget(scroll, 1)
+
+        self._rows: list[_WorkerRow] = []
+        self._per_col = 1
+        self._row_of: dict[str, _WorkerRow] = {}
+        self._started: RunStarted | None = None
+        self._t_end: float | None = None
+        self._fraction = 0.0
+        self._clock = QTimer(self)
+        self._clock.setInterval(CLOCK_MS)
+        self._clock.timeout.connect(self._on_clock_timeout)
+
+    # -- driven by the window ---------------------------------------------------
+
+    def begin(self, started: RunStarted, title: str | None = None) -> None:
+        self._started = started
+        self._t_end = None
+        self._fraction = 0.0
+        mode = MODE_TITLES.get(started.mode, started.mode)
+        self.title.setText(title or f"Running {started.workload}: {mode}, {started.workers} worker(s)")
+        self.overall.setValue(0)
+        self.counts.setText(f"0 / {started.tasks:,} tasks")
+        self._set_rows(started.workers)
+        self._on_clock_timeout()
+        self._clock.start()
+
+    def update_snapshot(self, snap: ProgressSnapshot) -> None:
+        if self._started is None or snap.run_id != self._started.run_id:
+            return
+        self._fraction = snap.fraction
+        self.overall.setValue(round(self._fraction * BAR_STEPS))
+        self.overall.setFormat(f"{self._fraction:.0%}")
+        self.counts.setText(f"{snap.done:,} / {snap.tasks:,} tasks")
+        for w in snap.workers:
+            row = self._row_of.get(w.name)
+            if row is None:
+                if len(self._row_of) >= len(self._rows):
+                    self._add_row(f"worker {len(self._rows) + 1}")
+                row = self._rows[len(self._row_of)]
+                self._row_of[w.name] = row
+                row.name.setText(w.name)
+            row.task.setText("between tasks" if w.task_id is None else f"task {w.task_id}")
+            row.bar.setValue(round(w.fraction * BAR_STEPS) if w.task_id is not None else 0)
+            row.done.setText(f"{w.tasks_done:,} done")
+
+    def end(self, finished: RunFinished) -> None:
+        self._clock.stop()
+        self._t_end = finished.t
+        self._on_clock_timeout()
+        status = finished.status.value
+        base = self.title.text().replace("Running ", "", 1)
+        self.title.setText(f"{status.capitalize()}: {base} in {format_duration(finished.wall_s)}")
+        self.eta.setText("ETA –")
+        for row in self._row_of.values():
+            row.task.setText("finished" if status == "done" else status)
+            if status == "done":
+                row.bar.setValue(BAR_STEPS)
+
+    def reset(self, message: str) -> None:
+        """Back to idle (e.g. a run could not start)."""
+        self._clock.stop()
+        self.title.setText(message)
+
+    @property
+    def fraction(self) -> float:
+        return self._fraction
+
+    # -- internals ----------------------------------------------------------------
+
+    def _set_rows(self, n: int) -> None:
+        for row in self._rows:
+            for w in row.widgets:
+                self._grid.removeWidget(w)
+                w.deleteLater()
+        self._rows, self._row_of = [], {}
+        cols = worker_columns(n)
+        self._per_col = -(-n // cols)
+        for c in range(3):
+            self._grid.setColumnStretch(c * 5 + 2, 1 if c < cols else 0)
+            self._grid.setColumnMinimumWidth(c * 5 + 4, 24 if c < cols - 1 else 0)  # gap between columns
+        for i in range(n):
+            self._add_row(f"worker {i + 1}")
+
+    def _add_row(self, placeholder: str) -> None:
+        i = len(self._rows)
+        col, row = divmod(i, self._per_col) if i < 3 * self._per_col else (0, i)
+        self._rows.append(_WorkerRow(self._grid, row, col, placeholder))
+
+    @Slot()
+    def _on_clock_timeout(self) -> None:
+        s = self._started
+        if s is None:
+            return
+        t = self._t_end if self._t_end is not None else now()
+        elapsed = max(0.0, t - s.t)
+        self.elapsed.setText(f"elapsed {format_duration(elapsed)}")
+        f = self._fraction
+        if self._t_end is None and 0.02 <= f < 1.0 and elapsed > 0.3:
+            self.eta.setText(f"ETA {format_duration(elapsed * (1 - f) / f)}")
+        elif self._t_end is None:
+            self.eta.setText("ETA …")

@@ -1,0 +1,207 @@
+"""The main window end to end: runs, Compare, Cancel, bad input, closing mid-run."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import psutil
+import pytest
+from PySide6.QtCore import QThread
+
+from concgui.engine.clock import now
+from concgui.engine.export import ExportError
+from concgui.gui.cpu_plot import CpuPlot
+from concgui.gui.main_window import MainWindow
+from concgui.gui.qthread_workers import qthread_factory
+
+from ._util import LONG, RUN_TIMEOUT_MS, SMALL, configure
+
+CANCEL_PROMPT_S = 3.0
+
+
+def _run(qtbot, window: MainWindow, start) -> object:
+    with qtbot.waitSignal(window.batch_done, timeout=RUN_TIMEOUT_MS) as blocker:
+        assert start()
+    return blocker.args[0]
+
+
+def _record_progress(window: MainWindow) -> list:
+    seen: list = []
+    window.driver.progressed.connect(lambda snap: seen.append(snap))
+    return seen
+
+
+def test_run_completes_and_progress_reaches_100(qtbot, window):
+    configure(window, **SMALL, mode="threads")
+    outcome = _run(qtbot, window, window.start_run)
+    assert outcome.ok
+    assert window.progress.fraction == 1.0
+    assert window.progress.overall.value() == window.progress.overall.maximum()
+    rows = window.results_model.rows
+    assert len(rows) == 1
+    r = rows[0].record
+    assert (r.mode, r.workers, r.tasks, r.status) == ("threads", 2, SMALL["tasks"], "done")
+    assert rows[0].ui["workers"] == "QThread"
+    assert not window.busy and window.controls.run_button.isEnabled()
+    assert not window.controls.cancel_button.isEnabled()
+
+
+def test_thread_runs_use_qthread_workers(qtbot, window):
+    made: list[QThread] = []
+
+    def factory(name, loop):
+        made.append(qthread_factory(name, loop))
+        return made[-1]
+
+    assert window.driver.runner.thread_factory is qthread_factory
+    window.driver.runner.thread_factory = factory
+    configure(window, **SMALL, mode="threads", workers=3)
+    assert _run(qtbot, window, window.start_run).ok
+    assert len(made) == 3 and all(isinstance(t, QThread) and t.isFinished() for t in made)
+
+
+def test_compare_adds_three_rows_with_equal_digests(qtbot, window):
+    configure(window, **SMALL)
+    outcome = _run(qtbot, window, window.start_compare)
+    assert outcome.ok and len(outcome.runs) == 3
+    records = window.results_model.records
+    assert [r.mode for r in records] == ["serial", "threads", "processes"]
+    assert len({r.digest for r in records}) == 1 and records[0].digest
+    assert all(r.results_ok for r in records)
+    assert all(r.speedup is not None for r in records)
+    # The serial run happened on the driver thread, not the GUI thread.
+    assert window.results_model.rows[0].ui["ran_on"] == "run-driver QThread"
+    # The comparison shows these runs, explained with this interpreter's facts.
+    assert window.comparison.records == records
+    text = window.comparison.text.toPlainText()
+    assert f"{sys.getswitchinterval() * 1000:g} ms" in text
+    assert "identical results" in text
+
+
+def test_serial_on_the_gui_thread_really_blocks_it(qtbot, window):
+    configure(window, workload="cpu-python", tasks=4, size=200_000, mode="gui-thread")
+    outcome = _run(qtbot, window, window.start_run)
+    assert outcome.ok
+    row = window.results_model.rows[-1]
+    assert row.record.mode == "gui-thread" and row.ui["ran_on"] == "GUI thread"
+    # The event loop could not run for (about) the whole run.
+    assert row.ui["gui_stall_ms"] >= row.record.wall_s * 1000 - 25
+
+
+@pytest.mark.parametrize("mode", ["threads", "processes", "compare"])
+def test_cancel_mid_run_returns_to_idle(qtbot, window, mode):
+    configure(window, **LONG, mode="threads" if mode == "compare" else mode)
+    seen = _record_progress(window)
+    assert (window.start_compare if mode == "compare" else window.start_run)()
+    qtbot.waitUntil(lambda: bool(seen) and seen[-1].done >= 1, timeout=RUN_TIMEOUT_MS)
+    t0 = now()
+    with qtbot.waitSignal(window.batch_done, timeout=int(CANCEL_PROMPT_S * 1000)) as blocker:
+        window.controls.cancel_button.click()
+    assert now() - t0 < CANCEL_PROMPT_S
+    outcome = blocker.args[0]
+    assert outcome.cancelled and not outcome.ok
+    assert not window.busy
+    assert window.controls.run_button.isEnabled() and not window.controls.cancel_button.isEnabled()
+    assert [r.status for r in window.results_model.records] == ["cancelled"]
+    # The window can run again straight away.
+    configure(window, **SMALL, mode="threads")
+    assert _run(qtbot, window, window.start_run).ok
+
+
+def test_bad_input_shows_a_message_and_keeps_earlier_rows(qtbot, window):
+    configure(window, **SMALL)
+    assert _run(qtbot, window, window.start_run).ok
+    message = window.controls.message
+
+    configure(window, **SMALL, mode="processes", workers=200)
+    assert not window.start_run()
+    assert not message.isHidden() and "workers must be between" in message.text()
+    assert "Traceback" not in message.text()
+    assert not window.start_compare()
+
+    configure(window, workload="cpu-python", tasks=0, size=1000)
+    assert not window.start_run()
+    assert "tasks must be between" in message.text()
+
+    assert len(window.results_model.rows) == 1
+    assert not window.busy and window.controls.run_button.isEnabled()
+
+    configure(window, **SMALL)
+    assert _run(qtbot, window, window.start_run).ok
+    assert message.isHidden() and len(window.results_model.rows) == 2
+
+
+def test_cpu_plot_receives_samples(qtbot, window):
+    plot = window.cpu_plot
+    qtbot.waitUntil(lambda: plot.samples_drawn >= 3 and plot.ticks >= 10, timeout=5000)
+    x, y = plot.curves[0].getData()
+    assert len(x) >= 3 and all(-plot.window_s - 1 <= v <= 0 for v in x)
+    assert len(plot.curves) == window.sampler.cores
+    assert "of" in plot.readout()[0] and "–" not in plot.readout()[0]
+
+
+def test_many_cores_draw_a_heat_strip(qtbot, window):
+    plot = CpuPlot(window.sampler, max_lanes=1)  # pretend this machine has "many" cores
+    qtbot.addWidget(plot)
+    plot.start()
+    try:
+        assert plot.heat and not plot.curves
+        qtbot.waitUntil(lambda: plot.image.image is not None and plot.samples_drawn >= 2, timeout=5000)
+        assert plot.image.image.shape[1] == window.sampler.cores
+    finally:
+        plot.stop()
+
+
+@pytest.mark.parametrize("mode", ["threads", "processes"])
+def test_closing_during_a_run_leaves_no_thread_or_process(qtbot, mode):
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    made: list[QThread] = []
+
+    def factory(name, loop):
+        made.append(qthread_factory(name, loop))
+        return made[-1]
+
+    w.driver.runner.thread_factory = factory
+    configure(w, **LONG, mode=mode)
+    seen = _record_progress(w)
+    assert w.start_run()
+    qtbot.waitUntil(lambda: bool(seen) and seen[-1].done >= 1, timeout=RUN_TIMEOUT_MS)
+    pids = [int(x.name.split()[1]) for x in seen[-1].workers if x.name.startswith("pid ")]
+    assert w.close()
+    assert not w.driver.thread_running
+    assert all(t.isFinished() for t in made)
+    if mode == "processes":
+        assert pids
+        for pid in pids:
+            assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    assert not w.sampler.running
+    # (the autouse leak check then verifies no thread or child process is left)
+
+
+def test_export_writes_the_bench_format_with_ui_fields(qtbot, window, tmp_path):
+    configure(window, **SMALL)
+    assert _run(qtbot, window, window.start_run).ok
+    path = tmp_path / "results.json"
+    window.export_results(str(path))
+    doc = json.loads(path.read_text())
+    assert {"concgui", "python", "gil_enabled", "cpus", "runs"} <= doc.keys()
+    (run,) = doc["runs"]
+    assert run["mode"] == "threads" and run["digest"] and run["ui"]["workers"] == "QThread"
+    with pytest.raises(ExportError):
+        window.export_results(str(tmp_path))  # a folder
+
+
+def test_a_run_on_the_gui_thread_is_stopped_after_its_time_limit(qtbot, window, monkeypatch):
+    # Cancel cannot be clicked while the GUI thread is busy; the time limit is the way out.
+    import concgui.gui.main_window as mw
+
+    monkeypatch.setattr(mw, "GUI_THREAD_LIMIT_S", 0.3)
+    configure(window, **LONG, mode="gui-thread")
+    outcome = _run(qtbot, window, window.start_run)
+    assert outcome.cancelled
+    assert window.results_model.records[-1].status == "cancelled"
+    assert "stopped it" in window.controls.message.text()
+    assert not window.busy and window.controls.run_button.isEnabled()
