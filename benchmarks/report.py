@@ -37,7 +37,15 @@ def machine_description() -> dict:
         "python": f"{platform.python_implementation()} {platform.python_version()}",
         "os": f"{platform.system()} {platform.release()}",
         "versions": versions,
+        "load_avg_1m_start": _load(),
     }
+
+
+def _load() -> float | None:
+    try:
+        return round(os.getloadavg()[0], 2)
+    except (AttributeError, OSError):
+        return None
 
 
 @dataclass
@@ -71,7 +79,9 @@ class Report:
         lines = [
             f"Machine: {m['cpu']}, {m['logical_cores']} logical / {m['physical_cores']} physical cores, "
             f"{m['memory_gib']} GiB, {m['python']}, {m['os']}; "
-            + ", ".join(f"{k} {v}" for k, v in m["versions"].items() if v),
+            + ", ".join(f"{k} {v}" for k, v in m["versions"].items() if v)
+            + (f"; load average (1 min) {m.get('load_avg_1m_start')} at start, {m.get('load_avg_1m_end')} at end"
+               if m.get("load_avg_1m_start") is not None else ""),
             "",
             "| section | what | measured | target | met |",
             "|---|---|---|---|---|",

@@ -4,10 +4,15 @@
     python3 dev.py bench --quick    # smaller sizes, for a smoke check
     python3 dev.py bench --only engine,startup
 
+Sections: engine (speedups), overhead (concgui vs bare executors and joblib),
+pool-start (call → first result per start method), tiny-tasks (100,000 µs
+tasks and event batching), telemetry (CPU sampler cost), startup and cpu-plot
+(these two need Qt and run it in a child process).
+
 Each run writes ``<out>/bench-<time>.json`` and ``.md`` (a markdown table) and
 prints the table. Figures are ratios measured side by side in one run on one
-machine, which the report describes. The ``engine`` part imports no Qt, so it
-also runs on large machines with no display.
+machine, which the report describes. The headless sections import no Qt, so they
+also run on large machines with no display.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import os
 import platform
 import sys
 import time
+import traceback
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -40,9 +46,18 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     report = Report(machine_description())
+    crashed = []
     for name in wanted:
         print(f"== {name}", flush=True)
-        sections.ALL[name](report, quick=args.quick)
+        try:
+            sections.ALL[name](report, quick=args.quick)
+        except Exception as exc:  # one broken section must not lose the others' figures
+            traceback.print_exc()
+            crashed.append(name)
+            report.add(name, "section", f"failed: {type(exc).__name__}: {exc}"[:300])
+    from benchmarks.report import _load
+
+    report.machine["load_avg_1m_end"] = _load()  # other work on the machine makes ratios noisier
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -52,6 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(md)
     print(f"wrote {out / f'bench-{stamp}.json'} and .md")
+    if crashed:
+        print(f"benchmarks: error: section(s) crashed: {', '.join(crashed)}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -46,7 +46,8 @@ class RunRecord:
 
     @property
     def is_serial_baseline(self) -> bool:
-        return self.mode == "serial" and self.status == RunStatus.DONE.value
+        # "gui-thread" is the GUI's serial run on its own thread: same engine run, same baseline.
+        return self.mode in ("serial", "gui-thread") and self.status == RunStatus.DONE.value
 
 
 def find_baseline(records: Iterable[RunRecord], started: RunStarted) -> RunRecord | None:

@@ -26,6 +26,7 @@ MAX_SIZE = {
     "io-sleep": 60_000,
     "io-file": 256 * 1024,
     "io-http": 64 * 1024,
+    "crash": 3,
 }
 #: Target work per process-pool submission: per-task dispatch costs 50-130 µs,
 #: so ~20 ms chunks keep the overhead well under 1 %.

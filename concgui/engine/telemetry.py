@@ -1,28 +1,33 @@
-"""CPU telemetry sampled on its own thread into timestamped ring buffers.
+"""CPU telemetry, sampled outside the GUI thread into timestamped ring buffers.
 
-Why a thread and not a GUI timer: a sampler driven by the event loop stops
-exactly when the GUI freezes, which is the moment we most want to see. This
-thread spends almost all its time in ``Event.wait`` (GIL released) and takes
-the GIL for ~0.1 ms per sample, so it keeps sampling while the GUI thread runs
-Python code (CPython hands the GIL over every switch interval).
+Why not a GUI timer: a sampler driven by the event loop stops exactly when
+the GUI freezes, the moment we most want to see. Why not a thread either: it
+needs the GIL at every step of reading /proc and slows to 4-5 Hz when pure-
+Python threads compete for it. So a small probe process
+(:mod:`concgui.engine.cpu_probe`) samples at a steady 10 Hz with its own GIL
+and timestamps; here a reader thread only files what arrives (one blocking
+``recv`` per sample, GIL released while waiting).
 
-psutil's first ``cpu_percent()`` call returns a meaningless 0.0; the sampler
+psutil's first ``cpu_percent()`` call returns a meaningless 0.0; the probe
 primes every counter once and drops that reading.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import threading
 from dataclasses import dataclass
 
 import numpy as np
 import psutil
 
-from concgui.engine.clock import now
+from concgui.engine import startmethods
+from concgui.engine.cpu_probe import probe_main
 
 DEFAULT_INTERVAL_S = 0.1  # 10 Hz
 DEFAULT_HISTORY_S = 120.0
-CHILDREN_REFRESH_S = 1.0  # listing children scans /proc: do it rarely
+STOP_TIMEOUT_S = 2.0
 
 
 class RingBuffer:
@@ -79,7 +84,13 @@ class CpuReading:
 
 
 class CpuSampler:
-    """Samples per-core CPU % and this process tree's CPU % on a background thread."""
+    """Per-core CPU % and this process tree's CPU %, sampled by a probe process.
+
+    ``start()`` returns at once; samples arrive every ``interval`` seconds into
+    :attr:`per_core` (one column per logical core) and :attr:`tree` (one
+    column: % of one core, can exceed 100). ``stop()`` ends the probe and the
+    reader thread. A sampler can be started once.
+    """
 
     def __init__(self, interval: float = DEFAULT_INTERVAL_S, history_s: float = DEFAULT_HISTORY_S) -> None:
         self.interval = interval
@@ -88,20 +99,35 @@ class CpuSampler:
         self.per_core = RingBuffer(capacity, self.cores)
         self.tree = RingBuffer(capacity, 1)
         self.samples = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="concgui-cpu-sampler", daemon=True)
-        self._me = psutil.Process()
-        self._procs: dict[int, psutil.Process] = {}
-        self._children_at = float("-inf")
+        self._ctx = multiprocessing.get_context(startmethods.default())
+        self._conn, self._child_conn = self._ctx.Pipe()
+        self._probe: multiprocessing.process.BaseProcess | None = None
+        self._reader = threading.Thread(target=self._read, name="concgui-cpu-reader", daemon=True)
 
     def start(self) -> "CpuSampler":
-        self._thread.start()
+        self._probe = self._ctx.Process(target=probe_main, args=(self._child_conn, os.getpid(), self.interval),
+                                        name="concgui-cpu-probe", daemon=True)
+        self._probe.start()
+        self._child_conn.close()
+        self._reader.start()
         return self
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join()
+        """End the probe (politely, then by force) and the reader. Idempotent."""
+        probe, self._probe = self._probe, None
+        if probe is None:
+            return
+        try:
+            self._conn.send("stop")
+        except OSError:
+            pass
+        probe.join(STOP_TIMEOUT_S)
+        if probe.exitcode is None:
+            probe.kill()
+            probe.join()
+        self._reader.join()
+        self._conn.close()
+        probe.close()
 
     def __enter__(self) -> "CpuSampler":
         return self.start()
@@ -111,7 +137,7 @@ class CpuSampler:
 
     @property
     def running(self) -> bool:
-        return self._thread.is_alive()
+        return self._reader.is_alive()
 
     def latest(self) -> CpuReading | None:
         t, v = self.per_core.snapshot()
@@ -120,38 +146,12 @@ class CpuSampler:
             return None
         return CpuReading(float(t[-1]), tuple(float(x) for x in v[-1]), float(tv[-1, 0]) if len(tt) else 0.0)
 
-    def _tree_percent(self, t: float) -> float:
-        if t - self._children_at >= CHILDREN_REFRESH_S:
-            self._children_at = t
+    def _read(self) -> None:
+        while True:
             try:
-                live = [self._me, *self._me.children(recursive=True)]
-            except psutil.Error:
-                live = [self._me]
-            fresh = {}
-            for p in live:
-                old = self._procs.get(p.pid)
-                if old is None:
-                    try:
-                        p.cpu_percent()  # prime: the first reading is meaningless
-                    except psutil.Error:
-                        continue
-                    old = p
-                fresh[p.pid] = old
-            self._procs = fresh
-        total = 0.0
-        for pid, p in list(self._procs.items()):
-            try:
-                total += p.cpu_percent()
-            except psutil.Error:
-                self._procs.pop(pid, None)
-        return total
-
-    def _run(self) -> None:
-        psutil.cpu_percent(percpu=True)  # prime
-        self._tree_percent(now())
-        while not self._stop.wait(self.interval):
-            t = now()
-            per_core = psutil.cpu_percent(percpu=True)
+                t, per_core, tree = self._conn.recv()
+            except (EOFError, OSError):
+                return  # the probe has stopped
             self.per_core.append(t, per_core)
-            self.tree.append(t, [self._tree_percent(t)])
+            self.tree.append(t, (tree,))
             self.samples += 1

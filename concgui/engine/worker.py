@@ -13,6 +13,7 @@ talks to the parent through two multiprocessing queues.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import threading
 import time
@@ -120,6 +121,16 @@ def _watch_parent(ppid: int) -> None:
             os._exit(3)
 
 
+def ignore_sigint() -> None:
+    """Leave Ctrl+C to the parent: it stops its helpers, cleanly and in order.
+
+    The terminal sends SIGINT to the whole process group; a helper that died
+    of it would print a traceback of its own and the parent would report a
+    crash instead of an interruption.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def process_main(conn: Connection) -> None:
     """Body of a pool process: run the chunks the parent sends on ``conn``.
 
@@ -130,10 +141,11 @@ def process_main(conn: Connection) -> None:
     ``("error", run_id, message, traceback)``. If the parent dies, the pipe
     breaks (or the parent pid changes) and the worker exits.
     """
+    ignore_sigint()
     pid = os.getpid()
-    threading.Thread(target=_watch_parent, args=(os.getppid(),), name="parent-watch", daemon=True).start()
     worker = f"pid {pid}"
     try:
+        threading.Thread(target=_watch_parent, args=(os.getppid(),), name="parent-watch", daemon=True).start()
         conn.send(("hello", pid, qt_modules()))
         while True:
             job = conn.recv()

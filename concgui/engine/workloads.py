@@ -14,7 +14,6 @@ import os
 import random
 import tempfile
 import time
-import urllib.request
 import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,9 +22,23 @@ from typing import Any, Callable, Iterator, Mapping
 Progress = Callable[[float], None]
 TaskFunction = Callable[[int, int, Mapping[str, Any], Progress], Any]
 
-#: How many progress points a task reports: enough for smooth bars and a
-#: prompt cancel, few enough that reporting costs nothing measurable.
+#: How many progress points a task reports at least: enough for smooth bars,
+#: few enough that reporting costs nothing measurable.
 PROGRESS_STEPS = 10
+#: ...and at most this much work between two of them, so that a thread run of
+#: huge tasks still stops within ~10 ms of a cancel.
+MAX_STEP_S = 0.010
+
+
+# Rough cost of one unit of each workload's size, measured on a 2-core dev
+# machine: used to chunk process runs and to space progress points.
+UNIT_S = {"cpu-python": 1.4e-7, "cpu-hash": 1.5e-4, "cpu-zlib": 3.5e-3, "io-sleep": 1.0e-3,
+          "io-file": 7.5e-6, "io-http": 2.0e-2 / 64, "crash": 1.0e-2}
+
+
+def _step(size: int, unit_s: float) -> int:
+    """Units of work between progress points: size/10, capped at ~10 ms."""
+    return max(1, min(size // PROGRESS_STEPS, int(MAX_STEP_S / unit_s)))
 
 
 def _no_progress(_fraction: float) -> None:
@@ -48,7 +61,7 @@ def cpu_python(size: int, seed: int, ctx: Mapping[str, Any] = {}, progress: Prog
     """
     x = seed & 0x7FFFFFFF
     acc = 0
-    step = max(1, size // PROGRESS_STEPS)
+    step = _step(size, UNIT_S["cpu-python"])
     done = 0
     while done < size:
         n = min(step, size - done)
@@ -71,7 +84,7 @@ def cpu_hash(size: int, seed: int, ctx: Mapping[str, Any] = {}, progress: Progre
     """
     block = _seed_bytes(seed, HASH_BLOCK)
     h = hashlib.sha256()
-    step = max(1, size // PROGRESS_STEPS)
+    step = _step(size, UNIT_S["cpu-hash"])
     for i in range(size):
         h.update(block)
         if (i + 1) % step == 0 or i + 1 == size:
@@ -92,7 +105,7 @@ def cpu_zlib(size: int, seed: int, ctx: Mapping[str, Any] = {}, progress: Progre
     words = [b"thread", b"process", b"lock", b"queue", b"pipe", b"GIL", b"core", b"task"]
     block = b" ".join(rng.choice(words) for _ in range(ZLIB_BLOCK // 6))[:ZLIB_BLOCK]
     crc = 0
-    step = max(1, size // PROGRESS_STEPS)
+    step = _step(size, UNIT_S["cpu-zlib"])
     for i in range(size):
         crc = zlib.crc32(zlib.compress(block, 6), crc)
         if (i + 1) % step == 0 or i + 1 == size:
@@ -105,10 +118,13 @@ def io_sleep(size: int, seed: int, ctx: Mapping[str, Any] = {}, progress: Progre
 
     ``time.sleep`` releases the GIL, so waiting threads overlap perfectly.
     """
-    total = size / 1000.0
-    for i in range(PROGRESS_STEPS):
-        time.sleep(total / PROGRESS_STEPS)
-        progress((i + 1) / PROGRESS_STEPS)
+    step = _step(size, UNIT_S["io-sleep"])
+    done = 0
+    while done < size:
+        n = min(step, size - done)
+        time.sleep(n / 1000.0)
+        done += n
+        progress(done / size)
     return seed * 31 + size
 
 
@@ -138,11 +154,40 @@ def io_http(size: int, seed: int, ctx: Mapping[str, Any] = {}, progress: Progres
     The server (see :mod:`concgui.engine.http_server`) adds a fixed latency per
     request, like a real network; waiting on a socket releases the GIL.
     """
+    import urllib.request  # here, not at the top: it costs every pool worker ~15 ms to import
+
     url = f"{ctx['base_url']}/blob?size={size}&seed={seed}"
     with urllib.request.urlopen(url, timeout=30) as resp:
         body = resp.read()
     progress(1.0)
     return hashlib.sha256(body).hexdigest()
+
+
+CRASH_HOW = {1: "raises an exception", 2: "exits with os._exit(70)", 3: "segfaults"}
+
+
+def crash(size: int, seed: int, ctx: Mapping[str, Any] = {}, progress: Progress = _no_progress) -> int:
+    """Works ~10 ms, then every third task fails on purpose; ``size`` picks how.
+
+    1: raise an exception (any mode); 2: ``os._exit`` and 3: a segmentation
+    fault, both only inside a pool worker process: on a thread they would take
+    the whole app down, so there they raise an exception that says so.
+    """
+    value = cpu_python(70_000, seed, ctx, progress)
+    if seed % 3 != 0:
+        return value
+    how = CRASH_HOW.get(size, CRASH_HOW[1])
+    if size in (2, 3):
+        import multiprocessing
+
+        if multiprocessing.parent_process() is None:
+            raise RuntimeError(f"this task {how} only in a worker process; here it would kill concgui itself")
+        if size == 2:
+            os._exit(70)
+        import ctypes
+
+        ctypes.string_at(0)  # reads address 0: SIGSEGV
+    raise ValueError(f"task with seed {seed} failed on purpose (the crash workload)")
 
 
 # --- resources a workload needs for the length of a run ----------------------
@@ -182,11 +227,14 @@ class Workload:
     size_unit: str
     default_size: int
     default_tasks: int
-    seconds_per_unit: float  # rough cost, measured on a 2-core dev machine; used for chunking
+    seconds_per_unit: float  # rough cost (UNIT_S); used for chunking
     context: Callable[[], Any] = _no_context
+    fails: bool = False  # fails on purpose (the crash workload): no digest to compare
 
     @property
     def badge(self) -> str:
+        if self.fails:
+            return "fails on purpose"
         if self.kind == "io":
             return "I/O"
         return "holds the GIL" if self.gil == "holds" else "releases the GIL"
@@ -201,32 +249,37 @@ CATALOG: dict[str, Workload] = {
         Workload(
             "cpu-python", cpu_python, "cpu", "holds",
             "Pure-Python arithmetic: holds the GIL, so threads take turns",
-            "iterations", 300_000, 16, 1.4e-7,
+            "iterations", 300_000, 16, UNIT_S["cpu-python"],
         ),
         Workload(
             "cpu-hash", cpu_hash, "cpu", "releases",
             "SHA-256 over 256 KiB blocks: hashlib releases the GIL",
-            "blocks of 256 KiB", 200, 16, 1.5e-4,
+            "blocks of 256 KiB", 200, 16, UNIT_S["cpu-hash"],
         ),
         Workload(
             "cpu-zlib", cpu_zlib, "cpu", "releases",
             "zlib compression of text: C code that releases the GIL",
-            "blocks of 128 KiB", 10, 16, 3.5e-3,
+            "blocks of 128 KiB", 10, 16, UNIT_S["cpu-zlib"],
         ),
         Workload(
             "io-sleep", io_sleep, "io", "releases",
             "Simulated latency with time.sleep: waiting releases the GIL",
-            "milliseconds", 100, 16, 1.0e-3,
+            "milliseconds", 100, 16, UNIT_S["io-sleep"],
         ),
         Workload(
             "io-file", io_file, "io", "releases",
             "Write, fsync and read back a real temporary file",
-            "KiB", 1024, 16, 7.5e-6, _tmpdir_context,
+            "KiB", 1024, 16, UNIT_S["io-file"], _tmpdir_context,
         ),
         Workload(
             "io-http", io_http, "io", "releases",
             "HTTP GETs from a local server with 20 ms latency",
-            "KiB", 64, 16, 2.0e-2 / 64, _http_context,
+            "KiB", 64, 16, UNIT_S["io-http"], _http_context,
+        ),
+        Workload(
+            "crash", crash, "cpu", "holds",
+            "Fails on purpose in every third task: see how a failed run is handled",
+            "1 raise, 2 exit, 3 segfault", 1, 8, UNIT_S["crash"], fails=True,
         ),
     )
 }

@@ -13,10 +13,11 @@ import os
 import sys
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QTimer, Slot
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Slot
 from PySide6.QtGui import QGuiApplication, QIcon, QPixmap
 from PySide6.QtWidgets import QApplication
 
+from concgui.engine.clock import now
 from concgui.engine.export import ExportError
 from concgui.gui.main_window import MainWindow
 from concgui.gui.run_driver import BatchOutcome, abandoned_threads_running
@@ -60,6 +61,31 @@ def make_app() -> QApplication:
     if icon is not None:
         app.setWindowIcon(icon)
     return app
+
+
+class FirstFrameReporter(QObject):
+    """For the start-up benchmark: print when the window first painted, then quit.
+
+    Enabled by ``CONCGUI_FIRST_FRAME_EXIT=1``. The time printed is the shared
+    clock (:func:`concgui.engine.clock.now`), so the benchmark that launched
+    the command can subtract its own start time.
+    """
+
+    def __init__(self, app: QApplication, window: MainWindow) -> None:
+        super().__init__(window)
+        self.app = app
+        window.installEventFilter(self)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.Paint:
+            obj.removeEventFilter(self)
+            QTimer.singleShot(0, self._report)  # after this paint pass completes
+        return False
+
+    @Slot()
+    def _report(self) -> None:
+        print(f"first-frame {now():.6f}", flush=True)
+        self.app.exit(0)
 
 
 class ScenarioDriver(QObject):
@@ -122,6 +148,8 @@ def main(args: Any = None) -> int:
             return EXIT_USAGE
     app = make_app()
     window = MainWindow()
+    if os.environ.get("CONCGUI_FIRST_FRAME_EXIT") == "1":
+        FirstFrameReporter(app, window)
     window.show()
     driver = ScenarioDriver(app, window, scenario, bool(getattr(args, "autorun", False)),
                             getattr(args, "export", None), getattr(args, "screenshot", None),

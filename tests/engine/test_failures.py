@@ -1,17 +1,12 @@
 """A task that raises, or a worker process that dies, fails the run cleanly.
 
-No catalog workload fails on valid input (validate() keeps sizes in range),
-and a monkeypatched task function would not reach a worker process started by
-the fork server. So these tests skip validation with a RunConfig subclass
-and hand a real workload an input it rejects by itself: ``io-sleep`` with a
-negative size calls ``time.sleep(-0.001)``, which raises ValueError in any
-thread or process. (A dedicated ``crash`` workload would make this less
-indirect; until the engine has one, this is the honest way in.)
+The ``crash`` workload fails on purpose (task 2, 5, 8, ... of a run), in any
+thread or worker process: a monkeypatched task function would not reach a
+worker started by the fork server.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import signal
 import threading
@@ -28,14 +23,8 @@ from concgui.engine import startmethods
 MODES = ("serial", "threads", "processes")
 
 
-@dataclasses.dataclass(frozen=True)
-class Unchecked(RunConfig):
-    """A config whose validate() lets one bad size through to the workers."""
-
-    bad_size: int = -10
-
-    def validate(self) -> RunConfig:
-        return dataclasses.replace(super().validate(), size=self.bad_size)
+def Crashing(mode: str, workers: int, tasks: int, how: int = 1) -> RunConfig:
+    return RunConfig("crash", mode, workers, tasks, how)
 
 
 @pytest.fixture
@@ -48,19 +37,19 @@ def runner():
 @pytest.mark.parametrize("mode", MODES)
 def test_task_exception_fails_the_run(runner: Runner, mode: str) -> None:
     events: list = []
-    fin = runner.run(Unchecked("io-sleep", mode, 2, tasks=8), events.append)
+    fin = runner.run(Crashing(mode, 2, tasks=8), events.append)
     assert fin.status is RunStatus.FAILED
     assert fin.digest is None
-    assert fin.error == "ValueError: sleep length must be non-negative"
+    assert fin.error is not None and fin.error.startswith("ValueError: task with seed")
     assert "\n" not in fin.error
     assert fin.details is not None
     assert "Traceback (most recent call last)" in fin.details
-    assert "io_sleep" in fin.details  # the worker's frames, not the runner's
-    assert "ValueError: sleep length must be non-negative" in fin.details
+    assert "in crash" in fin.details  # the worker's frames, not the runner's
+    assert "failed on purpose" in fin.details
     assert isinstance(events[0], RunStarted)
     assert isinstance(events[-1], RunFinished) and events[-1] == fin
     assert sum(isinstance(e, RunFinished) for e in events) == 1
-    assert fin.tasks_done == 0
+    assert fin.tasks_done < 8
 
 
 @pytest.mark.parametrize("mode", ["threads", "processes"])
@@ -71,7 +60,7 @@ def test_runner_recovers_after_a_failure(runner: Runner, mode: str) -> None:
     assert first.digest == expected
     old = list(runner._pool.pids) if mode == "processes" else []
 
-    assert runner.run(Unchecked("io-sleep", mode, 2, tasks=8)).status is RunStatus.FAILED
+    assert runner.run(Crashing(mode, 2, tasks=8)).status is RunStatus.FAILED
 
     again = runner.run(good)
     assert again.status is RunStatus.DONE
@@ -93,10 +82,28 @@ def _running(pid: int) -> bool:
 def test_one_failing_thread_stops_the_others(runner: Runner) -> None:
     """After a thread fails, the other threads stop taking tasks."""
     events: list = []
-    fin = runner.run(Unchecked("io-sleep", "threads", 4, tasks=200), events.append)
+    fin = runner.run(Crashing("threads", 4, tasks=200), events.append)
     assert fin.status is RunStatus.FAILED
     started = [e for e in events if isinstance(e, TaskStarted)]
     assert len(started) < 200
+
+
+@pytest.mark.parametrize("how, signal_name", [(2, None), (3, "SIGSEGV")])
+def test_worker_process_that_exits_or_segfaults(runner: Runner, how: int, signal_name: str | None) -> None:
+    fin = runner.run(Crashing("processes", 2, tasks=8, how=how))
+    assert fin.status is RunStatus.FAILED and fin.digest is None
+    assert "died" in (fin.error or "")
+    assert fin.details and (signal_name in fin.details if signal_name else "exited with code 70" in fin.details)
+    again = runner.run(RunConfig("cpu-python", "processes", 2, tasks=4, size=1000))
+    assert again.status is RunStatus.DONE
+
+
+@pytest.mark.parametrize("how", [2, 3])
+def test_exit_or_segfault_on_a_thread_only_raises(runner: Runner, how: int) -> None:
+    """On a thread (or the GUI thread) the crash would kill the app: it raises instead."""
+    fin = runner.run(Crashing("threads", 2, tasks=4, how=how))
+    assert fin.status is RunStatus.FAILED
+    assert "only in a worker process" in (fin.error or "")
 
 
 def test_killed_worker_process_fails_the_run(runner: Runner) -> None:

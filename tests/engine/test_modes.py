@@ -127,7 +127,7 @@ def check_stream(events: list, fin: RunFinished, cfg: RunConfig, runner: Runner)
 
 
 @pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("workload", list(CATALOG))
+@pytest.mark.parametrize("workload", [n for n, w in CATALOG.items() if not w.fails])
 def test_same_digest_in_every_mode(runner: Runner, workload: str, mode: str) -> None:
     size = SMALL_SIZE[workload]
     cfg = RunConfig(workload, mode, WORKERS, TASKS, size)
@@ -138,7 +138,7 @@ def test_same_digest_in_every_mode(runner: Runner, workload: str, mode: str) -> 
 
 
 def test_catalog_is_covered() -> None:
-    assert set(SMALL_SIZE) == set(CATALOG), "add a small size for the new workload to tests/engine/_util.py"
+    assert set(SMALL_SIZE) == {n for n, w in CATALOG.items() if not w.fails}, "add a small size for the new workload to tests/engine/_util.py"
 
 
 def test_different_inputs_give_different_digests(runner: Runner) -> None:

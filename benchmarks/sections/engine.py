@@ -1,12 +1,8 @@
-"""The benchmark sections. Each takes the report and adds measured rows."""
+"""``engine``: speedups of threads and processes against serial, on the same inputs."""
 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
-from typing import Callable
 
 from benchmarks.report import Report
 
@@ -60,31 +56,3 @@ def engine(report: Report, quick: bool = False) -> None:
         rec = compare("io-sleep", 16, 50, "threads", 8)
         report.add("engine", "io-sleep threads ×8: speedup", f"{rec.speedup:.2f}×", "≥ 6×",
                    rec.speedup >= 6, value=rec.speedup)
-
-
-def startup(report: Report, quick: bool = False) -> None:
-    """From launching the command to the window's first painted frame."""
-    try:
-        import PySide6  # noqa: F401
-    except ImportError:
-        report.add("startup", "first frame", "skipped (no PySide6)")
-        return
-    env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"),
-               CONCGUI_FIRST_FRAME_EXIT="1")
-    times = []
-    for _ in range(2 if quick else 5):
-        t0 = time.perf_counter()
-        out = subprocess.run([sys.executable, "-m", "concgui", "gui"], env=env, capture_output=True,
-                             text=True, timeout=60)
-        if out.returncode != 0 or "first-frame" not in out.stdout:
-            report.add("startup", "first frame", f"failed: {out.stderr.strip()[-200:]}")
-            return
-        t_frame = float(out.stdout.split("first-frame", 1)[1].split()[0])
-        times.append(t_frame - t0)
-    times.sort()
-    med = times[len(times) // 2]
-    report.add("startup", "command → first painted frame (median)", f"{med:.2f} s "
-               f"(min {times[0]:.2f}, max {times[-1]:.2f}, n={len(times)})", "≤ 1.5 s", med <= 1.5, value=med)
-
-
-ALL: dict[str, Callable[..., None]] = {"engine": engine, "startup": startup}

@@ -1,0 +1,32 @@
+"""The benchmark sections. Each takes the report and adds measured rows.
+
+``ALL`` maps a section's name (``--only``) to its function, in run order.
+``HEADLESS`` lists the sections that import no Qt in this process (``startup``
+and ``cpu-plot`` need Qt, and run it in a child process so a missing display
+cannot take the whole run down). Module-level imports stay light: the
+``pool-start`` children import this package before they time anything.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from benchmarks.sections.cpu_plot import cpu_plot
+from benchmarks.sections.engine import engine
+from benchmarks.sections.overhead import overhead
+from benchmarks.sections.pool_start import pool_start
+from benchmarks.sections.startup import startup
+from benchmarks.sections.telemetry import telemetry
+from benchmarks.sections.tiny_tasks import tiny_tasks
+
+ALL: dict[str, Callable[..., None]] = {
+    "engine": engine,
+    "overhead": overhead,
+    "pool-start": pool_start,
+    "tiny-tasks": tiny_tasks,
+    "telemetry": telemetry,
+    "startup": startup,
+    "cpu-plot": cpu_plot,
+}
+
+HEADLESS = ("engine", "overhead", "pool-start", "tiny-tasks", "telemetry")

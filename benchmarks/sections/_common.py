@@ -1,0 +1,55 @@
+"""Helpers shared by the sections: interleaved repetitions, medians, formatting."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+from pathlib import Path
+from typing import Callable
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def cores() -> int:
+    return os.cpu_count() or 1
+
+
+def interleave(contenders: dict[str, Callable[[], float]], reps: int) -> dict[str, list[float]]:
+    """Run each contender ``reps`` times, interleaved (A B C, B C A, C A B, ...).
+
+    Each contender returns the seconds it measured. Interleaving spreads slow
+    phases of a busy machine over all contenders instead of one of them, and
+    rotating the order removes any advantage of always running first.
+    """
+    names = list(contenders)
+    times: dict[str, list[float]] = {n: [] for n in names}
+    for r in range(reps):
+        k = r % len(names)
+        for name in names[k:] + names[:k]:
+            times[name].append(contenders[name]())
+    return times
+
+
+def median(xs: list[float]) -> float:
+    return statistics.median(xs)
+
+
+def paired_ratio(a: list[float], b: list[float]) -> tuple[float, float, float]:
+    """Median, min and max of a[i] / b[i] (each pair measured side by side)."""
+    rs = [x / y for x, y in zip(a, b)]
+    return statistics.median(rs), min(rs), max(rs)
+
+
+def ms(s: float) -> str:
+    return f"{s * 1000:.3g} ms" if s < 1 else f"{s:.2f} s"
+
+
+def child_env() -> dict[str, str]:
+    """Environment for a child ``python`` that must import ``benchmarks``."""
+    path = os.environ.get("PYTHONPATH")
+    return dict(os.environ, PYTHONPATH=str(ROOT) + (os.pathsep + path if path else ""))
+
+
+def python() -> str:
+    return sys.executable

@@ -1,0 +1,60 @@
+"""The benchmark harness runs and writes its report: content only, never timings.
+
+Speed claims are checked by ``python3 dev.py bench`` on purpose (timings vary
+with the machine and its load); this test only makes sure the fast headless
+sections run end to end in ``--quick`` mode and produce a row each plus the
+markdown table.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SECTIONS = ("overhead", "pool-start", "tiny-tasks", "telemetry")
+
+
+def test_quick_headless_sections_write_json_and_markdown(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    p = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--only", ",".join(SECTIONS),
+         "--out", str(tmp_path)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=110,
+    )
+    assert p.returncode == 0, f"stdout:\n{p.stdout[-3000:]}\nstderr:\n{p.stderr[-3000:]}"
+    jsons = list(tmp_path.glob("bench-*.json"))
+    mds = list(tmp_path.glob("bench-*.md"))
+    assert len(jsons) == 1 and len(mds) == 1, sorted(x.name for x in tmp_path.iterdir())
+
+    doc = json.loads(jsons[0].read_text())
+    assert doc["machine"]["logical_cores"] == os.cpu_count()
+    rows = doc["rows"]
+    for section in SECTIONS:
+        assert [r for r in rows if r["section"] == section], f"no rows for {section}"
+    for r in rows:
+        assert set(r) >= {"section", "what", "measured", "target", "met", "note", "value"}
+        assert r["what"] and r["measured"]
+        assert not r["measured"].startswith("failed"), r
+
+    # The ratios the sections exist for are there (values, not their size).
+    def has(section: str, words: str) -> bool:
+        return any(r["section"] == section and words in r["what"] for r in rows)
+
+    assert has("overhead", "processes") and has("overhead", "threads")
+    assert has("overhead", "joblib")  # measured, or "skipped: joblib not installed"
+    assert has("pool-start", "cold") and has("pool-start", "warm")
+    assert has("tiny-tasks", "batches")
+    assert has("telemetry", "sampler")
+    batches = [r for r in rows if r["section"] == "tiny-tasks" and "batches" in r["what"]]
+    assert all(isinstance(r["value"], (int, float)) and r["value"] >= 1 for r in batches)
+
+    md = mds[0].read_text()
+    assert "| section | what | measured | target | met |" in md
+    assert "|---|---|---|---|---|" in md
+    for section in SECTIONS:
+        assert f"| {section} |" in md
+    assert "Machine:" in md
