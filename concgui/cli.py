@@ -1,7 +1,7 @@
-"""The command line: ``concgui [gui|bench|info]``.
+"""The command line: ``concgui [gui|bench|lab|info]``.
 
 Only the ``gui`` command imports Qt, and only after its arguments are checked,
-so ``bench`` and ``info`` run on machines with no display and start fast.
+so ``bench``, ``lab`` and ``info`` run on machines with no display and start fast.
 User mistakes end with exit code 2 and one line on stderr, never a traceback.
 """
 
@@ -68,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--chunk-size", type=int, default=None, help="tasks per process-pool message (default: automatic)")
     b.add_argument("--json", metavar="FILE", help="also write the results as JSON")
 
+    _add_lab_parser(sub)
     sub.add_parser("info", help="what this interpreter and machine can do")
     return p
 
@@ -81,6 +82,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_info()
         if command == "bench":
             return cmd_bench(args)
+        if command == "lab":
+            return cmd_lab(args)
         return cmd_gui(args if args.command else build_parser().parse_args(["gui", *argv]))
     except UsageError as exc:
         print(f"concgui: error: {exc}", file=sys.stderr)
@@ -210,6 +213,179 @@ class _Table:
                  num(r.efficiency, ".0%"), check, r.status]
         print("  ".join(f"{c:<{w}}" if i < 4 else f"{c:>{w}}" for i, (c, (_, w)) in enumerate(zip(cells, self.COLS))),
               flush=True)
+
+
+# --- lab -----------------------------------------------------------------------
+
+_SIZE_UNITS = {"": 1, "b": 1, "k": 1024, "kib": 1024, "kb": 1024, "m": 1024**2, "mib": 1024**2, "mb": 1024**2,
+               "g": 1024**3, "gib": 1024**3, "gb": 1024**3}
+
+
+def _byte_size(text: str) -> int:
+    """``64M``, ``256MiB``, ``1K`` or ``1024`` (binary units) as a number of bytes."""
+    t = text.strip().lower().replace(" ", "")
+    num = t.rstrip("abcdefghijklmnopqrstuvwxyz")
+    unit = t[len(num):]
+    try:
+        value = float(num)
+    except ValueError:
+        value = float("nan")
+    if unit not in _SIZE_UNITS or not value == value or value < 0 or value > 2**62:
+        raise argparse.ArgumentTypeError(f"expected a size such as 1024, 64K or 64M, not {text!r}")
+    return int(value * _SIZE_UNITS[unit])
+
+
+def _add_lab_parser(sub: argparse._SubParsersAction) -> None:
+    """``concgui lab NAME [options]``: options default to None, so the lab's own defaults apply."""
+    lab = sub.add_parser("lab", help="run a synchronization or IPC lab headless and print what it measured",
+                         description="Run a lab headless: race, semaphore, condition, deadlock, ipc, subclass.")
+    labs = lab.add_subparsers(dest="lab", parser_class=_Parser, metavar="LAB")
+    labs.required = True
+
+    def add(name: str, help: str) -> argparse.ArgumentParser:
+        q = labs.add_parser(name, help=help, description=help)
+        q.add_argument("--json", metavar="FILE", help="also write the numbers as JSON")
+        q.add_argument("--explain", action="store_true", help="also print the explanation")
+        return q
+
+    def start_method(q: argparse.ArgumentParser) -> None:
+        q.add_argument("--start-method", default=None,
+                       help="process start method (default: forkserver on Linux, else spawn)")
+
+    q = add("race", "N workers add 1 to a shared counter M times, without and with a lock")
+    q.add_argument("--workers", type=int, help="threads / processes (default 4)")
+    q.add_argument("--increments", type=int, help="increments per worker (default 1000)")
+    q.add_argument("--mode", choices=("threads", "processes", "both"), help="default: both")
+    q.add_argument("--no-yield", dest="yield_point", action="store_false", default=None,
+                   help="plain counter += 1, no time.sleep(0) between read and write")
+    start_method(q)
+
+    q = add("semaphore", "K permits guard a resource that N threads use")
+    q.add_argument("--permits", type=int, help="K (default 3)")
+    q.add_argument("--workers", type=int, help="N threads (default 8)")
+    q.add_argument("--rounds", type=int, help="uses per worker (default 3)")
+    q.add_argument("--hold-ms", type=float, help="how long each use holds a permit (default 50)")
+
+    q = add("condition", "producers and consumers share a bounded buffer")
+    q.add_argument("--variant", choices=("condition", "queue"), help="threading.Condition or queue.Queue")
+    q.add_argument("--capacity", type=int, help="buffer size (default 5)")
+    q.add_argument("--items", type=int, help="items in all (default 60)")
+    q.add_argument("--producers", type=int, help="default 1")
+    q.add_argument("--consumers", type=int, help="default 1")
+    q.add_argument("--produce-ms", type=float, help="time to make one item (default 5)")
+    q.add_argument("--consume-ms", type=float, help="time to use one item (default 10)")
+
+    q = add("deadlock", "two threads take two locks in opposite order; then the fix")
+    q.add_argument("--timeout", type=float, help="seconds an acquire waits before giving up (default 0.5)")
+    q.add_argument("--hold-ms", type=float, help="pause between the first and second lock (default 20)")
+    q.add_argument("--rounds", type=int, help="transfers per thread in the fixed run (default 5)")
+    q.add_argument("--no-fix", dest="run_fix", action="store_false", default=None, help="skip the fixed run")
+
+    q = add("ipc", "move payloads from a child process: Queue, Pipe, shared memory")
+    q.add_argument("--methods", type=_str_list, help="comma-separated: queue,pipe,shm (default: all)")
+    q.add_argument("--min-size", type=_byte_size, help="smallest payload (default 1K)")
+    q.add_argument("--max-size", type=_byte_size, help="largest payload (default 64M)")
+    q.add_argument("--factor", type=int, help="each size is this many times the last (default 4)")
+    q.add_argument("--repeats", type=int, help="transfers per size up to 4 MiB, median taken (default 3)")
+    q.add_argument("--large-repeats", type=int, help="transfers per size above 4 MiB (default 1)")
+    start_method(q)
+
+    q = add("subclass", "Thread/Process subclasses beside concurrent.futures pools")
+    q.add_argument("--tasks", type=int, help="default 8")
+    q.add_argument("--size", type=int, help="cpu-python steps per task (default 300000)")
+    q.add_argument("--workers", type=int, help="default 2")
+    q.add_argument("--mode", choices=("threads", "processes", "both"), help="default: both")
+    start_method(q)
+
+
+#: CLI option -> (Params field, converter)
+_LAB_FIELDS = {
+    "workers": ("workers", None), "increments": ("increments", None), "mode": ("mode", None),
+    "yield_point": ("yield_point", None), "start_method": ("start_method", None),
+    "permits": ("permits", None), "rounds": ("rounds", None), "variant": ("variant", None),
+    "capacity": ("capacity", None), "items": ("items", None), "producers": ("producers", None),
+    "consumers": ("consumers", None), "timeout": ("timeout_s", None), "run_fix": ("run_fix", None),
+    "methods": ("methods", tuple), "min_size": ("min_size", None), "max_size": ("max_size", None),
+    "factor": ("factor", None), "repeats": ("repeats", None), "large_repeats": ("large_repeats", None),
+    "tasks": ("tasks", None), "size": ("size", None),
+}
+_MS_FIELDS = {"semaphore": {"hold_ms": "hold_s"}, "deadlock": {"hold_ms": "hold_s"},
+              "condition": {"produce_ms": "produce_s", "consume_ms": "consume_s"}}
+
+
+def lab_params(args: argparse.Namespace):
+    """The lab's Params from the command line (UsageError for values it refuses)."""
+    from concgui import labs
+    from concgui.engine.config import ConfigError
+
+    kwargs = {}
+    for opt, value in vars(args).items():
+        if value is None or opt in ("command", "lab", "json", "explain"):
+            continue
+        if opt in _MS_FIELDS.get(args.lab, {}):
+            kwargs[_MS_FIELDS[args.lab][opt]] = value / 1000.0
+        else:
+            field, conv = _LAB_FIELDS[opt]
+            kwargs[field] = conv(value) if conv else value
+    try:
+        return labs.params_class(args.lab)(**kwargs)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def lab_document(name: str, result) -> dict:
+    """The JSON a view would show: version and interpreter, the params, the measured result."""
+    from concgui import labs
+    from concgui.engine.platform_info import collect
+
+    info = collect()
+    body = result.as_dict()
+    params = body.pop("params")
+    module = labs.load(name)
+    return {
+        "concgui": __version__,
+        "lab": name,
+        "python": f"{info.implementation} {info.python}",
+        "gil_enabled": info.gil_enabled,
+        "switch_interval_s": info.switch_interval_s,
+        "cpus": info.logical_cores,
+        "params": params,
+        "result": body,
+        "explanation": module.explain(result),
+    }
+
+
+def cmd_lab(args: argparse.Namespace) -> int:
+    from concgui import labs
+    from concgui.engine.export import ExportError, check_writable, write_json
+    from concgui.engine.startmethods import FORK_WARNING
+
+    params = lab_params(args)
+    if args.json:
+        try:
+            check_writable(args.json)
+        except ExportError as exc:
+            raise UsageError(str(exc)) from None
+    if getattr(params, "start_method", None) == "fork":
+        print(f"concgui: warning: {FORK_WARNING}", file=sys.stderr)
+    module = labs.load(args.lab)
+    print(module.TITLE, flush=True)
+    result = module.run(params)
+    for line in module.summary(result):
+        print(f"  {line}")
+    if args.explain:
+        print()
+        print(module.explain(result))
+    if args.json:
+        try:
+            write_json(args.json, lab_document(args.lab, result))
+        except ExportError as exc:
+            raise UsageError(str(exc)) from None
+        print(f"wrote {args.json}")
+    error = getattr(result, "error", None)
+    if error:
+        print(f"concgui: error: {error}", file=sys.stderr)
+    return 0 if result.status.value == "done" else 1
 
 
 # --- gui -----------------------------------------------------------------------
