@@ -47,6 +47,23 @@ def load_icon() -> QIcon | None:
     return None if icon.isNull() else icon
 
 
+def use_safe_start_method() -> None:
+    """Make forkserver/spawn the default for *any* multiprocessing use in the GUI process.
+
+    The engine always names its start method; this also covers a plain
+    ``multiprocessing.Process`` or ``Queue`` (default: fork on Linux before 3.14,
+    unsafe here because Qt runs threads).
+    """
+    import multiprocessing
+
+    from concgui.engine import startmethods
+
+    try:
+        multiprocessing.set_start_method(startmethods.default())
+    except RuntimeError:
+        pass  # already chosen (e.g. by a test harness): leave it
+
+
 def make_app() -> QApplication:
     """The QApplication (created once), high-DPI friendly, with name and icon."""
     app = QApplication.instance()
@@ -146,6 +163,7 @@ def main(args: Any = None) -> int:
             print(f"concgui: error: unknown scenario {name!r}; choose one of: {', '.join(SCENARIOS)}",
                   file=sys.stderr)
             return EXIT_USAGE
+    use_safe_start_method()
     app = make_app()
     window = MainWindow()
     if os.environ.get("CONCGUI_FIRST_FRAME_EXIT") == "1":

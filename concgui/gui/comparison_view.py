@@ -29,6 +29,7 @@ class ComparisonView(QWidget):
         p.hideButtons()
         p.showGrid(y=True, alpha=0.15)
         p.setLabel("left", "wall time (s)")
+        p.getAxis("left").enableAutoSIPrefix(False)  # never "(x0.001)": seconds stay seconds
         for side in ("left", "bottom"):
             ax = p.getAxis(side)
             ax.setPen(pg.mkPen(fg))

@@ -24,7 +24,7 @@ from concgui.engine.clock import now
 from concgui.engine.telemetry import CpuSampler
 
 WINDOW_S = 60.0
-REFRESH_MS = 80  # 12.5 Hz redraw; the sampler adds a point every 100 ms
+REFRESH_MS = 100  # 10 Hz redraw: the sampler adds a point every 100 ms, faster redraws show nothing new
 READOUT_EVERY = 6  # ticks between number updates (~2 Hz)
 READOUT_AVG_S = 0.5
 MAX_LANES = 16

@@ -16,7 +16,7 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QFileDialog, QFrame, QLabel, QMainWindow, QMessageBox, QScrollArea,
-                               QSplitter, QVBoxLayout, QWidget)
+                               QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
 from concgui import __version__
 from concgui.engine.compare import RunRecord, explain, find_baseline, make_record
@@ -156,7 +156,11 @@ class MainWindow(QMainWindow):
         main.setStretchFactor(1, 1)
         main.setChildrenCollapsible(False)
         main.setHandleWidth(6)
-        self.setCentralWidget(main)
+        # Tabs: this one runs and compares; the labs and other views add theirs.
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(main, "Run && compare")
+        self.setCentralWidget(self.tabs)
         self.setStyleSheet("QFrame#card { border: 1px solid palette(midlight); border-radius: 6px;"
                            " background: palette(base); }")
 
