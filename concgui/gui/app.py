@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication
 
 from concgui.engine.clock import now
 from concgui.engine.export import ExportError
+from concgui.gui.gc_pinning import GuiThreadCollector
 from concgui.gui.main_window import MainWindow
 from concgui.gui.run_driver import BatchOutcome, abandoned_threads_running
 from concgui.scenarios import SCENARIOS, Scenario
@@ -165,6 +166,7 @@ def main(args: Any = None) -> int:
             return EXIT_USAGE
     use_safe_start_method()
     app = make_app()
+    collector = GuiThreadCollector(app)
     window = MainWindow()
     if os.environ.get("CONCGUI_FIRST_FRAME_EXIT") == "1":
         FirstFrameReporter(app, window)
@@ -174,6 +176,7 @@ def main(args: Any = None) -> int:
                             bool(getattr(args, "quit_when_done", False)))
     code = app.exec()
     window.shutdown()
+    collector.stop()
     if abandoned_threads_running():
         # A worker thread ignored cancel past the bound: exiting normally would
         # destroy a running QThread and abort, so leave at once instead.
