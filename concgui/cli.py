@@ -51,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     g = sub.add_parser("gui", help="open the window (the default)")
     g.add_argument("--scenario", help="open with a scenario's settings (e.g. compare)")
+    g.add_argument("--scenario-file", metavar="FILE.json",
+                   help="open with the runs described in a JSON file (see concgui/scenario_file.py)")
     g.add_argument("--autorun", action="store_true", help="start the scenario at once")
     g.add_argument("--export", metavar="FILE.json", help="write the results as JSON after the run")
     g.add_argument("--screenshot", metavar="FILE.png", help="save a picture of the window after the run")
@@ -118,6 +120,17 @@ def cmd_info() -> int:
 # --- bench ---------------------------------------------------------------------
 
 
+def _check_output(path: str | None) -> None:
+    """Refuse an unwritable output file before any work is done (exit 2)."""
+    if path:
+        from concgui.engine.export import ExportError, check_writable
+
+        try:
+            check_writable(path)
+        except ExportError as exc:
+            raise UsageError(str(exc)) from None
+
+
 def plan_bench(args: argparse.Namespace) -> list:
     """The validated RunConfigs of a bench, serial first (it is the baseline)."""
     import os
@@ -155,16 +168,12 @@ def plan_bench(args: argparse.Namespace) -> list:
 def cmd_bench(args: argparse.Namespace) -> int:
     from concgui.engine.compare import find_baseline, make_record
     from concgui.engine.events import RunStarted
-    from concgui.engine.export import ExportError, check_writable, results_document, write_json
+    from concgui.engine.export import ExportError, results_document, write_json
     from concgui.engine.runner import Runner
     from concgui.engine.startmethods import FORK_WARNING
 
     plan = plan_bench(args)
-    if args.json:
-        try:
-            check_writable(args.json)
-        except ExportError as exc:
-            raise UsageError(str(exc)) from None
+    _check_output(args.json)
     if any(c.start_method == "fork" for c in plan):
         print(f"concgui: warning: {FORK_WARNING}", file=sys.stderr)
 
@@ -357,15 +366,11 @@ def lab_document(name: str, result) -> dict:
 
 def cmd_lab(args: argparse.Namespace) -> int:
     from concgui import labs
-    from concgui.engine.export import ExportError, check_writable, write_json
+    from concgui.engine.export import ExportError, write_json
     from concgui.engine.startmethods import FORK_WARNING
 
     params = lab_params(args)
-    if args.json:
-        try:
-            check_writable(args.json)
-        except ExportError as exc:
-            raise UsageError(str(exc)) from None
+    _check_output(args.json)
     if getattr(params, "start_method", None) == "fork":
         print(f"concgui: warning: {FORK_WARNING}", file=sys.stderr)
     module = labs.load(args.lab)
@@ -392,18 +397,21 @@ def cmd_lab(args: argparse.Namespace) -> int:
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
+    if args.scenario is not None and args.scenario_file is not None:
+        raise UsageError("use --scenario or --scenario-file, not both")
+    if args.scenario_file is not None:
+        from concgui.scenario_file import ScenarioFileError, load_scenario_file
+
+        try:
+            args.scenario_object = load_scenario_file(args.scenario_file)
+        except ScenarioFileError as exc:
+            raise UsageError(str(exc)) from None
     if args.scenario is not None:
         from concgui.scenarios import SCENARIOS
 
         if args.scenario not in SCENARIOS:
             raise UsageError(f"unknown scenario {args.scenario!r}; choose one of: {', '.join(SCENARIOS)}")
-    if args.export:
-        from concgui.engine.export import ExportError, check_writable
-
-        try:
-            check_writable(args.export)
-        except ExportError as exc:
-            raise UsageError(str(exc)) from None
+    _check_output(args.export)
     from concgui.gui.app import main as gui_main  # Qt is imported only here
 
     return gui_main(args)

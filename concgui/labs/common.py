@@ -95,6 +95,15 @@ def join_all(threads: list[threading.Thread], pump: EventPump, stop: threading.E
         pump.drain()
 
 
+def overall_status(error: str | None, cancel: threading.Event, outcomes: Any) -> RunStatus:
+    """A lab's status from its parts: failed if any error, cancelled if asked or any part was."""
+    if error:
+        return RunStatus.FAILED
+    if cancel.is_set() or any(o.status is not RunStatus.DONE for o in outcomes):
+        return RunStatus.CANCELLED
+    return RunStatus.DONE
+
+
 def check_int(what: str, value: object, lo: int, hi: int, unit: str = "") -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ConfigError(f"{what} must be a whole number, not {value!r}")

@@ -20,7 +20,7 @@ from typing import Any
 from concgui.engine import startmethods
 from concgui.engine.config import max_processes
 from concgui.labs.common import (POLL_S, ConfigError, EventPump, EventSink, RunStatus, check_choice, check_int,
-                                 interpreter_facts, join_all, now, to_jsonable)
+                                 interpreter_facts, join_all, now, overall_status, to_jsonable)
 
 NAME = "race"
 TITLE = "Race condition"
@@ -238,12 +238,7 @@ def run(params: RaceParams, on_event: EventSink | None = None,
             pump.emit(RaceVariantFinished(out, now()))
         if error:
             break
-    if error:
-        status = RunStatus.FAILED
-    elif cancel.is_set() or any(o.status is not RunStatus.DONE for o in outcomes):
-        status = RunStatus.CANCELLED
-    else:
-        status = RunStatus.DONE
+    status = overall_status(error, cancel, outcomes)
     return RaceResult(params, tuple(outcomes), method, status, error)
 
 

@@ -23,7 +23,7 @@ from concgui.engine import startmethods
 from concgui.engine.config import max_processes
 from concgui.engine.workloads import cpu_python, task_seed
 from concgui.labs.common import (POLL_S, ConfigError, EventPump, EventSink, RunStatus, check_choice, check_int,
-                                 interpreter_facts, now, to_jsonable)
+                                 interpreter_facts, now, overall_status, to_jsonable)
 
 NAME = "subclass"
 TITLE = "Thread and Process subclasses"
@@ -221,12 +221,7 @@ def run(params: SubclassParams, on_event: EventSink | None = None,
                 break
         if error:
             break
-    if error:
-        status = RunStatus.FAILED
-    elif cancel.is_set() or any(o.status is not RunStatus.DONE for o in outcomes):
-        status = RunStatus.CANCELLED
-    else:
-        status = RunStatus.DONE
+    status = overall_status(error, cancel, outcomes)
     return SubclassResult(params, tuple(outcomes), method, status, error)
 
 
