@@ -27,6 +27,15 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+#: Characters str.splitlines() breaks at, shown escaped so an error stays on one line.
+_LINE_BREAKS = {c: repr(chr(c))[1:-1] for c in (0x0A, 0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E, 0x85, 0x2028, 0x2029)}
+
+
+def one_line(text: str) -> str:
+    """``text`` with any line break escaped (a user's argument may contain one)."""
+    return text.translate(_LINE_BREAKS)
+
+
 def _int_list(text: str) -> list[int]:
     try:
         values = [int(x) for x in text.split(",") if x.strip()]
@@ -88,7 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_lab(args)
         return cmd_gui(args if args.command else build_parser().parse_args(["gui", *argv]))
     except UsageError as exc:
-        print(f"concgui: error: {exc}", file=sys.stderr)
+        print(f"concgui: error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("concgui: interrupted", file=sys.stderr)

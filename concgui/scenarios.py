@@ -3,13 +3,25 @@
 Plain data (no Qt), so the CLI can reject an unknown name before Qt loads.
 Each scenario is a list of runs on identical inputs; the first serial run is
 the baseline of the others.
+
+Each run also has a *kind*: how the GUI runs it. ``normal`` runs go to the
+run driver (off the GUI thread, progress coalesced to ≤ 30 signals/s); the
+responsiveness lab's wrong ways are ``gui-thread`` (the engine's serial run on
+the GUI thread itself), ``blocking-wait`` (on a thread, but the GUI thread
+waits for it) and ``flood`` (on the driver, plus one signal per finished
+task). ``coalesced`` is a normal run, named as the right way of a flood.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from concgui.engine.config import RunConfig
+
+#: How the GUI runs a scenario's run; every kind but these three is a normal run.
+WRONG_KINDS = ("gui-thread", "blocking-wait", "flood")
+KINDS = ("normal", "coalesced", *WRONG_KINDS)
 
 
 @dataclass(frozen=True)
@@ -17,12 +29,30 @@ class Scenario:
     name: str
     summary: str
     runs: tuple[RunConfig, ...]
+    #: One per run (see :data:`KINDS`); empty means every run is ``normal``.
+    kinds: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.kinds and len(self.kinds) != len(self.runs):
+            raise ValueError(f"scenario {self.name!r}: {len(self.kinds)} kinds for {len(self.runs)} runs")
+        unknown = [k for k in self.kinds if k not in KINDS]
+        if unknown:
+            raise ValueError(f"scenario {self.name!r}: unknown kind {unknown[0]!r}; choose one of: {', '.join(KINDS)}")
+
+    def kind(self, i: int) -> str:
+        return self.kinds[i] if self.kinds else "normal"
+
+    def steps(self) -> list[tuple[RunConfig, str]]:
+        """(config, kind) of every run, in order."""
+        return [(cfg, self.kind(i)) for i, cfg in enumerate(self.runs)]
+
+
+def _cores() -> int:
+    return os.cpu_count() or 1
 
 
 def _compare(workload: str, tasks: int, size: int | None, workers: int = 0) -> tuple[RunConfig, ...]:
-    import os
-
-    n = workers or os.cpu_count() or 1
+    n = workers or _cores()
     return (
         RunConfig(workload, "serial", 1, tasks, size),
         RunConfig(workload, "threads", n, tasks, size),
@@ -30,9 +60,39 @@ def _compare(workload: str, tasks: int, size: int | None, workers: int = 0) -> t
     )
 
 
+def _freeze() -> Scenario:
+    # ~1.5 s of pure-Python work on the 2-core dev machine; the same tasks three ways.
+    runs = _compare("cpu-python", 16, 600_000)
+    return Scenario("freeze", "the same work on the GUI thread (frozen), on QThread workers and on the process pool",
+                    runs, ("gui-thread", "normal", "normal"))
+
+
+#: Items in the flood scenario: one signal per item the wrong way.
+FLOOD_ITEMS = 200_000
+
+
+def _flood() -> Scenario:
+    cfg = RunConfig("cpu-python", "serial", 1, FLOOD_ITEMS, 20)
+    return Scenario("flood", f"{FLOOD_ITEMS:,} tiny items: one signal per item (flood) vs coalesced to ≤ 30/s",
+                    (cfg, cfg), ("flood", "coalesced"))
+
+
+def _jank() -> Scenario:
+    n = max(2, _cores())
+    py = ("cpu-python", 16, 400_000)
+    runs = [RunConfig(py[0], "threads", k, py[1], py[2]) for k in sorted({1, 2, n})]
+    runs.append(RunConfig(py[0], "processes", n, py[1], py[2]))
+    runs.append(RunConfig("cpu-hash", "threads", n, 16, 400))
+    return Scenario("jank", "pure-Python QThreads ×1, ×2… (UI stutters) vs processes vs GIL-releasing "
+                    "cpu-hash threads", tuple(runs))
+
+
 SCENARIOS: dict[str, Scenario] = {
     s.name: s
     for s in (
         Scenario("compare", "cpu-python: serial vs threads vs processes", _compare("cpu-python", 24, 300_000)),
+        _freeze(),
+        _flood(),
+        _jank(),
     )
 }

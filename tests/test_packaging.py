@@ -1,4 +1,6 @@
-"""Packaging: the wheel carries the icons, and ``python -m concgui --version`` works.
+"""Packaging: the wheel carries the icons, ``python -m concgui --version`` works, the sdist
+has what a build needs, the desktop files validate and install, and (only with
+``CONCGUI_TEST_FROZEN=1``, it is slow) the PyInstaller app builds and passes its smoke check.
 
 The wheel test builds the project NON-editable (``pip wheel``), installs it
 with ``pip install --target`` into a temporary folder and imports it from
@@ -160,13 +162,112 @@ def test_resources_in_tree() -> None:
         resources.read_bytes("icons/nope.png")
 
 
-def test_desktop_entry() -> None:
-    """resources/concgui.desktop has the keys a launcher needs."""
+APP_ID = "io.github.concgui"
+DESKTOP = ROOT / "resources" / f"{APP_ID}.desktop"
+METAINFO = ROOT / "resources" / f"{APP_ID}.metainfo.xml"
+
+
+def _desktop_entry(path: Path) -> configparser.SectionProxy:
     cp = configparser.ConfigParser(interpolation=None)
     cp.optionxform = str  # type: ignore[assignment,method-assign]  # keys are case-sensitive
-    cp.read(ROOT / "resources" / "concgui.desktop", encoding="utf-8")
-    entry = cp["Desktop Entry"]
+    cp.read(path, encoding="utf-8")
+    return cp["Desktop Entry"]
+
+
+def test_desktop_entry() -> None:
+    """resources/io.github.concgui.desktop has the keys a launcher needs."""
+    entry = _desktop_entry(DESKTOP)
     assert entry["Type"] == "Application"
     assert entry["Exec"] == "concgui gui"
     assert entry["Icon"] == "concgui"
-    assert entry["Categories"] == "Education;Development;"
+    assert entry["Categories"] == "Education;ComputerScience;"
+    assert entry["StartupWMClass"] == "concgui"
+
+
+def test_metainfo_matches_the_desktop_file() -> None:
+    """The AppStream id, launchable and icon agree with the desktop file and the icons."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.parse(METAINFO).getroot()
+    assert root.tag == "component" and root.get("type") == "desktop-application"
+    assert root.findtext("id") == APP_ID
+    assert root.findtext("launchable") == DESKTOP.name
+    assert root.findtext("icon") == _desktop_entry(DESKTOP)["Icon"]
+    assert root.findtext("project_license") == "MIT"
+    assert root.find("releases/release").get("version") == concgui.__version__
+    assert root.findtext("provides/binary") == "concgui"
+
+
+@pytest.mark.parametrize("tool, args", [
+    ("desktop-file-validate", [str(DESKTOP)]),
+    ("appstreamcli", ["validate", "--no-net", str(METAINFO)]),
+])
+def test_desktop_files_validate(tool: str, args: list[str]) -> None:
+    """The desktop and AppStream validators find no errors (skipped where they are not installed)."""
+    import shutil
+
+    if shutil.which(tool) is None:
+        pytest.skip(f"{tool} is not installed")
+    proc = subprocess.run([tool, *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stdout
+    assert "error" not in proc.stdout.lower(), proc.stdout
+
+
+def test_install_desktop_for_a_user_and_uninstall(tmp_path: Path) -> None:
+    """packaging/install_desktop.py writes the launcher, icons and metainfo, then removes them."""
+    script = ROOT / "packaging" / "install_desktop.py"
+    base = tmp_path / "share"
+    exe = tmp_path / "my apps" / "concgui"
+    run = lambda *a: subprocess.run(  # noqa: E731
+        [sys.executable, str(script), "--prefix", str(base), *a], env=_env(),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)
+    proc = run("--exec", str(exe))
+    assert proc.returncode == 0, proc.stdout
+    entry = _desktop_entry(base / "applications" / DESKTOP.name)
+    assert entry["Exec"] == f'"{exe}" gui'  # quoted: the path has a space
+    assert entry["TryExec"] == str(exe)
+    assert entry["Icon"] == "concgui"
+    for size in ICON_SIZES:
+        icon = base / "icons" / "hicolor" / f"{size}x{size}" / "apps" / "concgui.png"
+        assert _png_size(icon.read_bytes()) == (size, size)
+    assert (base / "icons" / "hicolor" / "scalable" / "apps" / "concgui.svg").is_file()
+    assert (base / "metainfo" / METAINFO.name).read_bytes() == METAINFO.read_bytes()
+
+    proc = run("--uninstall")
+    assert proc.returncode == 0, proc.stdout
+    left = [p for p in base.rglob("*") if p.is_file() and "concgui" in p.name]
+    assert left == []
+
+
+def test_sdist_has_what_a_build_needs(tmp_path: Path) -> None:
+    """The sdist carries the package, its icons, the desktop files, packaging and tests; no caches."""
+    import tarfile
+
+    if importlib.util.find_spec("hatchling") is None:
+        pytest.skip("hatchling is not installed in this venv")
+    proc = subprocess.run([sys.executable, "-m", "hatchling", "build", "-t", "sdist", "-d", str(tmp_path)],
+                          cwd=ROOT, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          timeout=PIP_TIMEOUT_S)
+    assert proc.returncode == 0, proc.stdout
+    (sdist,) = tmp_path.glob("concgui-*.tar.gz")
+    with tarfile.open(sdist) as tar:
+        names = {n.split("/", 1)[1] for n in tar.getnames() if "/" in n}
+    need = {"pyproject.toml", "README.md", "LICENSE", "concgui/__init__.py", "concgui/__main__.py",
+            "concgui/resources/icons/concgui.svg", "resources/concgui.svg", f"resources/{DESKTOP.name}",
+            f"resources/{METAINFO.name}", "packaging/build.py", "packaging/concgui.spec", "packaging/entry.py",
+            "packaging/smoke.py", "packaging/install_desktop.py", "packaging/render_icons.py", "dev.py"}
+    need |= {f"concgui/resources/icons/concgui-{n}.png" for n in ICON_SIZES}
+    assert need <= names, sorted(need - names)
+    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+    assert not [n for n in names if n.startswith((".venv/", "dist/", "build/"))]
+
+
+@pytest.mark.skipif(os.environ.get("CONCGUI_TEST_FROZEN") != "1",
+                    reason="slow (builds the PyInstaller app); set CONCGUI_TEST_FROZEN=1 to run it")
+@pytest.mark.timeout(900)
+def test_frozen_app_builds_and_passes_the_smoke_check() -> None:
+    """packaging/build.py --check: PyInstaller build, then --version, info, a process bench, the GUI."""
+    proc = subprocess.run([sys.executable, str(ROOT / "packaging" / "build.py"), "--check"], cwd=ROOT,
+                          env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=880)
+    assert proc.returncode == 0, proc.stdout[-6000:]
+    assert "smoke: all passed" in proc.stdout

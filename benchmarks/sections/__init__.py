@@ -1,8 +1,8 @@
 """The benchmark sections. Each takes the report and adds measured rows.
 
 ``ALL`` maps a section's name (``--only``) to its function, in run order.
-``HEADLESS`` lists the sections that import no Qt in this process (``startup``
-and ``cpu-plot`` need Qt, and run it in a child process so a missing display
+``HEADLESS`` lists the sections that import no Qt in this process (``startup``,
+``cpu-plot`` and ``ui-latency`` need Qt, and run it in a child process so a missing display
 cannot take the whole run down). Module-level imports stay light: the
 ``pool-start`` children import this package before they time anything.
 """
@@ -18,6 +18,7 @@ from benchmarks.sections.pool_start import pool_start
 from benchmarks.sections.startup import startup
 from benchmarks.sections.telemetry import telemetry
 from benchmarks.sections.tiny_tasks import tiny_tasks
+from benchmarks.sections.ui_latency import ui_latency
 
 ALL: dict[str, Callable[..., None]] = {
     "engine": engine,
@@ -27,6 +28,7 @@ ALL: dict[str, Callable[..., None]] = {
     "telemetry": telemetry,
     "startup": startup,
     "cpu-plot": cpu_plot,
+    "ui-latency": ui_latency,
 }
 
 HEADLESS = ("engine", "overhead", "pool-start", "tiny-tasks", "telemetry")

@@ -3,12 +3,18 @@
 Top level: ``concgui`` (version), ``python``, ``gil_enabled``, ``cpus``, and
 ``runs``: one object per run (see :class:`~concgui.engine.compare.RunRecord`);
 callers may add per-run fields (the GUI adds ``ui``).
+
+The same runs as CSV (:func:`results_csv`) and as a Markdown table
+(:func:`results_markdown`), for the GUI's export and clipboard.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
+from dataclasses import fields
 from typing import Any, Iterable
 
 from concgui import __version__
@@ -46,14 +52,92 @@ def check_writable(path: str | os.PathLike[str]) -> None:
 
 
 def write_json(path: str | os.PathLike[str], doc: dict[str, Any]) -> None:
-    """Write ``doc`` atomically (temp file + rename), so a failed write keeps the old file."""
+    """Write ``doc`` as indented JSON, atomically (see :func:`write_bytes`)."""
+    write_text(path, json.dumps(doc, indent=2) + "\n")
+
+
+# -- CSV and Markdown (the GUI's File menu and clipboard) -----------------------------
+
+#: CSV columns: every RunRecord field, in order; the GUI's per-run facts follow as ``ui_<name>``.
+CSV_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(RunRecord))
+
+
+def _as_dict(r: RunRecord | dict[str, Any]) -> dict[str, Any]:
+    return r.as_dict() if isinstance(r, RunRecord) else dict(r)
+
+
+def results_csv(records: Iterable[RunRecord | dict[str, Any]]) -> str:
+    """The runs as CSV text: a header row, then one row per run (numbers unrounded)."""
+    rows = [_as_dict(r) for r in records]
+    ui_keys: list[str] = []
+    for row in rows:
+        for key in row.get("ui") or {}:
+            if key not in ui_keys:
+                ui_keys.append(key)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([*CSV_FIELDS, *(f"ui_{k}" for k in ui_keys)])
+    for row in rows:
+        ui = row.get("ui") or {}
+        writer.writerow([_csv_cell(row.get(k)) for k in CSV_FIELDS] + [_csv_cell(ui.get(k)) for k in ui_keys])
+    return out.getvalue()
+
+
+def _csv_cell(v: Any) -> Any:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return v
+
+
+#: Markdown columns: (header, cell text).
+_MD_COLUMNS: tuple[tuple[str, Any], ...] = (
+    ("Run", lambda r: str(r["run_id"])),
+    ("Workload", lambda r: r["workload"]),
+    ("Mode", lambda r: r["mode"]),
+    ("Workers", lambda r: str(r["workers"])),
+    ("Start method", lambda r: r.get("start_method") or "–"),
+    ("Tasks × size", lambda r: f"{r['tasks']:,} × {r['size']:,}"),
+    ("Wall s", lambda r: _fmt(r.get("wall_s"), ".3f")),
+    ("CPU s", lambda r: _fmt(r.get("cpu_s"), ".3f")),
+    ("Speedup", lambda r: _fmt(r.get("speedup"), ".2f", "×")),
+    ("Efficiency", lambda r: _fmt(r.get("efficiency"), ".0%")),
+    ("Results", lambda r: {True: "ok", False: "differ"}.get(r.get("results_ok"), "–")),
+    ("Status", lambda r: r.get("status") or "–"),
+)
+
+
+def _fmt(v: float | None, spec: str, suffix: str = "") -> str:
+    return "–" if v is None else f"{v:{spec}}{suffix}"
+
+
+def _md_cell(text: str) -> str:
+    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def results_markdown(records: Iterable[RunRecord | dict[str, Any]]) -> str:
+    """The runs as a GitHub-flavoured Markdown table (numbers right-aligned)."""
+    rows = [_as_dict(r) for r in records]
+    numeric = {"Run", "Workers", "Tasks × size", "Wall s", "CPU s", "Speedup", "Efficiency"}
+    lines = ["| " + " | ".join(h for h, _ in _MD_COLUMNS) + " |",
+             "|" + "|".join("---:" if h in numeric else "---" for h, _ in _MD_COLUMNS) + "|"]
+    for row in rows:
+        lines.append("| " + " | ".join(_md_cell(cell(row)) for _, cell in _MD_COLUMNS) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` atomically (temp file + rename), so a failed write keeps the old file.
+
+    Raises :class:`ExportError` with a message meant for the user.
+    """
     p = os.fspath(path)
     check_writable(p)
     tmp = f"{p}.tmp-{os.getpid()}"
     try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(doc, f, indent=2)
-            f.write("\n")
+        with open(tmp, "wb") as f:
+            f.write(data)
         os.replace(tmp, p)
     except OSError as exc:
         try:
@@ -61,3 +145,8 @@ def write_json(path: str | os.PathLike[str], doc: dict[str, Any]) -> None:
         except OSError:
             pass
         raise ExportError(f"cannot write {p}: {exc.strerror or exc}") from None
+
+
+def write_text(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` as UTF-8, atomically (see :func:`write_bytes`)."""
+    write_bytes(path, text.encode("utf-8"))

@@ -18,6 +18,7 @@ from concgui.engine.telemetry import RingBuffer
 
 FRAME_S = 1 / 60  # one display frame at 60 Hz
 WINDOW_S = 10.0  # the "last 10 s" the live p50/p99/max are over
+FREEZE_S = 0.25  # a tick this late is a freeze worth reporting: the window visibly hung
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,10 @@ class LatenessStats:
     heartbeat_p99_ms: float
     heartbeat_max_ms: float
     longest_freeze_ms: float
+
+    @property
+    def longest_freeze_s(self) -> float:
+        return self.longest_freeze_ms / 1000.0
 
     @property
     def frames_missed(self) -> int:
@@ -59,6 +64,29 @@ class LatenessRecorder:
 
     def recent(self, now: float, window_s: float = WINDOW_S) -> LatenessStats:
         return self.stats(since=now - window_s)
+
+    def series(self, since: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(tick times, lateness in seconds), oldest first: what a plot draws."""
+        t, v = self.ticks.snapshot(since)
+        return t, (v[:, 0] if len(v) else np.zeros(0))
+
+    def freezes(self, threshold_s: float = FREEZE_S, since: float | None = None,
+                until: float | None = None) -> list[tuple[float, float]]:
+        """(start, end) of every span in which the event loop did not run for ``threshold_s`` or more.
+
+        A tick that ran ``late`` seconds late at ``t`` means the loop was
+        stuck from ``t - late`` (its due time) to ``t``.
+        """
+        t, late = self.series(since)
+        keep = late >= threshold_s
+        if until is not None:
+            keep &= t <= until
+        return [(float(a - d), float(a)) for a, d in zip(t[keep], late[keep])]
+
+
+def frames_missed(late_s: float) -> int:
+    """60 Hz frames that could not be drawn while the event loop was stuck ``late_s`` seconds."""
+    return int(max(0.0, late_s) / FRAME_S)
 
 
 def stats_of(lateness_s: np.ndarray) -> LatenessStats:

@@ -36,9 +36,14 @@ UNIT_S = {"cpu-python": 1.4e-7, "cpu-hash": 1.5e-4, "cpu-zlib": 3.5e-3, "io-slee
           "io-file": 7.5e-6, "io-http": 2.0e-2 / 64, "crash": 1.0e-2}
 
 
+#: ...but never less than this much: a tiny task (a few µs) reports only when it
+#: ends, so reporting does not cost more than the work.
+MIN_STEP_S = 0.001
+
+
 def _step(size: int, unit_s: float) -> int:
-    """Units of work between progress points: size/10, capped at ~10 ms."""
-    return max(1, min(size // PROGRESS_STEPS, int(MAX_STEP_S / unit_s)))
+    """Units of work between progress points: size/10, within ~1..10 ms of work."""
+    return max(1, min(size // PROGRESS_STEPS, int(MAX_STEP_S / unit_s)), int(MIN_STEP_S / unit_s))
 
 
 def _no_progress(_fraction: float) -> None:

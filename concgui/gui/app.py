@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication
 
 from concgui.engine.clock import now
 from concgui.engine.export import ExportError
+from concgui.gui import quit_signals, run_reporter
 from concgui.gui.gc_pinning import GuiThreadCollector
 from concgui.gui.main_window import MainWindow
 from concgui.gui.run_driver import BatchOutcome, abandoned_threads_running
@@ -75,6 +76,7 @@ def make_app() -> QApplication:
     app.setApplicationName("concgui")
     app.setApplicationDisplayName("concgui")
     app.setOrganizationName("concgui")
+    app.setDesktopFileName("io.github.concgui")  # Wayland: match the installed .desktop file
     icon = load_icon()
     if icon is not None:
         app.setWindowIcon(icon)
@@ -157,7 +159,7 @@ class ScenarioDriver(QObject):
 def main(args: Any = None) -> int:
     """Open the window (see the module docstring for the options); returns the exit code."""
     name = getattr(args, "scenario", None)
-    scenario = None
+    scenario = getattr(args, "scenario_object", None)  # --scenario-file, checked by the CLI
     if name is not None:
         scenario = SCENARIOS.get(name)
         if scenario is None:
@@ -174,9 +176,14 @@ def main(args: Any = None) -> int:
     driver = ScenarioDriver(app, window, scenario, bool(getattr(args, "autorun", False)),
                             getattr(args, "export", None), getattr(args, "screenshot", None),
                             bool(getattr(args, "quit_when_done", False)))
+    quitter = quit_signals.install(app, window.driver.cancel)  # Ctrl+C / SIGTERM close the window
+    run_reporter.install_if_asked(window)
     code = app.exec()
     window.shutdown()
     collector.stop()
+    quitter.uninstall()  # only now: a second Ctrl+C during the shutdown still ends it at once
+    if quitter.exit_code is not None:
+        code = quitter.exit_code
     if abandoned_threads_running():
         # A worker thread ignored cancel past the bound: exiting normally would
         # destroy a running QThread and abort, so leave at once instead.

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QTextBrowser, QVBoxLayout, QW
 from concgui.engine.compare import RunRecord
 from concgui.gui.cpu_plot import MODE_COLORS
 from concgui.gui.results_table import MODE_NAMES
+from concgui.gui.theme import plot_text_color
 
 
 class ComparisonView(QWidget):
@@ -72,7 +73,7 @@ class ComparisonView(QWidget):
                 label += f"\n{r.speedup:.2f}×"
             elif r.status != "done":
                 label += f"\n{r.status}"
-            text = pg.TextItem(label, color=c.darker(150), anchor=(0.5, 1.0))
+            text = pg.TextItem(label, color=plot_text_color(c.darker(150)), anchor=(0.5, 1.0))
             text.setFont(bold)
             text.setPos(i, r.wall_s)
             p.addItem(text)

@@ -11,8 +11,8 @@ import os
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel, QPushButton,
-                               QSizePolicy, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel,
+                               QPushButton, QSizePolicy, QSpinBox, QVBoxLayout, QWidget)
 
 from concgui.engine import startmethods
 from concgui.engine.config import MAX_TASKS, MAX_THREADS, RunConfig
@@ -36,8 +36,11 @@ BADGE_STYLE = {
     "holds the GIL": ("#8a4b00", "#fff1db"),
     "releases the GIL": ("#1b5e20", "#e3f4e4"),
     "I/O": ("#0d47a1", "#e3eefc"),
+    "fails on purpose": ("#b71c1c", "#fdecea"),  # the crash workload
 }
 SHORTCUTS = {"run": "Ctrl+R", "cancel": "Esc", "compare": "Ctrl+Shift+C"}
+#: The GUI-thread cap's range, in seconds: long enough for any demo, never a hung desktop.
+GUI_LIMIT_RANGE_S = (0.1, 30.0)
 INT_MAX = 2**31 - 1
 
 
@@ -89,6 +92,14 @@ class ControlsPanel(QWidget):
             self.start_method.addItem(m, m)
         self.start_method.setCurrentIndex(max(0, self.start_method.findData(startmethods.default())))
         self.start_method.setToolTip(f"How worker processes start. Default here: {startmethods.default()}")
+        self.gui_limit = QDoubleSpinBox()
+        self.gui_limit.setRange(*GUI_LIMIT_RANGE_S)
+        self.gui_limit.setDecimals(1)
+        self.gui_limit.setSingleStep(1.0)
+        self.gui_limit.setSuffix(" s")
+        self.gui_limit.setValue(gui_thread_limit_s)
+        self.gui_limit.setToolTip("Safety cap: work that blocks the GUI thread (a run on the GUI thread, or a "
+                                  "blocking wait) is stopped after this long, so the window always comes back")
         self.fork_warning = QLabel(f"⚠ {startmethods.FORK_WARNING[0].upper()}{startmethods.FORK_WARNING[1:]}")
         self.fork_warning.setWordWrap(True)
         self.fork_warning.setStyleSheet(
@@ -130,6 +141,7 @@ class ControlsPanel(QWidget):
         form.addRow("", self.mode_hint)
         form.addRow("Workers", self.workers)
         form.addRow("Start method", self.start_method)
+        form.addRow("GUI-thread cap", self.gui_limit)
         form.addRow("", self.fork_warning)
         buttons = QGridLayout()
         buttons.addWidget(self.run_button, 0, 0)
@@ -147,6 +159,7 @@ class ControlsPanel(QWidget):
         self.mode.currentIndexChanged.connect(self._on_mode_current_index_changed)
         self.start_method.currentIndexChanged.connect(self._on_start_method_current_index_changed)
         self.workers.valueChanged.connect(self.settings_changed)
+        self.gui_limit.valueChanged.connect(self._on_gui_limit_value_changed)
         self._on_workload_current_index_changed()
         self._on_mode_current_index_changed()
         self.set_busy(False)
@@ -211,7 +224,7 @@ class ControlsPanel(QWidget):
     @Slot()
     def _on_workload_current_index_changed(self) -> None:
         w = get_workload(self.workload.currentData())
-        fg, bg = BADGE_STYLE[w.badge]
+        fg, bg = BADGE_STYLE.get(w.badge, BADGE_STYLE["holds the GIL"])
         self.badge.setText(w.badge)
         self.badge.setStyleSheet(f"color: {fg}; background: {bg}; border: 1px solid {fg};"
                                  " border-radius: 8px; padding: 1px 8px; font-weight: bold;")
@@ -233,6 +246,11 @@ class ControlsPanel(QWidget):
         self.start_method.setEnabled(mode == "processes" and self.run_button.isEnabled())
         self._on_start_method_current_index_changed()
         self.settings_changed.emit()
+
+    @Slot()
+    def _on_gui_limit_value_changed(self) -> None:
+        self.gui_thread_limit_s = self.gui_limit.value()
+        self.mode_hint.setText(MODE_HINTS[self.gui_mode()].format(limit=self.gui_thread_limit_s))
 
     @Slot()
     def _on_start_method_current_index_changed(self) -> None:

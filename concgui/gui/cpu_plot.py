@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer, Slot
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QColor, QFont, QHideEvent, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from concgui.engine.clock import now
 from concgui.engine.telemetry import CpuSampler
+from concgui.gui.theme import plot_text_color
 
 WINDOW_S = 60.0
 REFRESH_MS = 100  # 10 Hz redraw: the sampler adds a point every 100 ms, faster redraws show nothing new
@@ -29,6 +30,8 @@ READOUT_EVERY = 6  # ticks between number updates (~2 Hz)
 READOUT_AVG_S = 0.5
 MAX_LANES = 16
 MIN_SPAN_S = 10.0  # the x axis grows from this to window_s as history builds up
+PAUSED_NOTE = ("  <span style='font-weight:normal; color:#8a4b00'>— drawing paused while Python threads "
+               "hold the GIL (catches up after)</span>")
 LABEL_STEP = 0.09  # run labels stagger down by this fraction of the plot height
 
 #: Tableau-10: distinct, readable on white, colour-blind friendlier than a hue wheel.
@@ -41,6 +44,8 @@ MODE_COLORS = {
     "serial": "#ff7f0e",
     "threads": "#1f77b4",
     "processes": "#2ca02c",
+    "blocking-wait": "#ad1457",
+    "flood": "#6d4c41",
 }
 
 
@@ -60,7 +65,7 @@ class _RunBand:
         self.t0, self.t1 = t0, None
         self.region = pg.LinearRegionItem(values=(0, 0), movable=False, brush=fill, pen=pg.mkPen(None))
         self.region.setZValue(-10)
-        self.text = pg.TextItem(label, color=c.darker(130), anchor=(0.5, 0))
+        self.text = pg.TextItem(label, color=plot_text_color(c.darker(130)), anchor=(0.5, 0))
         f = QFont()
         f.setBold(True)
         self.text.setFont(f)
@@ -80,7 +85,15 @@ class _RunBand:
 
 
 class CpuPlot(QWidget):
-    """Per-core CPU % for the last ``window_s`` seconds, plus the busy-cores readout."""
+    """Per-core CPU % for the last ``window_s`` seconds, plus the busy-cores readout.
+
+    Other plots share its time axis: link their x axis to :attr:`plot`
+    (``setXLink``) and draw on :attr:`refreshed`, which carries the very
+    ``t_now`` this plot used, so "seconds ago" means the same on both.
+    """
+
+    #: A redraw happened; the argument is the clock time it took as "now" (x = 0).
+    refreshed = Signal(float)
 
     def __init__(self, sampler: CpuSampler, window_s: float = WINDOW_S, refresh_ms: int = REFRESH_MS,
                  max_lanes: int = MAX_LANES, parent: QWidget | None = None) -> None:
@@ -92,6 +105,8 @@ class CpuPlot(QWidget):
         self.ticks = 0  # redraws done
         self.samples_drawn = 0  # points in the latest redraw
         self._bands: dict[int, _RunBand] = {}
+        self._deferred: list[tuple[int, str, str, float]] = []  # runs started while paused
+        self._deferred_ends: dict[int, float] = {}
 
         pal = self.palette()
         fg = pal.color(pal.ColorRole.WindowText)
@@ -139,7 +154,12 @@ class CpuPlot(QWidget):
                 curve.setClipToView(True)
                 self.curves.append(curve)
 
-        title = QLabel("CPU per core" if not self.heat else f"CPU per core ({self.cores} cores, heat strip)")
+        self._title_text = "CPU per core" if not self.heat else f"CPU per core ({self.cores} cores, heat strip)"
+        self.paused = False
+        title = self.title = QLabel(self._title_text)
+        title.setTextFormat(Qt.TextFormat.RichText)
+        title.setToolTip("Drawing pauses while pure-Python threads hold the GIL: each frame would make the "
+                         "window wait for the GIL dozens of times. The samples are kept and drawn afterwards.")
         tf = title.font()
         tf.setBold(True)
         title.setFont(tf)
@@ -165,6 +185,7 @@ class CpuPlot(QWidget):
         lay.addWidget(self.plot_widget, 1)
         self._set_readout(None, None)
 
+        self._wanted = False
         self._timer = QTimer(self)
         self._timer.setInterval(refresh_ms)
         self._timer.timeout.connect(self._on_timer_timeout)
@@ -172,14 +193,47 @@ class CpuPlot(QWidget):
     # -- lifecycle ----------------------------------------------------------
 
     def start(self) -> None:
-        self._timer.start()
+        self._wanted = True
+        if self.isVisible() or self.parentWidget() is None:
+            self._timer.start()
 
     def stop(self) -> None:
+        self._wanted = False
         self._timer.stop()
+
+    def set_paused(self, paused: bool) -> None:
+        """Stop drawing curves (the numbers beside the plot keep updating); catch up when resumed.
+
+        The window pauses drawing while pure-Python threads hold the GIL: a
+        pyqtgraph frame needs the GIL many times over (Qt calls into Python for
+        items, axes, layout), and each time the GUI thread waits behind every
+        busy thread, so one frame stalled the window for 0.3-0.9 s with two
+        busy threads. The samples keep arriving in the ring buffer meanwhile.
+        """
+        if paused != self.paused:
+            self.paused = paused
+            self.title.setText(self._title_text + (PAUSED_NOTE if paused else ""))
+            if not paused and self._timer.isActive():
+                self.refresh()
+
+    # A plot on a hidden tab would cost the GUI thread a timer entry into Python 10 times a second.
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        if self._wanted and not self._timer.isActive():
+            self._timer.start()
+            self.refresh()
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 (Qt's name)
+        super().hideEvent(event)
+        if self.parentWidget() is not None:
+            self._timer.stop()
 
     # -- run bands ------------------------------------------------------------
 
     def mark_run_started(self, run_id: int, label: str, mode: str, t0: float) -> None:
+        if self.paused:  # a new item would repaint the plot: wait until drawing resumes
+            self._deferred.append((run_id, label, mode, t0))
+            return
         level = len(self._bands) % 3  # stagger, so short neighbouring runs keep readable labels
         y = self.y_top * (1.0 - LABEL_STEP * level)
         self._bands[run_id] = _RunBand(self.plot, label, mode, t0, y)
@@ -188,6 +242,8 @@ class CpuPlot(QWidget):
         band = self._bands.get(run_id)
         if band is not None:
             band.t1 = t1
+        else:
+            self._deferred_ends[run_id] = t1
 
     # -- drawing ----------------------------------------------------------------
 
@@ -197,6 +253,17 @@ class CpuPlot(QWidget):
 
     def refresh(self) -> None:
         t_now = now()
+        if self.paused:
+            if self.ticks % READOUT_EVERY == 0:
+                self._update_readout(t_now)
+            self.ticks += 1
+            self.refreshed.emit(t_now)
+            return
+        while self._deferred:
+            self.mark_run_started(*self._deferred.pop(0))
+        for run_id, t1 in list(self._deferred_ends.items()):
+            self.mark_run_finished(run_id, t1)
+        self._deferred_ends.clear()
         t, v = self.sampler.per_core.snapshot(since=t_now - self.window_s - 1.0)
         x = t - t_now
         if self.heat:
@@ -221,6 +288,7 @@ class CpuPlot(QWidget):
         if self.ticks % READOUT_EVERY == 0:
             self._update_readout(t_now)
         self.ticks += 1
+        self.refreshed.emit(t_now)
 
     def _show_span(self, span: float) -> None:
         span = float(np.ceil(span))

@@ -1,24 +1,54 @@
 """How late the GUI thread's event loop is: the "my window stutters" meter.
 
 A single-shot precise timer is re-armed on each tick (a repeating timer would
-hide lateness), and each tick records how late it fired. When the GUI thread
-is busy (a run on the GUI thread) or starved of the GIL (pure-Python work on
-other threads), ticks arrive late and the numbers show it.
+hide lateness: Qt drops the ticks it missed, and a tick due during a freeze
+would look on time once the freeze ends). Each tick records, in a Qt-free
+:class:`~concgui.engine.latency.LatenessRecorder`, how late it fired: when
+the GUI thread is busy (a run on the GUI thread, a blocking wait) or starved
+of the GIL (pure-Python work on other threads), ticks arrive late and the
+numbers show it. A freeze of X seconds shows up as one tick X seconds late.
+
+:class:`HeartbeatDot` is the visible pulse: a dot that circles once a second
+*only* when the heartbeat ticks. When the loop is stuck it stops; when the
+GIL is contended it slows down and stutters.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt, QTimer, Slot
+import math
+
+from PySide6.QtCore import QObject, QPointF, QRectF, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QPixmap
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from concgui.engine.clock import now
+from concgui.engine.latency import FRAME_S, FREEZE_S, LatenessRecorder
 
 PERIOD_MS = 20
+#: Lateness colours of the dot (and of the lag readout): on time, sluggish, frozen.
+OK_COLOR, SLOW_COLOR, BAD_COLOR = "#2e7d32", "#e08a00", "#c62828"
+SLOW_S = FRAME_S  # later than one 60 Hz frame: a visible stutter
+BAD_S = 0.100  # later than ~100 ms: the window feels sluggish
+
+
+def lateness_color(late_s: float) -> str:
+    return OK_COLOR if late_s < SLOW_S else SLOW_COLOR if late_s < BAD_S else BAD_COLOR
 
 
 class Heartbeat(QObject):
-    def __init__(self, period_ms: int = PERIOD_MS, parent: QObject | None = None) -> None:
+    """Ticks every ``period_ms`` on the GUI thread and records how late each tick was."""
+
+    #: A tick ran: (time, lateness in seconds). Emitted on the GUI thread.
+    ticked = Signal(float, float)
+    #: The event loop was stuck for ``FREEZE_S`` or more: (seconds stuck, time it ended).
+    froze = Signal(float, float)
+
+    def __init__(self, period_ms: int = PERIOD_MS, parent: QObject | None = None,
+                 freeze_s: float = FREEZE_S) -> None:
         super().__init__(parent)
         self._period_s = period_ms / 1000.0
+        self.freeze_s = freeze_s
+        self.recorder = LatenessRecorder(self._period_s)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -27,6 +57,12 @@ class Heartbeat(QObject):
         self._due = now() + self._period_s
         self._max_s = 0.0  # worst lateness since reset_max()
         self._recent_s = 0.0  # worst lateness since the last recent() call
+        self.ticks = 0
+        self.last_s = 0.0  # lateness of the latest tick
+
+    @property
+    def period_s(self) -> float:
+        return self._period_s
 
     def start(self) -> None:
         self._due = now() + self._period_s
@@ -34,6 +70,10 @@ class Heartbeat(QObject):
 
     def stop(self) -> None:
         self._timer.stop()
+
+    @property
+    def active(self) -> bool:
+        return self._timer.isActive()
 
     def _pending_s(self) -> float:
         """Lateness of the tick that has not fired yet (counts a freeze in progress)."""
@@ -55,7 +95,79 @@ class Heartbeat(QObject):
     def _on_timer_timeout(self) -> None:
         t = now()
         late = max(0.0, t - self._due)
-        self._max_s = max(self._max_s, late)
-        self._recent_s = max(self._recent_s, late)
+        # Re-arm first, so the time this slot takes does not count as the next tick's lateness.
         self._due = t + self._period_s
         self._timer.start()
+        self.recorder.record(t, late)
+        self.ticks += 1
+        self.last_s = late
+        if late > self._max_s:
+            self._max_s = late
+        if late > self._recent_s:
+            self._recent_s = late
+        self.ticked.emit(t, late)
+        if late >= self.freeze_s:
+            self.froze.emit(late, t)
+
+
+class HeartbeatDot(QLabel):
+    """A dot that circles once a second, one step per heartbeat tick.
+
+    It only moves when the GUI thread's event loop runs: it stops dead during a
+    freeze, and slows down and stutters when the GIL is contended. Its colour
+    is the lateness of the latest tick.
+
+    The frames are pixmaps drawn once; each tick only swaps the pixmap (from the
+    tick's own slot), and QLabel paints it in C++. A Python ``paintEvent`` would
+    be one more entry from Qt into Python per frame, and under GIL contention
+    every such entry waits for the GIL (see :mod:`concgui.gui.cpu_plot`).
+    """
+
+    STEPS_PER_TURN = 50  # at the nominal 20 ms period: one turn a second
+    FRAMES = 25  # drawn positions per turn (a new one every second tick)
+
+    def __init__(self, heartbeat: Heartbeat, diameter: int = 18, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._d = diameter
+        self.steps = 0
+        self._late = 0.0
+        self.setFixedSize(QSize(diameter, diameter))
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.setToolTip("Heartbeat: this dot moves one step each time the window's event loop gets to run. "
+                        "It stops when the GUI thread is blocked and stutters when it waits for the GIL.")
+        self._frames = {c: [self._draw(i, c) for i in range(self.FRAMES)]
+                        for c in (OK_COLOR, SLOW_COLOR, BAD_COLOR)}
+        self._shown: tuple[str, int] | None = None
+        self._show()
+        heartbeat.ticked.connect(self._on_heartbeat_ticked)
+
+    def _draw(self, i: int, color: str) -> QPixmap:
+        ratio = max(1.0, self.devicePixelRatioF())
+        pm = QPixmap(int(self._d * ratio), int(self._d * ratio))
+        pm.setDevicePixelRatio(ratio)
+        pm.fill(Qt.GlobalColor.transparent)
+        p = QPainter(pm)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        r = self._d / 2.0
+        p.setPen(QPen(QColor("#9e9e9e"), 1.2))
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawEllipse(QRectF(1.5, 1.5, self._d - 3, self._d - 3))
+        a = 2 * math.pi * i / self.FRAMES
+        c = QPointF(r + (r - 4.5) * math.sin(a), r - (r - 4.5) * math.cos(a))
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QBrush(QColor(color)))
+        p.drawEllipse(c, 3.6, 3.6)
+        p.end()
+        return pm
+
+    def _show(self) -> None:
+        key = (lateness_color(self._late), (self.steps % self.STEPS_PER_TURN) * self.FRAMES // self.STEPS_PER_TURN)
+        if key != self._shown:
+            self._shown = key
+            self.setPixmap(self._frames[key[0]][key[1]])
+
+    @Slot(float, float)
+    def _on_heartbeat_ticked(self, _t: float, late: float) -> None:
+        self.steps += 1
+        self._late = late
+        self._show()

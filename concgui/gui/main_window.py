@@ -10,6 +10,8 @@ driver's signals report. Records are made by the engine's
 from __future__ import annotations
 
 import html
+import sys
+from collections import deque
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -22,34 +24,64 @@ from concgui import __version__
 from concgui.engine.compare import RunRecord, explain, find_baseline, make_record
 from concgui.engine.config import ConfigError, RunConfig
 from concgui.engine.events import RunFinished, RunStarted
+from concgui.engine.clock import now
 from concgui.engine.export import ExportError, results_document, write_json
+from concgui.engine.latency import FREEZE_S, frames_missed
 from concgui.engine.platform_info import collect
 from concgui.engine.telemetry import CpuSampler
 from concgui.gui.comparison_view import ComparisonView
 from concgui.gui.controls import GUI_MODES, ControlsPanel
+from concgui.gui.error_details import ErrorDetails
 from concgui.gui.cpu_plot import CpuPlot
-from concgui.gui.heartbeat import Heartbeat
+from concgui.gui.heartbeat import Heartbeat, HeartbeatDot, lateness_color
 from concgui.gui.hints import hint_html
+from concgui.gui.lateness_plot import LatenessPlot
+from concgui.gui.labs import LabsView
 from concgui.gui.progress_panel import ProgressPanel
 from concgui.gui.progress_state import ProgressSnapshot
 from concgui.gui.results_table import MODE_NAMES, ResultRow, ResultsModel, ResultsTable
 from concgui.gui.run_driver import BatchOutcome, RunDriver
+from concgui.gui import window_extras
 from concgui.scenarios import Scenario
 
 LAG_READOUT_MS = 500
 #: A run on the GUI thread cannot be cancelled by hand (nothing can be clicked),
-#: so it is stopped after this long to give the window back.
-GUI_THREAD_LIMIT_S = 15.0
+#: so it is stopped after this long to give the window back (the default of the
+#: "GUI-thread cap" setting; the same cap applies to a blocking wait).
+GUI_THREAD_LIMIT_S = 10.0
 DEFAULT_SIZE = (1440, 920)
+#: After a run, wait this long before reading its lateness stats: the tick that
+#: ends a freeze fires only once the GUI thread is back in its event loop.
+UI_SETTLE_MS = 120
+UI_GRACE_S = 0.06
+#: Pause between the steps of a scenario or lab pair, so their bands stand apart.
+STEP_GAP_MS = 300
+#: Where a run of each kind does its work, for the results table and the export.
+RAN_ON = {"gui-thread": "GUI thread", "blocking-wait": "worker thread, GUI thread waits for it"}
+
+#: One step of a batch: configs run in one go on the driver (or one config for a
+#: GUI-thread / blocking-wait run), and its kind (see :mod:`concgui.scenarios`).
+Step = tuple[list[RunConfig], str]
 
 
 @dataclass
 class _Batch:
     """The batch in progress: what was asked, and the rows it has added."""
 
-    kind: str  # "run", "compare" or "scenario"
-    gui_mode: str | None  # "gui-thread" when the run happens on the GUI thread
+    kind: str  # "run", "compare", "scenario" or "lab"
+    gui_mode: str | None  # kind of the step running now, e.g. "gui-thread" when it runs on the GUI thread
     rows: list[ResultRow] = field(default_factory=list)
+    steps: deque = field(default_factory=deque)  # steps not started yet
+    requested: int = 0
+    runs: list = field(default_factory=list)  # (RunStarted, RunFinished) of every step so far
+    spans: list = field(default_factory=list)  # (row, t0, t_end) waiting for their lateness stats
+
+
+def holds_gil_on_threads(started: RunStarted, info: Any) -> bool:
+    """Whether this run keeps other threads busy holding the GIL (pure Python on threads, GIL on)."""
+    from concgui.engine.workloads import get_workload
+
+    return started.mode == "threads" and get_workload(started.workload).gil == "holds" and info.gil_enabled
 
 
 def _card(widget: QWidget, title: str | None = None) -> QFrame:
@@ -72,6 +104,10 @@ def _card(widget: QWidget, title: str | None = None) -> QFrame:
 class MainWindow(QMainWindow):
     #: A batch (Run, Compare or scenario) ended and the window shows its outcome.
     batch_done = Signal(object)
+    #: A run's row got its lateness stats (``ui``): the ResultRow.
+    run_measured = Signal(object)
+    #: The event loop was stuck: (seconds, frames missed).
+    ui_froze = Signal(float, int)
 
     def __init__(self, sampler: CpuSampler | None = None, driver: RunDriver | None = None,
                  parent: QWidget | None = None) -> None:
@@ -84,9 +120,15 @@ class MainWindow(QMainWindow):
         self.heartbeat = Heartbeat(parent=self)
         self._batch: _Batch | None = None
         self._closed = False
+        #: Restored on shutdown: the responsiveness lab may change it.
+        self.switch_interval_at_start = sys.getswitchinterval()
+        #: Pause the plots' drawing during pure-Python thread runs (False: draw anyway, and stutter).
+        self.pause_plots_under_gil = True
 
         self.controls = ControlsPanel(GUI_THREAD_LIMIT_S)
+        self.error_details = ErrorDetails(self.controls.message)  # "Details…": a failed run's traceback
         self.cpu_plot = CpuPlot(self.sampler)
+        self.lateness_plot = LatenessPlot(self.heartbeat, self.cpu_plot)
         self.progress = ProgressPanel()
         self.results_model = ResultsModel(self)
         self.results_table = ResultsTable(self.results_model)
@@ -108,6 +150,7 @@ class MainWindow(QMainWindow):
         self.driver.progressed.connect(self._on_driver_progressed)
         self.driver.run_finished.connect(self._on_driver_run_finished)
         self.driver.batch_finished.connect(self._on_driver_batch_finished)
+        self.heartbeat.froze.connect(self._on_heartbeat_froze)
 
         self._lag_timer = QTimer(self)
         self._lag_timer.setInterval(LAG_READOUT_MS)
@@ -116,6 +159,7 @@ class MainWindow(QMainWindow):
         self._lag_timer.start()
         self.cpu_plot.start()
         self._resize_to_screen()
+        window_extras.install(self)  # remembered settings, View > Theme, File menu exports
 
     # -- building -------------------------------------------------------------------
 
@@ -132,8 +176,14 @@ class MainWindow(QMainWindow):
         settings.setMinimumWidth(340)
         settings.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
+        plots = QSplitter(Qt.Orientation.Vertical)  # CPU and lateness on one (linked) time axis
+        plots.addWidget(self.cpu_plot)
+        plots.addWidget(self.lateness_plot)
+        plots.setStretchFactor(0, 3)
+        plots.setStretchFactor(1, 2)
+        plots.setChildrenCollapsible(False)
         top = QSplitter(Qt.Orientation.Horizontal)
-        top.addWidget(_card(self.cpu_plot))
+        top.addWidget(_card(plots))
         top.addWidget(_card(self.comparison))
         top.setStretchFactor(0, 3)
         top.setStretchFactor(1, 2)
@@ -147,7 +197,7 @@ class MainWindow(QMainWindow):
         right.setStretchFactor(1, 2)
         right.setStretchFactor(2, 3)
         right.setChildrenCollapsible(False)
-        right.setSizes([470, 150, 240])  # scaled to the real height when shown
+        right.setSizes([520, 140, 220])  # scaled to the real height when shown
 
         main = QSplitter(Qt.Orientation.Horizontal)
         main.addWidget(settings)
@@ -160,6 +210,12 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(main, "Run && compare")
+        from concgui.gui.responsiveness_lab import ResponsivenessLab  # it imports this module's helpers
+
+        self.responsiveness = ResponsivenessLab(self)
+        self.tabs.addTab(self.responsiveness, "Responsiveness lab")
+        self.labs = LabsView()
+        self.tabs.addTab(self.labs, "Labs")
         self.setCentralWidget(self.tabs)
         self.setStyleSheet("QFrame#card { border: 1px solid palette(midlight); border-radius: 6px;"
                            " background: palette(base); }")
@@ -189,18 +245,25 @@ class MainWindow(QMainWindow):
         cores = f"{i.logical_cores} logical cores"
         if i.physical_cores:
             cores += f" ({i.physical_cores} physical)"
-        self.platform_label = QLabel(
-            f"{i.implementation} {i.python}  ·  {gil}  ·  switch interval {i.switch_interval_s * 1000:g} ms"
-            f"  ·  {cores}  ·  processes start with {i.default_start_method}")
+        self._platform_text = (f"{i.implementation} {i.python}  ·  {gil}  ·  switch interval {{}} ms"
+                               f"  ·  {cores}  ·  processes start with {i.default_start_method}")
+        self.platform_label = QLabel()
         self.platform_label.setToolTip(f"{i.executable}\n{i.os}")
+        self.update_platform_label()
         self.lag_label = QLabel()
         self.lag_label.setToolTip("How late the window's event loop is right now (worst in the last half "
                                   "second). Above ~100 ms the window feels sluggish.")
         self.lag_label.setMinimumWidth(130)
+        self.heartbeat_dot = HeartbeatDot(self.heartbeat, 16)
         sb = self.statusBar()
+        sb.addPermanentWidget(self.heartbeat_dot)
         sb.addPermanentWidget(self.lag_label)
         sb.addPermanentWidget(self.platform_label)
         self._on_lag_timer_timeout()
+
+    def update_platform_label(self) -> None:
+        """Show the switch interval as it is now (the responsiveness lab can change it)."""
+        self.platform_label.setText(self._platform_text.format(f"{sys.getswitchinterval() * 1000:g}"))
 
     def _resize_to_screen(self) -> None:
         w, h = DEFAULT_SIZE
@@ -216,33 +279,20 @@ class MainWindow(QMainWindow):
     def busy(self) -> bool:
         return self._batch is not None
 
+    def gui_thread_limit_s(self) -> float:
+        """The safety cap on blocking the GUI thread (a GUI-thread run or a blocking wait)."""
+        return self.controls.gui_limit.value()
+
     @Slot()
     def start_run(self) -> bool:
         """Run the settings in the chosen mode. False if nothing started (busy or bad input)."""
         gm = self.controls.gui_mode()
-        cfg = self.controls.config()
-        if not self._begin("run", gm, [cfg]):
-            return False
-        if gm == "gui-thread":
-            self.statusBar().showMessage("Running on the GUI thread: the window is frozen until the run ends.")
-            # Let the window paint its "running" state first, then block it on purpose.
-            QTimer.singleShot(30, lambda: self._run_on_gui_thread(cfg))
-        else:
-            self.driver.start([cfg])
-        return True
-
-    def _run_on_gui_thread(self, cfg: RunConfig) -> None:
-        if not self._closed:
-            self.driver.run_here(cfg, GUI_THREAD_LIMIT_S)
+        return self.run_steps("run", [([self.controls.config()], "gui-thread" if gm == "gui-thread" else "normal")])
 
     @Slot()
     def start_compare(self) -> bool:
         """Serial (on the driver thread), threads and processes on identical inputs."""
-        configs = self.controls.compare_configs()
-        if not self._begin("compare", None, configs):
-            return False
-        self.driver.start(configs)
-        return True
+        return self.run_steps("compare", [(self.controls.compare_configs(), "normal")])
 
     def load_scenario(self, scenario: Scenario) -> None:
         shown = next((r for r in scenario.runs if r.mode != "serial"), scenario.runs[0])
@@ -250,12 +300,46 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Scenario {scenario.name}: {scenario.summary}")
 
     def run_scenario(self, scenario: Scenario) -> bool:
+        """Run each of the scenario's runs in its own way (its kind), one after the other."""
         self.load_scenario(scenario)
-        configs = list(scenario.runs)
-        if not self._begin("scenario", None, configs):
+        return self.run_steps("scenario", [([cfg], kind) for cfg, kind in scenario.steps()])
+
+    def run_steps(self, kind: str, steps: list[Step]) -> bool:
+        """Run ``steps`` one after the other, each its own way; False if nothing started.
+
+        ``batch_done`` is emitted once, after the last step (or the first that
+        did not finish), with every run of every step.
+        """
+        configs = [cfg for cfgs, _ in steps for cfg in cfgs]
+        if not self._begin(kind, steps[0][1] if steps else None, configs):
             return False
-        self.driver.start(configs)
+        assert self._batch is not None
+        self._batch.steps.extend(steps)
+        self._batch.requested = len(configs)
+        self._start_next_step()
         return True
+
+    def _start_next_step(self) -> None:
+        b = self._batch
+        if b is None or self._closed:
+            return
+        configs, kind = b.steps.popleft()
+        b.gui_mode = kind
+        if kind in ("gui-thread", "blocking-wait"):
+            what = "on the GUI thread" if kind == "gui-thread" else "on a thread, but the GUI thread waits for it"
+            self.statusBar().showMessage(f"Running {what}: the window is frozen until the run ends.")
+            # Let the window paint its "running" state first, then block it on purpose.
+            QTimer.singleShot(30, lambda: self._run_blocking(configs[0], kind))
+        else:
+            self.driver.start(configs, flood=kind == "flood")
+
+    def _run_blocking(self, cfg: RunConfig, kind: str) -> None:
+        if self._closed:
+            return
+        if kind == "gui-thread":
+            self.driver.run_here(cfg, self.gui_thread_limit_s())
+        else:
+            self.driver.run_blocking_wait(cfg, self.gui_thread_limit_s())
 
     @Slot()
     def cancel(self) -> None:
@@ -285,30 +369,42 @@ class MainWindow(QMainWindow):
     def _show_error(self, text: str, details: str | None = None) -> None:
         self.controls.show_message(text)
         self.controls.message.setToolTip(details or "")
+        self.error_details.show_error(text, details)
         self.statusBar().showMessage(text, 10_000)
 
     # -- driver signals ---------------------------------------------------------------------
 
     def _display_mode(self, started: RunStarted) -> str:
         b = self._batch
-        return "gui-thread" if b is not None and b.gui_mode == "gui-thread" else started.mode
+        if b is not None and b.gui_mode in ("gui-thread", "blocking-wait", "flood"):
+            return b.gui_mode
+        return started.mode
 
     @Slot(object)
     def _on_driver_run_started(self, started: RunStarted) -> None:
         mode = self._display_mode(started)
         self.heartbeat.reset_max()
         self.progress.begin(started, self._progress_title(started, mode))
+        self._pause_plots(holds_gil_on_threads(started, self.info))  # first: no new plot items meanwhile
         self.cpu_plot.mark_run_started(started.run_id, MODE_NAMES.get(mode, mode), mode, started.t)
+        self.lateness_plot.mark_run_started(started.run_id, mode, started.t)
+        self.responsiveness.mark_run_started(started.run_id, MODE_NAMES.get(mode, mode), mode, started.t)
         if mode != "gui-thread":
             self.statusBar().showMessage(f"Running {started.workload} — {MODE_NAMES.get(mode, mode)}…")
 
     @staticmethod
     def _progress_title(s: RunStarted, mode: str) -> str:
-        label = dict(GUI_MODES).get(mode, "Serial (run-driver QThread)" if mode == "serial" else mode)
+        label = dict(GUI_MODES).get(mode, "Serial (run-driver QThread)" if mode == "serial"
+                                    else MODE_NAMES.get(mode, mode))
         extra = f", {s.workers} workers" if s.workers > 1 else ""
         if s.start_method:
             extra += f", {s.start_method}, {s.chunk_size} task(s) per message"
         return f"Running {s.tasks:,} × {s.workload}: {label}{extra}"
+
+    def _pause_plots(self, paused: bool) -> None:
+        """Pause curve drawing during pure-Python thread runs (see :meth:`CpuPlot.set_paused`)."""
+        for plot in (self.cpu_plot, self.responsiveness.cpu_plot):
+            plot.set_paused(paused and self.pause_plots_under_gil)
 
     @Slot(object)
     def _on_driver_progressed(self, snap: ProgressSnapshot) -> None:
@@ -319,25 +415,67 @@ class MainWindow(QMainWindow):
         mode = self._display_mode(started)
         stall_s = self.heartbeat.max_s()
         self.progress.end(finished)
+        t_end = now()  # a flood's run_finished arrives only after every queued item signal
         self.cpu_plot.mark_run_finished(started.run_id, finished.t)
+        self.lateness_plot.mark_run_finished(started.run_id, max(finished.t, t_end))
+        self.responsiveness.mark_run_finished(started.run_id, max(finished.t, t_end))
+        self._pause_plots(False)
         # A serial run on the GUI thread is as good a baseline as one on the driver thread.
         known = [replace(r, mode="serial") if r.mode == "gui-thread" else r for r in self.results_model.records]
         record = make_record(started, finished, find_baseline(known, started),
                              mode="gui-thread" if mode == "gui-thread" else None)
-        ran_on = "GUI thread" if mode == "gui-thread" else "run-driver QThread"
+        ran_on = RAN_ON.get(mode, "run-driver QThread")
         workers = {"threads": "QThread", "processes": "process"}.get(started.mode, "none")
-        row = ResultRow(record, {"ran_on": ran_on, "workers": workers, "gui_stall_ms": round(stall_s * 1000, 1)})
+        b = self._batch
+        kind = b.gui_mode if b is not None and b.gui_mode else "normal"
+        ui: dict[str, Any] = {"kind": kind, "ran_on": ran_on, "workers": workers,
+                              "gui_stall_ms": round(stall_s * 1000, 1)}
+        if kind == "flood" and self.driver.flood is not None:
+            fm = self.driver.flood
+            ui.update(signals=fm.emitted, peak_backlog=fm.peak_backlog,
+                      drain_ms=round(max(0.0, t_end - finished.t) * 1000, 1))
+        else:
+            ui["signals"] = self.driver.signals_sent(started.run_id)
+        row = ResultRow(record, ui)
         self.results_model.add(row)
-        if self._batch is not None:
-            self._batch.rows.append(row)
+        if b is not None:
+            b.rows.append(row)
+            b.spans.append((row, min(started.t, t_end), t_end))
         if finished.error:
             self._show_error(f"Run {started.run_id} failed: {finished.error}", finished.details)
 
     @Slot(object)
     def _on_driver_batch_finished(self, outcome: BatchOutcome) -> None:
-        batch, self._batch = self._batch, None
-        if self._closed:
+        # Read the lateness stats once the tick that ends a freeze has fired.
+        QTimer.singleShot(UI_SETTLE_MS, lambda: self._after_step(outcome))
+
+    def _measure_runs(self, b: _Batch) -> None:
+        """Fill in each finished run's lateness stats (the heartbeat ticks over its span)."""
+        for row, t0, t_end in b.spans:
+            st = self.heartbeat.recorder.stats(since=t0, until=t_end + UI_GRACE_S)
+            row.ui.update(st.as_dict())
+            row.ui["frames_missed"] = st.frames_missed
+            row.ui["gui_stall_ms"] = round(max(row.ui.get("gui_stall_ms", 0.0), st.longest_freeze_ms), 1)
+            self.results_model.row_changed(row)
+            self.lateness_plot.set_last_run(st)
+            self.run_measured.emit(row)
+        b.spans.clear()
+
+    def _after_step(self, outcome: BatchOutcome) -> None:
+        b = self._batch
+        if self._closed or b is None:
             return
+        self._measure_runs(b)
+        b.runs.extend(outcome.runs)
+        if b.steps and outcome.ok:
+            QTimer.singleShot(STEP_GAP_MS - UI_SETTLE_MS, self._start_next_step)
+            return
+        if len(b.runs) != len(outcome.runs) or b.requested != outcome.requested:
+            outcome = BatchOutcome(tuple(b.runs), b.requested, outcome.error, outcome.details)
+        self._finish_batch(outcome)
+
+    def _finish_batch(self, outcome: BatchOutcome) -> None:
+        batch, self._batch = self._batch, None
         self.controls.set_busy(False)
         if outcome.error:
             self._show_error(f"Could not run: {outcome.error}", outcome.details)
@@ -346,9 +484,9 @@ class MainWindow(QMainWindow):
         records = [r.record for r in batch.rows] if batch is not None else []
         if batch is not None and batch.kind != "run" and len(records) >= 2:
             self.show_comparison(records)
-        if outcome.cancelled and batch is not None and batch.gui_mode == "gui-thread":
+        if outcome.cancelled and batch is not None and batch.gui_mode in ("gui-thread", "blocking-wait"):
             self.controls.show_message(
-                f"The run blocked the GUI thread for {GUI_THREAD_LIMIT_S:g} s, so concgui stopped it to give "
+                f"The run blocked the GUI thread for {self.gui_thread_limit_s():g} s, so concgui stopped it to give "
                 "you the window back. Nothing, not even Cancel, can be clicked while the GUI thread is busy: "
                 "run long work on a worker thread or process instead.", error=False)
             self.statusBar().showMessage("Stopped: the GUI thread was blocked too long.", 8000)
@@ -359,7 +497,10 @@ class MainWindow(QMainWindow):
             msg = f"Done: {len(records)} run(s)"
             if last is not None:
                 msg += f"; last took {last.wall_s:.2f} s"
-            self.statusBar().showMessage(msg + ".", 8000)
+            worst = max((r.ui.get("longest_freeze_ms", 0.0) for r in batch.rows), default=0.0) if batch else 0.0
+            if worst >= FREEZE_S * 1000:
+                msg += f". UI frozen for {worst / 1000:.2f} s ({frames_missed(worst / 1000):,} frames missed)"
+            self.statusBar().showMessage(msg + ".", 10_000)
         self.batch_done.emit(outcome)
 
     def show_comparison(self, records: list[RunRecord]) -> None:
@@ -369,8 +510,14 @@ class MainWindow(QMainWindow):
     @Slot()
     def _on_lag_timer_timeout(self) -> None:
         lag_ms = self.heartbeat.recent_s() * 1000
-        color = "#b71c1c" if lag_ms > 100 else "#8a4b00" if lag_ms > 30 else "palette(window-text)"
+        color = lateness_color(lag_ms / 1000) if lag_ms > 30 else "palette(window-text)"
         self.lag_label.setText(f"<span style='color:{color}'>GUI lag {lag_ms:.0f} ms</span>")
+
+    @Slot(float, float)
+    def _on_heartbeat_froze(self, late_s: float, _t: float) -> None:
+        frames = frames_missed(late_s)
+        self.statusBar().showMessage(f"UI frozen for {late_s:.2f} s ({frames:,} frames missed).", 10_000)
+        self.ui_froze.emit(late_s, frames)
 
     # -- results out ------------------------------------------------------------------------------
 
@@ -424,11 +571,16 @@ class MainWindow(QMainWindow):
         self._lag_timer.stop()
         self.heartbeat.stop()
         self.cpu_plot.stop()
+        self.responsiveness.shutdown()
+        sys.setswitchinterval(self.switch_interval_at_start)
         self.progress.reset("Closed.")
         self.driver.shutdown()
+        self.labs.shutdown()
         if self._own_sampler:
             self.sampler.stop()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._closed:
+            window_extras.save(self)
         self.shutdown()
         event.accept()

@@ -19,6 +19,9 @@ MODE_NAMES = {
     "serial": "serial",
     "threads": "threads",
     "processes": "processes",
+    # The responsiveness lab's wrong ways (its ``ui.kind``), shown instead of the engine's mode.
+    "blocking-wait": "thread, GUI waits",
+    "flood": "serial + signal flood",
 }
 GOOD = QColor("#2e7d32")
 BAD = QColor("#c62828")
@@ -38,6 +41,12 @@ def _num(v: float | None, fmt: str, suffix: str = "") -> str:
     return "–" if v is None else f"{v:{fmt}}{suffix}"
 
 
+def _mode(x: "ResultRow") -> str:
+    kind = x.ui.get("kind")
+    mode = kind if kind in ("blocking-wait", "flood") else x.record.mode
+    return MODE_NAMES.get(mode, mode)
+
+
 def _check(r: RunRecord) -> str:
     if r.results_ok is None:
         return "–"
@@ -48,7 +57,7 @@ def _check(r: RunRecord) -> str:
 COLUMNS: list[tuple[str, Callable[[ResultRow], str], str]] = [
     ("Run", lambda x: str(x.record.run_id), "Run number in this session"),
     ("Workload", lambda x: x.record.workload, ""),
-    ("Mode", lambda x: MODE_NAMES.get(x.record.mode, x.record.mode), ""),
+    ("Mode", _mode, ""),
     ("Workers", lambda x: str(x.record.workers), "Threads or processes that ran the tasks"),
     ("Start method", lambda x: x.record.start_method or "–", "How worker processes were started"),
     ("Tasks", lambda x: f"{x.record.tasks:,} × {x.record.size:,}", "Tasks × size of each task"),
@@ -61,9 +70,11 @@ COLUMNS: list[tuple[str, Callable[[ResultRow], str], str]] = [
     ("Results", lambda x: _check(x.record), "Do the results equal the serial run's (same digest)?"),
     ("GUI stall", lambda x: _num(x.ui.get("gui_stall_ms"), ".0f", " ms"),
      "Worst lateness of the window's event loop during the run: how long the GUI could not react"),
+    ("UI p99", lambda x: _num(x.ui.get("heartbeat_p99_ms"), ".1f", " ms"),
+     "99th percentile of the heartbeat's lateness during the run: how much the window stuttered"),
     ("Status", lambda x: x.record.status, ""),
 ]
-NUMERIC = {"Run", "Workers", "Tasks", "Wall", "CPU", "Speedup", "Efficiency", "GUI stall"}
+NUMERIC = {"Run", "Workers", "Tasks", "Wall", "CPU", "Speedup", "Efficiency", "GUI stall", "UI p99"}
 
 
 class ResultsModel(QAbstractTableModel):
@@ -80,6 +91,12 @@ class ResultsModel(QAbstractTableModel):
         self.beginInsertRows(QModelIndex(), n, n)
         self.rows.append(row)
         self.endInsertRows()
+
+    def row_changed(self, row: ResultRow) -> None:
+        """Redraw ``row`` after its ``ui`` facts were filled in."""
+        for i, r in enumerate(self.rows):
+            if r is row:
+                self.dataChanged.emit(self.index(i, 0), self.index(i, len(COLUMNS) - 1))
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.rows)

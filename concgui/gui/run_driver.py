@@ -22,19 +22,33 @@ waits, with a bound.
 :meth:`run_here` runs one config on the *calling* (GUI) thread with the very
 same signals, for the "Serial (GUI thread)" mode whose point is that the
 window freezes.
+
+Two more wrong ways, on purpose, for the responsiveness lab:
+
+- :meth:`run_blocking_wait` starts the run on a thread and then *waits* for
+  it on the calling thread (``future.result()``): the work is on a thread,
+  yet the window freezes just the same, and every signal it sent arrives at
+  once afterwards.
+- ``start(configs, flood=True)`` also emits ``item_done`` once per finished
+  task, uncoalesced (the classic "one signal per item" mistake), counting
+  emitted and delivered signals in a :class:`FloodMeter` so the backlog of
+  queued events can be measured.
 """
 
 from __future__ import annotations
 
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Iterator
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from concgui.engine.clock import now
 from concgui.engine.config import ConfigError, RunConfig
-from concgui.engine.events import Event, RunFinished, RunStarted, RunStatus
+from concgui.engine.events import Event, RunFinished, RunStarted, RunStatus, TaskFinished
 from concgui.engine.runner import Runner
 from concgui.engine.worker import error_line, format_error
 from concgui.gui.progress_state import ProgressTracker
@@ -71,17 +85,63 @@ class BatchOutcome:
                 and all(f.status is RunStatus.DONE for _, f in self.runs))
 
 
-class _Coalescer:
-    """The ``on_event`` of one run: folds events, emits snapshots at a bounded rate."""
+class FloodMeter:
+    """Counts a flood's signals: emitted on the worker's thread, delivered on the GUI thread.
 
-    def __init__(self, worker: "_RunWorker") -> None:
+    ``emitted - delivered`` is the backlog: signals queued in the GUI thread's
+    event queue, each waiting for the event loop to call its slot. The peak is
+    taken at every emit. Plain ints shared between two threads (each written by
+    one thread only; the GIL makes each read and write whole).
+    """
+
+    def __init__(self) -> None:
+        self.emitted = 0
+        self.delivered = 0
+        self.peak_backlog = 0
+        self.t_first_emit: float | None = None
+        self.t_last_emit: float | None = None
+        self.t_last_delivered: float | None = None
+
+    def on_emit(self) -> None:
+        self.emitted += 1
+        backlog = self.emitted - self.delivered
+        if backlog > self.peak_backlog:
+            self.peak_backlog = backlog
+        t = now()
+        if self.t_first_emit is None:
+            self.t_first_emit = t
+        self.t_last_emit = t
+
+    def on_delivered(self) -> None:
+        self.delivered += 1
+        self.t_last_delivered = now()
+
+    @property
+    def backlog(self) -> int:
+        return self.emitted - self.delivered
+
+
+class _Coalescer:
+    """The ``on_event`` of one run: folds events, emits snapshots at a bounded rate.
+
+    With a ``flood`` meter it also emits ``item_done`` for *every* finished task.
+    """
+
+    def __init__(self, worker: "_RunWorker", flood: FloodMeter | None = None) -> None:
         self._worker = worker
         self._tracker = ProgressTracker()
         self._last = float("-inf")
+        self._flood = flood
+        self._done = 0
+        self.signals = 0  # progress signals sent to the GUI (the flood's item_done not counted)
         self.started: RunStarted | None = None
 
     def __call__(self, ev: Event) -> None:
         self._tracker.apply(ev)
+        if self._flood is not None and isinstance(ev, TaskFinished):
+            self._done += 1
+            self._flood.on_emit()
+            self._worker.item_done.emit(self._done)  # the wrong way: one signal per item
         t = now()
         if isinstance(ev, RunStarted):
             self.started = ev
@@ -89,6 +149,7 @@ class _Coalescer:
         elif not isinstance(ev, RunFinished) and t - self._last < self._worker.progress_interval_s:
             return
         self._last = t
+        self.signals += 1
         self._worker.progressed.emit(self._tracker.snapshot())
 
 
@@ -99,27 +160,32 @@ class _RunWorker(QObject):
     progressed = Signal(object)
     run_finished = Signal(object, object)
     batch_finished = Signal(object)
+    item_done = Signal(int)  # flood runs only: one per finished task
 
     def __init__(self, runner: Runner, progress_hz: float) -> None:
         super().__init__()
         self.runner = runner
         self.progress_interval_s = 1.0 / progress_hz
+        #: Progress signals each run sent (run_id -> count), written before run_finished.
+        self.signal_counts: dict[int, int] = {}
 
     @Slot(object)
-    def run_batch(self, request: tuple[list[RunConfig], threading.Event]) -> None:
-        configs, cancel = request
+    def run_batch(self, request: tuple) -> None:
+        configs, cancel = request[0], request[1]
+        flood = request[2] if len(request) > 2 else None
         try:
-            outcome = self._execute(configs, cancel)
+            outcome = self._execute(configs, cancel, flood)
         except BaseException as exc:  # never leave the GUI waiting for a batch_finished
             outcome = BatchOutcome((), len(configs), error_line(exc), format_error(exc))
         self.batch_finished.emit(outcome)
 
-    def _execute(self, configs: list[RunConfig], cancel: threading.Event) -> BatchOutcome:
+    def _execute(self, configs: list[RunConfig], cancel: threading.Event,
+                 flood: FloodMeter | None = None) -> BatchOutcome:
         runs: list[tuple[RunStarted, RunFinished]] = []
         for cfg in configs:
             if cancel.is_set():
                 break
-            sink = _Coalescer(self)
+            sink = _Coalescer(self, flood)
             try:
                 fin = self.runner.run(cfg, sink, cancel)
             except ConfigError as exc:
@@ -127,6 +193,7 @@ class _RunWorker(QObject):
             except Exception as exc:
                 return BatchOutcome(tuple(runs), len(configs), error_line(exc), format_error(exc))
             assert sink.started is not None
+            self.signal_counts[sink.started.run_id] = sink.signals
             runs.append((sink.started, fin))
             self.run_finished.emit(sink.started, fin)
             if fin.status is not RunStatus.DONE:
@@ -151,6 +218,7 @@ class RunDriver(QObject):
     progressed = Signal(object)  # ProgressSnapshot
     run_finished = Signal(object, object)  # RunStarted, RunFinished
     batch_finished = Signal(object)  # BatchOutcome
+    item_done = Signal(int)  # flood runs only: tasks done so far, once per finished task
     _batch_requested = Signal(object)
 
     def __init__(self, runner: Runner | None = None, progress_hz: float = PROGRESS_HZ,
@@ -160,6 +228,8 @@ class RunDriver(QObject):
         self._cancel: threading.Event | None = None
         self._busy = False
         self._closed = False
+        #: The meter of the latest flood run (None before the first).
+        self.flood: FloodMeter | None = None
 
         self._thread = _DriverThread()
         self._thread.setObjectName("concgui-run-driver")
@@ -172,6 +242,7 @@ class RunDriver(QObject):
             w.progressed.connect(self.progressed)
             w.run_finished.connect(self.run_finished)
             w.batch_finished.connect(self._on_worker_batch_finished)
+            w.item_done.connect(self._on_worker_item_done)
         self._thread.start()
 
     @property
@@ -183,10 +254,22 @@ class RunDriver(QObject):
         """Whether the driver's QThread is still running (False after shutdown)."""
         return self._thread.isRunning()
 
-    def start(self, configs: list[RunConfig]) -> None:
-        """Run ``configs`` one after the other on the driver thread; returns at once."""
+    def signals_sent(self, run_id: int) -> int | None:
+        """How many progress signals run ``run_id`` sent the GUI (None if unknown)."""
+        return self._worker.signal_counts.get(run_id, self._here.signal_counts.get(run_id))
+
+    def start(self, configs: list[RunConfig], flood: bool = False) -> None:
+        """Run ``configs`` one after the other on the driver thread; returns at once.
+
+        ``flood``: also emit ``item_done`` once per finished task (the wrong way,
+        for the lab), measured by a fresh :attr:`flood` meter.
+        """
         self._begin()
-        self._batch_requested.emit((list(configs), self._cancel))
+        if flood:
+            self.flood = FloodMeter()
+            self._batch_requested.emit((list(configs), self._cancel, self.flood))
+        else:
+            self._batch_requested.emit((list(configs), self._cancel))
 
     def run_here(self, config: RunConfig, time_limit_s: float | None = None) -> None:
         """Run ``config`` on the calling thread; returns when it has finished.
@@ -197,18 +280,25 @@ class RunDriver(QObject):
         self._begin()
         cancel = self._cancel
         assert cancel is not None
-        timer = None
-        if time_limit_s is not None:
-            timer = threading.Timer(time_limit_s, cancel.set)
-            timer.name = "concgui-gui-thread-limit"
-            timer.daemon = True
-            timer.start()
-        try:
+        with _time_limit(cancel, time_limit_s):
             self._here.run_batch(([config], cancel))
-        finally:
-            if timer is not None:
-                timer.cancel()
-                timer.join()
+
+    def run_blocking_wait(self, config: RunConfig, time_limit_s: float | None = None) -> None:
+        """The wrong way: run ``config`` on a worker thread, then *wait* for it here.
+
+        The work really runs on another thread (``concgui-blocking-wait``), but
+        the calling thread blocks in ``future.result()`` until it is done, so on
+        the GUI thread the window is frozen all the same. The run's signals are
+        queued meanwhile and all arrive after the wait. ``time_limit_s`` as in
+        :meth:`run_here`.
+        """
+        self._begin()
+        cancel = self._cancel
+        assert cancel is not None
+        with _time_limit(cancel, time_limit_s), \
+                ThreadPoolExecutor(1, thread_name_prefix="concgui-blocking-wait") as pool:
+            future = pool.submit(self._here.run_batch, ([config], cancel))
+            future.result()  # <- the mistake: the GUI thread sits here until the work is done
 
     def cancel(self) -> None:
         """Ask the current batch to stop; it ends with ``batch_finished`` soon after."""
@@ -242,11 +332,34 @@ class RunDriver(QObject):
         self._busy = True
         self._cancel = threading.Event()
 
+    @Slot(int)
+    def _on_worker_item_done(self, done: int) -> None:
+        if self.flood is not None:
+            self.flood.on_delivered()
+        self.item_done.emit(done)
+
     @Slot(object)
     def _on_worker_batch_finished(self, outcome: BatchOutcome) -> None:
         self._busy = False
         self._cancel = None
         self.batch_finished.emit(outcome)
+
+
+@contextmanager
+def _time_limit(cancel: threading.Event, limit_s: float | None) -> Iterator[None]:
+    """Set ``cancel`` after ``limit_s`` seconds (from a timer thread), unless the block ends first."""
+    timer = None
+    if limit_s is not None:
+        timer = threading.Timer(limit_s, cancel.set)
+        timer.name = "concgui-gui-thread-limit"
+        timer.daemon = True
+        timer.start()
+    try:
+        yield
+    finally:
+        if timer is not None:
+            timer.cancel()
+            timer.join()
 
 
 def abandoned_threads_running() -> bool:

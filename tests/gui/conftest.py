@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import gc
+import glob
+import os
+import re
+import time
 
 import pytest
 
@@ -27,6 +31,18 @@ def _collect_garbage_like_the_app(qapp):
     gc.collect()
 
 
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path, monkeypatch):
+    """Every GUI test reads and writes its own settings file, never the user's."""
+    folder = tmp_path / "settings"
+    folder.mkdir()
+    monkeypatch.setenv("CONCGUI_SETTINGS_DIR", str(folder))
+    yield folder
+    from concgui.gui.theme import reset_theme
+
+    reset_theme()  # a test that chose a theme must not leave the palette to the next one
+
+
 @pytest.fixture
 def window(qtbot):
     w = MainWindow()
@@ -34,3 +50,50 @@ def window(qtbot):
     w.show()
     yield w
     w.shutdown()
+
+
+# --- QThreads left running ----------------------------------------------------------------
+
+#: OS thread names of this app's QThreads (Qt names each after its objectName, else its class):
+#: the run driver and lab runner ("concgui-..."), thread-run workers ("thread-N"), a bare QThread.
+_QTHREAD_NAMES = re.compile(r"concgui-.*|thread-\d+|QThread|_?[A-Za-z]*Thread")
+_QTHREAD_GRACE_S = 3.0
+
+
+def _qthreads_by_name() -> dict[int, str]:
+    """Native id -> name of this process's threads that look like our QThreads (Linux; else empty)."""
+    out = {}
+    for path in glob.glob(f"/proc/{os.getpid()}/task/*/comm"):
+        try:
+            with open(path) as f:
+                name = f.read().strip()
+        except OSError:
+            continue  # ended meanwhile
+        if _QTHREAD_NAMES.fullmatch(name):
+            out[int(path.split("/")[-2])] = name
+    return out
+
+
+@pytest.fixture(autouse=True)
+def no_running_qthreads(request):
+    """Fail a GUI test that leaves one of its QThreads running (destroying one aborts the app).
+
+    QThreads are not Python threads, so the root leak check cannot see them; the
+    OS can, by the names Qt gives them. Runs after the ``window`` fixture has
+    shut its window down.
+    """
+    if request.node.get_closest_marker("allow_leaks"):
+        yield
+        return
+    before = _qthreads_by_name()
+    yield
+    deadline = time.monotonic() + _QTHREAD_GRACE_S
+    while True:
+        left = {tid: name for tid, name in _qthreads_by_name().items() if tid not in before}
+        if not left:
+            return
+        if time.monotonic() >= deadline:
+            break
+        time.sleep(0.02)  # polling interval of a deadline loop
+    pytest.fail(f"QThreads still running {_QTHREAD_GRACE_S:.0f} s after the test: "
+                + ", ".join(f"{name!r} (native id {tid})" for tid, name in sorted(left.items())), pytrace=False)

@@ -198,7 +198,8 @@ def test_a_run_on_the_gui_thread_is_stopped_after_its_time_limit(qtbot, window, 
     # Cancel cannot be clicked while the GUI thread is busy; the time limit is the way out.
     import concgui.gui.main_window as mw
 
-    monkeypatch.setattr(mw, "GUI_THREAD_LIMIT_S", 0.3)
+    assert window.controls.gui_limit.value() == mw.GUI_THREAD_LIMIT_S <= 10  # the default cap
+    window.controls.gui_limit.setValue(0.3)  # changeable in the window
     configure(window, **LONG, mode="gui-thread")
     outcome = _run(qtbot, window, window.start_run)
     assert outcome.cancelled

@@ -1,0 +1,172 @@
+"""``ui-latency``: how late the GUI thread's event loop runs, in the real window (needs Qt).
+
+Runs in a child interpreter with ``QT_QPA_PLATFORM=offscreen`` (this process
+stays Qt-free) that opens concgui's :class:`~concgui.gui.main_window.MainWindow`
+and drives it like a user would (``run_steps``), reading the heartbeat's
+:class:`~concgui.engine.latency.LatenessRecorder` (a single-shot precise
+timer re-armed each tick, every 20 ms):
+
+* idle: the window with its plots, heartbeat and CPU probe, nothing running;
+* the process pool saturating every core with pure-Python work;
+* the same work on the GUI thread: its longest freeze against its work time,
+  and how fast the loop is back to normal afterwards;
+* pure-Python work on 1 and 2 QThreads (the GUI thread waits for the GIL);
+* GIL-releasing work (SHA-256) on as many QThreads as cores;
+* a flood of one signal per item vs the same run coalesced.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+
+from benchmarks.report import Report
+from benchmarks.sections._common import ROOT, child_env, cores, python
+
+FRAME_MS = 1000 / 60
+
+
+def child(quick: bool) -> None:
+    """Body of the Qt child: prints one JSON line (or {"skip": why})."""
+    try:
+        from PySide6.QtCore import QEventLoop, QTimer
+        from PySide6.QtWidgets import QApplication
+    except ImportError as exc:
+        print(json.dumps({"skip": f"Qt not importable ({exc})"}))
+        return
+    import sys
+
+    from concgui.engine.clock import now
+    from concgui.gui.app import use_safe_start_method
+    from concgui.gui.main_window import MainWindow
+    from concgui.gui.responsiveness_text import flood_work, hash_work, python_work
+
+    use_safe_start_method()
+    app = QApplication.instance() or QApplication([])
+    w = MainWindow()
+    w.show()
+    rec = w.heartbeat.recorder
+    n = os.cpu_count() or 1
+    work_s = 1.0 if quick else 2.0
+    out: dict = {"platform": app.platformName(), "cores": n, "work_s": work_s,
+                 "switch_ms": sys.getswitchinterval() * 1000}
+
+    def wait(ms: int) -> None:
+        loop = QEventLoop()
+        QTimer.singleShot(ms, loop.quit)
+        loop.exec()
+
+    def steps(name: str, st: list) -> list[dict]:
+        loop = QEventLoop()
+        w.batch_done.connect(loop.quit)
+        assert w.run_steps("bench", st)
+        loop.exec()
+        w.batch_done.disconnect(loop.quit)
+        rows = w.results_model.rows[-len(st):]
+        res = [{"wall_s": r.record.wall_s, "status": r.record.status, **r.ui} for r in rows]
+        out[name] = res
+        wait(500)
+        return res
+
+    wait(1500)  # first paints, probe start-up
+    t0 = now()
+    wait(2000 if quick else 5000)
+    out["idle"] = rec.stats(since=t0, until=now()).as_dict()
+
+    # Warm the pool (its start-up is not the lesson here), then saturate every core.
+    steps("warm", [([python_work("processes", n, 0.2)], "normal")])
+    steps("processes", [([python_work("processes", n, work_s)], "normal")])
+
+    # The GUI thread itself: a freeze, then how soon the loop is back to normal.
+    (g,) = steps("gui_thread", [([python_work("serial", 1, work_s)], "gui-thread")])
+    f_end = rec.freezes(0.25)[-1][1] if rec.freezes(0.25) else now()
+    out["after_freeze_p50_ms"] = rec.stats(since=f_end, until=f_end + 1.0).heartbeat_p50_ms
+    out["after_freeze_samples"] = rec.stats(since=f_end, until=f_end + 1.0).samples
+
+    for k in (1, 2):
+        steps(f"py_threads_{k}", [([python_work("threads", k, work_s)], "normal")])
+    w.pause_plots_under_gil = False  # the same two threads with the plots drawing through it
+    steps("py_threads_2_plots", [([python_work("threads", 2, work_s)], "normal")])
+    w.pause_plots_under_gil = True
+    steps("hash_threads", [([hash_work(n, work_s)], "normal")])
+    items = 50_000 if quick else 200_000
+    steps("flood", [([flood_work(items)], "flood"), ([flood_work(items)], "coalesced")])
+    w.shutdown()
+    print(json.dumps(out))
+
+
+def ui_latency(report: Report, quick: bool = False) -> None:
+    import importlib.util
+
+    sec = "ui-latency"
+    if importlib.util.find_spec("PySide6") is None or importlib.util.find_spec("pyqtgraph") is None:
+        report.add(sec, "event-loop lateness", "skipped: PySide6 or pyqtgraph not installed")
+        return
+    env = child_env()
+    env["QT_QPA_PLATFORM"] = os.environ.get("CONCGUI_BENCH_QPA", "offscreen")
+    code = f"from benchmarks.sections.ui_latency import child; child({quick!r})"
+    try:
+        p = subprocess.run([python(), "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    except subprocess.TimeoutExpired:
+        report.add(sec, "event-loop lateness", "skipped: the Qt child did not finish in 300 s")
+        return
+    lines = [ln for ln in p.stdout.strip().splitlines() if ln.startswith("{")]
+    if p.returncode != 0 or not lines:
+        why = (p.stderr.strip().splitlines() or [f"exit code {p.returncode}"])[-1][:200]
+        report.add(sec, "event-loop lateness", f"skipped: Qt could not start here ({why})")
+        return
+    got = json.loads(lines[-1])
+    if "skip" in got:
+        report.add(sec, "event-loop lateness", f"skipped: {got['skip']}")
+        return
+
+    def lat(d: dict) -> str:
+        return (f"p50 {d['heartbeat_p50_ms']:.1f} · p99 {d['heartbeat_p99_ms']:.1f} · max "
+                f"{d['heartbeat_max_ms']:.1f} ms ({d['samples']} ticks)")
+
+    where = f"{got['platform']}, {got['cores']} cores, 20 ms heartbeat, switch interval {got['switch_ms']:g} ms"
+    idle = got["idle"]
+    report.add(sec, f"idle window (plots, probe, heartbeat), {where}", lat(idle), "p99 ≤ 2 ms",
+               idle["heartbeat_p99_ms"] <= 2.0, value=idle["heartbeat_p99_ms"],
+               note="" if idle["heartbeat_p99_ms"] <= 2.0 else
+               "missed: the worst ticks are the ones queued behind a CPU-plot + lateness-plot redraw "
+               "(10 Hz, several ms each in pyqtgraph); a tick due during a redraw waits for it")
+    (pr,) = got["processes"]
+    ok = pr["heartbeat_p99_ms"] <= 8.0 and pr["heartbeat_max_ms"] <= FRAME_MS
+    report.add(sec, f"process pool, {got['cores']} workers saturating every core, {pr['wall_s']:.2f} s",
+               lat(pr), "p99 ≤ 8 ms, max ≤ 16.7 ms", ok, value=pr["heartbeat_p99_ms"],
+               note="" if ok else "missed: every core is busy with worker processes, so the GUI thread "
+               "(and the CPU probe) wait for the OS scheduler; the largest ticks coincide with plot redraws")
+    (g,) = got["gui_thread"]
+    ratio = g["longest_freeze_ms"] / (g["wall_s"] * 1000)
+    after = got["after_freeze_p50_ms"]
+    ok = ratio >= 0.8 and after <= 2.0
+    report.add(sec, f"work on the GUI thread ({g['wall_s']:.2f} s of pure Python)",
+               f"longest freeze {g['longest_freeze_ms']:.0f} ms = {ratio:.2f}× the work; p50 in the 1 s after "
+               f"{after:.1f} ms ({got['after_freeze_samples']} ticks)",
+               "freeze ≥ 0.8× work; p50 ≤ 2 ms within 1 s", ok, value=ratio,
+               note=f"{g['frames_missed']} frames missed")
+    for k in (1, 2):
+        (t,) = got[f"py_threads_{k}"]
+        target = "p50 ≥ 4 ms (lesson visible)" if k == 2 else ""
+        met = t["heartbeat_p50_ms"] >= 4.0 if k == 2 else None
+        report.add(sec, f"{k} pure-Python QThread{'s' if k > 1 else ''} (plots paused), {t['wall_s']:.2f} s",
+                   lat(t), target, met, value=t["heartbeat_p50_ms"],
+                   note="the GUI thread waits for the GIL behind each busy thread: about a switch interval per "
+                        "tick")
+    (tp,) = got["py_threads_2_plots"]
+    report.add(sec, "2 pure-Python QThreads, plots drawing through it (diagnostic)", lat(tp), "", None,
+               value=tp["heartbeat_max_ms"],
+               note="each pyqtgraph frame needs the GIL many times; every time the GUI thread queues behind "
+                    "the busy threads, so frames turn into long stalls: why the app pauses curve drawing then")
+    (h,) = got["hash_threads"]
+    report.add(sec, f"GIL-releasing work (SHA-256) on {got['cores']} QThreads, {h['wall_s']:.2f} s", lat(h), "",
+               None, value=h["heartbeat_p50_ms"], note="hashlib drops the GIL while hashing: the GUI thread "
+               "gets it at once; what remains is CPU contention with the busy cores")
+    fl, co = got["flood"]
+    report.add(sec, f"signal flood: {fl['signals']:,} signals (one per item), {fl['wall_s']:.2f} s of work",
+               f"{lat(fl)}; backlog up to {fl['peak_backlog']:,} queued events; GUI caught up "
+               f"{fl['drain_ms']:.0f} ms after the work ended", "", None, value=fl["heartbeat_max_ms"])
+    report.add(sec, f"same run coalesced: {co['signals']} progress signals, {co['wall_s']:.2f} s", lat(co), "",
+               None, value=co["heartbeat_max_ms"])

@@ -1,0 +1,332 @@
+"""Deadlock lab, live: each phase's wait-for graph (who holds, who waits), the cycle, then the fix.
+
+Two diagrams side by side, one per phase. Locks sit in the middle, threads on
+either side; a solid arrow lock → thread means "held by", a dashed arrow
+thread → lock means "waits for". When the lab's detector reports a cycle,
+the broken phase's diagram freezes on that moment and draws the cycle in red,
+so it stays visible after the timeouts have broken it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
+
+from concgui.labs import deadlock
+from concgui.gui.labs.plots import BAD, GOOD, MUTED, TEXT, WARN, LiveView, ok_mark, readout_label
+
+THREADS = ("thread-A", "thread-B")
+LOCKS = ("L1", "L2")
+HOLD_COLOR = QColor(GOOD)
+WAIT_COLOR = QColor("#ef6c00")
+CYCLE_COLOR = QColor(BAD)
+STATUS_H = 62.0  # room for the status lines under a diagram
+
+
+def cycle_text(cycle: tuple[deadlock.WaitEdge, ...]) -> str:
+    """thread-A → L2 (held by thread-B) → L1 (held by thread-A)."""
+    parts = [cycle[0].thread]
+    for i, e in enumerate(cycle):
+        parts.append(f"{e.waits_for} (held by {cycle[(i + 1) % len(cycle)].thread})")
+    return " → ".join(parts)
+
+
+def _ms(ms: float) -> str:
+    return f"{ms:.1f} ms" if ms < 10 else f"{ms:.0f} ms"
+
+
+class PhaseState:
+    """What one phase's diagram shows."""
+
+    def __init__(self, variant: str) -> None:
+        self.variant = variant
+        self.started = False
+        self.holder: dict[str, str] = {}  # lock -> thread
+        self.waiting: dict[str, str] = {}  # thread -> lock
+        self.cycle: tuple[deadlock.WaitEdge, ...] | None = None
+        self.detected_ms: float | None = None
+        # A transfer is done when a thread releases its *second* lock (it only had it if it got both).
+        self.second = ({"thread-A": "L2", "thread-B": "L1"} if variant == deadlock.BROKEN
+                       else {"thread-A": "L2", "thread-B": "L2"})
+        self.done: dict[str, int] = {}
+        self.gave_up_threads: set[str] = set()
+        self.gave_up: list[str] = []
+        self.t0 = 0.0
+        self.outcome: deadlock.PhaseOutcome | None = None
+
+    def freeze_on(self, cycle: tuple[deadlock.WaitEdge, ...]) -> None:
+        self.cycle = cycle
+        self.holder = {h: e.thread for e in cycle for h in e.holds}
+        self.waiting = {e.thread: e.waits_for for e in cycle}
+
+
+class WaitForDiagram(QWidget):
+    """Draws a :class:`PhaseState`: two threads, two locks, hold and wait arrows."""
+
+    def __init__(self, title: str) -> None:
+        super().__init__()
+        self.title = title
+        self.state = PhaseState(title)
+        self.status = ""
+        self.status_color = QColor(TEXT)
+        self.setMinimumSize(300, 230)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(420, 300)
+
+    def set_state(self, state: PhaseState, status: str, color: str = TEXT) -> None:
+        self.state = state
+        self.status = status
+        self.status_color = QColor(color)
+        self.update()
+
+    # -- geometry ------------------------------------------------------------------------
+    def _nodes(self) -> dict[str, QRectF]:
+        w, h = self.width(), self.height()
+        top, bottom = 34.0, h - STATUS_H - 4.0
+        mid = (top + bottom) / 2
+        tw, th = min(120.0, w * 0.28), 44.0
+        lw, lh = 64.0, 38.0
+        return {
+            "thread-A": QRectF(12, mid - th / 2, tw, th),
+            "thread-B": QRectF(w - 12 - tw, mid - th / 2, tw, th),
+            "L1": QRectF(w / 2 - lw / 2, top + 6, lw, lh),
+            "L2": QRectF(w / 2 - lw / 2, bottom - lh - 6, lw, lh),
+        }
+
+    @staticmethod
+    def _edge_point(r: QRectF, toward: QPointF) -> QPointF:
+        """Where the line from ``r``'s centre to ``toward`` leaves ``r``."""
+        c = r.center()
+        dx, dy = toward.x() - c.x(), toward.y() - c.y()
+        if dx == 0 and dy == 0:
+            return c
+        sx = (r.width() / 2) / abs(dx) if dx else math.inf
+        sy = (r.height() / 2) / abs(dy) if dy else math.inf
+        s = min(sx, sy)
+        return QPointF(c.x() + dx * s, c.y() + dy * s)
+
+    def _arrow(self, p: QPainter, a: QRectF, b: QRectF, color: QColor, dashed: bool, width: float,
+               label: str, bend: float) -> None:
+        ca, cb = a.center(), b.center()
+        # A gentle curve so that a hold and a wait between the same pair do not overlap.
+        mx, my = (ca.x() + cb.x()) / 2, (ca.y() + cb.y()) / 2
+        nx, ny = -(cb.y() - ca.y()), cb.x() - ca.x()
+        norm = math.hypot(nx, ny) or 1.0
+        ctrl = QPointF(mx + nx / norm * bend, my + ny / norm * bend)
+        start, end = self._edge_point(a, ctrl), self._edge_point(b, ctrl)
+        path = QPainterPath(start)
+        path.quadTo(ctrl, end)
+        pen = QPen(color, width)
+        pen.setStyle(Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        p.setPen(pen)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawPath(path)
+        # Arrow head along the curve's last tangent.
+        ang = math.atan2(end.y() - ctrl.y(), end.x() - ctrl.x())
+        size = 9.0 + width
+        head = QPolygonF([end, QPointF(end.x() - size * math.cos(ang - 0.4), end.y() - size * math.sin(ang - 0.4)),
+                          QPointF(end.x() - size * math.cos(ang + 0.4), end.y() - size * math.sin(ang + 0.4))])
+        p.setPen(QPen(color, 1))
+        p.setBrush(QBrush(color))
+        p.drawPolygon(head)
+        if label:
+            pos = path.pointAtPercent(0.5)
+            f = QFont(self.font())
+            f.setPointSizeF(f.pointSizeF() * 0.9)
+            p.setFont(f)
+            fm = p.fontMetrics()
+            rect = QRectF(pos.x() - fm.horizontalAdvance(label) / 2 - 3, pos.y() - fm.height() / 2,
+                          fm.horizontalAdvance(label) + 6, fm.height())
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(QColor(255, 255, 255, 225))
+            p.drawRoundedRect(rect, 3, 3)
+            p.setPen(color.darker(115))
+            p.drawText(rect, Qt.AlignmentFlag.AlignCenter, label)
+
+    def paintEvent(self, event: Any) -> None:  # noqa: N802
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.fillRect(self.rect(), QColor("white"))
+        s = self.state
+        f = QFont(self.font())
+        f.setBold(True)
+        p.setFont(f)
+        p.setPen(QColor(TEXT))
+        p.drawText(QRectF(8, 4, self.width() - 16, 24), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                   self.title)
+        nodes = self._nodes()
+        in_cycle_holds = {(h, e.thread) for e in (s.cycle or ()) for h in e.holds}
+        in_cycle_waits = {(e.thread, e.waits_for) for e in (s.cycle or ())}
+        for lock, thread in sorted(s.holder.items()):
+            hot = (lock, thread) in in_cycle_holds
+            self._arrow(p, nodes[lock], nodes[thread], CYCLE_COLOR if hot else HOLD_COLOR, False,
+                        3.0 if hot else 2.2, "held by", 18 if lock == "L1" else -18)
+        for thread, lock in sorted(s.waiting.items()):
+            hot = (thread, lock) in in_cycle_waits
+            self._arrow(p, nodes[thread], nodes[lock], CYCLE_COLOR if hot else WAIT_COLOR, True,
+                        3.0 if hot else 2.2, "waits for", 18 if lock == "L1" else -18)
+        for name, r in nodes.items():
+            is_thread = name.startswith("thread")
+            hot = s.cycle is not None and (name in s.waiting or name in s.holder)
+            border = CYCLE_COLOR if hot else QColor("#546e7a")
+            fill = QColor("#e3f2fd") if is_thread else QColor("#fff8e1")
+            if not s.started:
+                fill, border = QColor("#f5f5f5"), QColor(MUTED)
+            p.setPen(QPen(border, 2.0))
+            p.setBrush(fill)
+            if is_thread:
+                p.drawRoundedRect(r, 14, 14)
+            else:
+                p.drawRect(r)
+            f.setBold(True)
+            p.setFont(f)
+            p.setPen(QColor(TEXT))
+            label = name.replace("thread-", "thread ")
+            if is_thread and (s.done.get(name) or name in s.gave_up_threads):
+                note = "gave up" if name in s.gave_up_threads else f"{s.done[name]} done ✓"
+                p.drawText(r.adjusted(0, 2, 0, -r.height() / 2), Qt.AlignmentFlag.AlignCenter, label)
+                small = QFont(self.font())
+                small.setPointSizeF(small.pointSizeF() * 0.9)
+                p.setFont(small)
+                p.setPen(QColor(BAD if name in s.gave_up_threads else GOOD))
+                p.drawText(r.adjusted(0, r.height() / 2, 0, -2), Qt.AlignmentFlag.AlignCenter, note)
+            else:
+                p.drawText(r, Qt.AlignmentFlag.AlignCenter, label)
+        if self.status:
+            p.setFont(self.font())
+            p.setPen(self.status_color)
+            p.drawText(QRectF(8, self.height() - STATUS_H, self.width() - 16, STATUS_H - 2),
+                       Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextWordWrap,
+                       self.status)
+        p.end()
+
+
+class DeadlockView(LiveView):
+    def __init__(self) -> None:
+        super().__init__()
+        self.broken_diagram = WaitForDiagram("1. Opposite order: A takes L1 then L2, B takes L2 then L1")
+        self.fixed_diagram = WaitForDiagram("2. The fix, one global order: both take L1 before L2")
+        self.readout = readout_label()
+        row = QHBoxLayout()
+        row.addWidget(self.broken_diagram, 1)
+        row.addWidget(self.fixed_diagram, 1)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addLayout(row, 1)
+        lay.addWidget(self.readout)
+        self.cycle_text = ""
+        self.begin(deadlock.DeadlockParams())
+
+    def begin(self, params: Any) -> None:
+        self.params = params
+        self.phases = {deadlock.BROKEN: PhaseState(deadlock.BROKEN), deadlock.FIXED: PhaseState(deadlock.FIXED)}
+        self.current: str | None = None
+        self.cycle_text = ""
+        self.fixed_completed = False
+        self.readout.setText("Each thread needs both locks. Press Run: the first run deadlocks (and recovers by "
+                             "timeout); the second takes the locks in one order and cannot deadlock."
+                             + ("" if params.run_fix else " (The fix is switched off.)"))
+        self._refresh()
+
+    def apply(self, events: list[Any]) -> None:
+        for ev in events:
+            if isinstance(ev, deadlock.PhaseStarted):
+                self.current = ev.variant
+                st = self.phases[ev.variant]
+                st.started, st.t0 = True, ev.t
+                continue
+            st = self.phases.get(self.current or "")
+            if st is None:
+                continue
+            if isinstance(ev, deadlock.DeadlockDetected):
+                st.freeze_on(ev.cycle)
+                self.cycle_text = cycle_text(ev.cycle)
+                st.detected_ms = (ev.t - st.t0) * 1000
+            elif isinstance(ev, deadlock.LockReleased) and st.second.get(ev.thread) == ev.lock:
+                st.done[ev.thread] = st.done.get(ev.thread, 0) + 1
+            elif isinstance(ev, deadlock.LockTimedOut):
+                st.gave_up_threads.add(ev.thread)
+                st.gave_up.append(f"{ev.thread} gave up waiting for {ev.lock} after "
+                                  f"{(ev.t - st.t0) * 1000:.0f} ms and released "
+                                  f"{', '.join(ev.holding) or 'nothing'}")
+            if st.cycle is not None:
+                continue  # frozen on the cycle: keep it on screen
+            if isinstance(ev, deadlock.LockWaiting):
+                st.waiting[ev.thread] = ev.lock
+            elif isinstance(ev, deadlock.LockAcquired):
+                st.waiting.pop(ev.thread, None)
+                st.holder[ev.lock] = ev.thread
+            elif isinstance(ev, deadlock.LockTimedOut):
+                st.waiting.pop(ev.thread, None)
+            elif isinstance(ev, deadlock.LockReleased):
+                if st.holder.get(ev.lock) == ev.thread:
+                    del st.holder[ev.lock]
+        self._refresh()
+
+    def finish(self, result: Any | None) -> None:
+        self.current = None
+        if result is not None:
+            if result.broken is not None:
+                self.phases[deadlock.BROKEN].outcome = result.broken
+                if result.broken.deadlock and not self.cycle_text:
+                    self.phases[deadlock.BROKEN].freeze_on(result.broken.deadlock)
+                    self.cycle_text = cycle_text(result.broken.deadlock)
+            if result.fixed is not None:
+                f = self.phases[deadlock.FIXED]
+                f.outcome = result.fixed
+                f.holder.clear()
+                f.waiting.clear()
+                self.fixed_completed = result.fixed.completed
+        self._refresh()
+        if result is None:
+            return
+        parts = []
+        if self.cycle_text:
+            parts.append(f"<span style='color:{BAD}'><b>Deadlock detected</b>: {self.cycle_text}</span>")
+        elif result.broken is not None:
+            parts.append("No deadlock was seen in the opposite-order run.")
+        if result.fixed is not None:
+            f = result.fixed
+            parts.append(f"<span style='color:{GOOD if f.completed else WARN}'><b>Fixed</b>: "
+                         + (f"both threads finished all {f.transfers} transfers in {f.wall_s:.2f} s, no timeout"
+                            if f.completed else "not completed") + f"</span> {ok_mark(f.completed)}")
+        if result.status.value != "done":
+            parts.append(f"<b>{result.status.value}</b>")
+        self.readout.setText("<br>".join(parts))
+
+    def _refresh(self) -> None:
+        b = self.phases[deadlock.BROKEN]
+        if not b.started:
+            bs, bc = "Not run yet.", MUTED
+        elif b.cycle is not None:
+            seen = f" after {_ms(b.detected_ms)}" if b.detected_ms is not None else ""
+            bs = f"DEADLOCK{seen}: " + self.cycle_text
+            if b.gave_up:
+                bs += "\n" + "; ".join(b.gave_up) + ": the cycle is broken."
+            bc = BAD
+        elif b.outcome is not None:
+            bs, bc = "No deadlock this time.", TEXT
+        else:
+            bs, bc = "Running…", TEXT
+        self.broken_diagram.set_state(b, bs, bc)
+        f = self.phases[deadlock.FIXED]
+        total = self.params.rounds * 2
+        if not self.params.run_fix:
+            fs, fc = "Switched off.", MUTED
+        elif not f.started:
+            fs, fc = "Runs after the first one.", MUTED
+        elif f.outcome is not None:
+            o = f.outcome
+            fs = (f"Completed: {o.transfers} of {total} transfers in {o.wall_s:.2f} s, no timeout ✓" if o.completed
+                  else f"Not completed ({o.transfers} of {total} transfers).")
+            fc = GOOD if o.completed else WARN
+        else:
+            fs, fc = f"Running… {sum(f.done.values())} of {total} transfers done", TEXT
+        self.fixed_diagram.set_state(f, fs, fc)

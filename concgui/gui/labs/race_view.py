@@ -1,0 +1,151 @@
+"""Race lab, live: expected vs actual per variant, lost updates, and the counter over time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout
+
+from concgui.labs import race
+from concgui.labs.common import RunStatus
+from concgui.gui.labs.plots import (BAD, GOOD, MUTED, PALETTE, LiveView, bold_font, brush, make_plot, pen,
+                                    category_axis, readout_label)
+
+VARIANTS = ("threads, no lock", "threads, with a lock", "processes, no lock", "processes, with a lock")
+SHORT = ("threads\nno lock", "threads\nlock", "processes\nno lock", "processes\nlock")
+COLORS = {"threads, no lock": PALETTE[3], "threads, with a lock": PALETTE[0],
+          "processes, no lock": PALETTE[1], "processes, with a lock": PALETTE[2]}
+
+
+def variants_for(params: race.RaceParams) -> tuple[str, ...]:
+    modes = ("threads", "processes") if params.mode == "both" else (params.mode,)
+    return tuple(v for v in VARIANTS if v.split(",")[0] in modes)
+
+
+class RaceView(LiveView):
+    def __init__(self) -> None:
+        super().__init__()
+        self.bars = make_plot("Expected vs actual count", "counter")
+        self.progress = make_plot("Counter while the workers run", "counter", "time since the variant started",
+                                  bottom_units="s")
+        # Bottom right, where the rising curves leave room.
+        self.progress.getPlotItem().addLegend(offset=(-8, -8), labelTextColor="#333333", brush=(255, 255, 255, 210))
+        self.readout = readout_label()
+
+        bp = self.bars.getPlotItem()
+        bp.setMouseEnabled(x=False, y=False)
+        self.expected_bars = pg.BarGraphItem(x=[], height=[], width=0.36, brush=brush(MUTED, 110),
+                                             pen=pen(MUTED, 1))
+        self.actual_bars = pg.BarGraphItem(x=[], height=[], width=0.36, brushes=[], pen=None)
+        bp.addItem(self.expected_bars)
+        bp.addItem(self.actual_bars)
+        self.lost_text = []
+        for _ in VARIANTS:
+            t = pg.TextItem("", anchor=(0.5, 1.0))
+            t.setFont(bold_font())
+            bp.addItem(t)
+            self.lost_text.append(t)
+        self.value_curves: dict[str, pg.PlotDataItem] = {}
+        self.attempt_curves: dict[str, pg.PlotDataItem] = {}
+        pp = self.progress.getPlotItem()
+        for v in VARIANTS:
+            self.value_curves[v] = pp.plot([], [], pen=pen(COLORS[v], 2), name=v)
+            self.attempt_curves[v] = pp.plot([], [], pen=pen(COLORS[v], 1, dashed=True))
+        pp.legend.addItem(pg.PlotDataItem(pen=pen("#666666", 1, dashed=True)), "dashed: increments attempted")
+
+        row = QHBoxLayout()
+        row.addWidget(self.bars, 2)
+        row.addWidget(self.progress, 3)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addLayout(row, 1)
+        lay.addWidget(self.readout)
+        self.lost: dict[str, int] = {}
+        self.begin(race.RaceParams())
+
+    def begin(self, params: Any) -> None:
+        self.params = params
+        self.variants = variants_for(params)
+        self.series: dict[str, tuple[list[float], list[int], list[int]]] = {v: ([], [], []) for v in self.variants}
+        self.t0: dict[str, float] = {}
+        self.actual: dict[str, int] = {}
+        self.outcomes: dict[str, race.RaceOutcome] = {}
+        self.lost = {}
+        self.current: str | None = None
+        category_axis(self.bars.getPlotItem().getAxis("bottom"), [SHORT[VARIANTS.index(v)] for v in self.variants])
+        self.bars.getPlotItem().setXRange(-0.6, len(self.variants) - 0.4, padding=0)
+        self.bars.getPlotItem().setYRange(0, params.expected * 1.25, padding=0)
+        for v in VARIANTS:
+            self.value_curves[v].setData([], [])
+            self.attempt_curves[v].setData([], [])
+            self.value_curves[v].setVisible(v in self.variants)
+            self.attempt_curves[v].setVisible(v in self.variants)
+        self.readout.setText(f"Expected total: <b>{params.expected:,}</b> ({params.workers} workers × "
+                             f"{params.increments:,}). Press Run.")
+        self._redraw()
+
+    def apply(self, events: list[Any]) -> None:
+        for ev in events:
+            if isinstance(ev, race.RaceVariantStarted):
+                self.t0[ev.variant] = ev.t
+                self.current = ev.variant
+            elif isinstance(ev, race.CounterSample):
+                ts, vals, att = self.series.setdefault(ev.variant, ([], [], []))
+                ts.append(ev.t - self.t0.get(ev.variant, ev.t))
+                vals.append(ev.value)
+                att.append(ev.attempted)
+                self.actual[ev.variant] = ev.value
+            elif isinstance(ev, race.RaceVariantFinished):
+                o = ev.outcome
+                self.outcomes[o.variant] = o
+                self.actual[o.variant] = o.actual
+                if o.status is RunStatus.DONE:
+                    self.lost[o.variant] = o.lost
+        for v, (ts, vals, att) in self.series.items():
+            self.value_curves[v].setData(np.asarray(ts, float), np.asarray(vals, float))
+            self.attempt_curves[v].setData(np.asarray(ts, float), np.asarray(att, float))
+        self._redraw()
+
+    def finish(self, result: Any | None) -> None:
+        if result is not None:
+            for o in result.outcomes:
+                self.outcomes[o.variant] = o
+                self.actual[o.variant] = o.actual
+                if o.status is RunStatus.DONE:
+                    self.lost[o.variant] = o.lost
+        self.current = None
+        self._redraw()
+
+    def _redraw(self) -> None:
+        n = len(self.variants)
+        xs = np.arange(n, dtype=float)
+        exp = self.params.expected
+        self.expected_bars.setOpts(x=xs - 0.19, height=[exp] * n, width=0.36)
+        self.actual_bars.setOpts(x=xs + 0.19, height=[self.actual.get(v, 0) for v in self.variants], width=0.36,
+                                 brushes=[brush(COLORS[v]) for v in self.variants])
+        parts = []
+        for i, text in enumerate(self.lost_text):
+            if i >= n:
+                text.setText("")
+                continue
+            v = self.variants[i]
+            if v in self.lost:
+                lost = self.lost[v]
+                text.setText(f"{lost:,}\nlost" if lost else "0\nlost")
+                text.setColor(BAD if lost else GOOD)
+                parts.append(f"<span style='color:{BAD if lost else GOOD}'><b>{v}</b>: "
+                             + (f"{lost:,} of {exp:,} updates lost ({lost / exp:.0%})" if lost
+                                else f"exact, {exp:,}") + "</span>")
+            elif v in self.outcomes:
+                text.setText("cancelled")
+                text.setColor(MUTED)
+            elif v == self.current:
+                text.setText("running\n…")
+                text.setColor("#555555")
+            else:
+                text.setText("")
+            text.setPos(i, exp * 1.015)
+        if parts:
+            self.readout.setText("  ·  ".join(parts))

@@ -1,0 +1,234 @@
+"""Event-loop lateness over time, on the CPU plot's time axis.
+
+Drawn from the heartbeat's :class:`~concgui.engine.latency.LatenessRecorder`
+whenever the CPU plot redraws (its ``refreshed`` signal carries the "now" it
+used, and the x axes are linked with ``setXLink``), so a spike here lines up
+with what the cores were doing at that moment.
+
+The y axis is logarithmic (0.1 ms to seconds): a 60 Hz frame (16.7 ms) and
+the ~100 ms at which a window feels sluggish are marked. A freeze is drawn
+as what it was: the pending tick's lateness growing from 0 at its due time
+to X seconds when the loop finally ran again, over a red band. Above the plot:
+p50 / p99 / max over the last 10 s, and the longest freeze of the last run.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from concgui.engine.latency import FRAME_S, WINDOW_S, LatenessStats
+from concgui.gui.cpu_plot import MODE_COLORS, CpuPlot
+from concgui.gui.heartbeat import BAD_S, Heartbeat, HeartbeatDot, lateness_color
+
+FLOOR_MS = 0.1  # log axis: lateness below this is drawn at this
+RAMP_S = 0.030  # ticks later than this are drawn as a ramp from their due time
+READOUT_EVERY = 5  # redraws between number updates (~2 Hz)
+FREEZE_BAND_S = 0.25
+AXIS_W = 46
+LABEL_FREEZE_S = 0.5
+
+
+def _fmt_ms(ms: float) -> str:
+    return f"{ms / 1000:.2f} s" if ms >= 1000 else f"{ms:.1f} ms" if ms < 10 else f"{ms:.0f} ms"
+
+
+def ramp_series(t: np.ndarray, late_s: np.ndarray, ramp_s: float = RAMP_S) -> tuple[np.ndarray, np.ndarray]:
+    """(x, y) to draw: each tick later than ``ramp_s`` gets a point at its due time with lateness 0.
+
+    While the loop is stuck, the pending tick's lateness grows from 0 (at its
+    due time, ``t - late``) to ``late`` (when it finally ran at ``t``).
+    """
+    idx = np.nonzero(late_s > ramp_s)[0]
+    if not len(idx):
+        return t, late_s
+    return np.insert(t, idx, t[idx] - late_s[idx]), np.insert(late_s, idx, 0.0)
+
+
+class _Band:
+    def __init__(self, plot: pg.PlotItem, t0: float, t1: float | None, color: str, alpha: int,
+                 text: str = "") -> None:
+        c = QColor(color)
+        fill = QColor(c)
+        fill.setAlpha(alpha)
+        self.t0, self.t1 = t0, t1
+        self.region = pg.LinearRegionItem(values=(0, 0), movable=False, brush=fill, pen=pg.mkPen(None))
+        self.region.setZValue(-10)
+        plot.addItem(self.region, ignoreBounds=True)
+        self.text = None
+        if text:
+            self.text = pg.TextItem(text, color=c.darker(140), anchor=(0.5, 0.0))
+            f = QFont()
+            f.setBold(True)
+            self.text.setFont(f)
+            plot.addItem(self.text, ignoreBounds=True)
+
+    def place(self, t_now: float, y_text: float) -> None:
+        x0 = self.t0 - t_now
+        x1 = (self.t1 if self.t1 is not None else t_now) - t_now
+        self.region.setRegion((x0, x1))
+        if self.text is not None:
+            self.text.setPos((x0 + x1) / 2, y_text)
+
+    def remove(self, plot: pg.PlotItem) -> None:
+        plot.removeItem(self.region)
+        if self.text is not None:
+            plot.removeItem(self.text)
+
+
+class LatenessPlot(QWidget):
+    """Heartbeat lateness (ms, log scale) over the CPU plot's time window."""
+
+    def __init__(self, heartbeat: Heartbeat, cpu_plot: CpuPlot, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.heartbeat = heartbeat
+        self.cpu_plot = cpu_plot
+        self.window_s = cpu_plot.window_s
+        self.ticks = 0
+        self.points_drawn = 0
+        self.last_run: LatenessStats | None = None
+        self._runs: dict[int, _Band] = {}
+        self._freezes: dict[float, _Band] = {}
+        self._y_top = 0.0
+        self._deferred: list[tuple[int, str, float]] = []
+        self._deferred_ends: dict[int, float] = {}
+
+        pal = self.palette()
+        fg = pal.color(pal.ColorRole.WindowText)
+        self.plot_widget = pg.PlotWidget(background=pal.color(pal.ColorRole.Base))
+        self.plot_widget.setMinimumHeight(110)
+        self.plot_widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        p = self.plot = self.plot_widget.getPlotItem()
+        p.setMenuEnabled(False)
+        p.setMouseEnabled(x=False, y=False)
+        p.hideButtons()
+        p.setLogMode(x=False, y=True)
+        p.showGrid(x=True, y=False, alpha=0.15)
+        for side in ("left", "bottom"):
+            ax = p.getAxis(side)
+            ax.setPen(pg.mkPen(fg))
+            ax.setTextPen(pg.mkPen(fg))
+        p.setLabel("left", "late, ms")
+        for axis in (p.getAxis("left"), cpu_plot.plot.getAxis("left")):
+            axis.setWidth(AXIS_W)  # equal widths, so linked x axes line up pixel for pixel
+        p.setXLink(cpu_plot.plot)  # one time axis for CPU and lateness
+        self._set_y_top(2.0)  # 100 ms
+        for ms, what in ((FRAME_S * 1000, "1 frame"), (BAD_S * 1000, "sluggish")):
+            line = pg.InfiniteLine(pos=math.log10(ms), angle=0, movable=False,
+                                   pen=pg.mkPen("#9e9e9e", width=1, style=Qt.PenStyle.DashLine),
+                                   label=what, labelOpts={"position": 0.02, "color": "#757575",
+                                                          "anchors": [(0, 1), (0, 1)]})
+            p.addItem(line, ignoreBounds=True)
+        self.curve = p.plot(pen=pg.mkPen("#6a1b9a", width=1))
+        self.curve.setClipToView(True)
+        self.curve.setDownsampling(auto=True, method="peak")
+
+        title = QLabel("Event-loop lateness (heartbeat)")
+        tf = title.font()
+        tf.setBold(True)
+        title.setFont(tf)
+        title.setToolTip("How late each 20 ms heartbeat tick of the GUI thread ran. A frozen GUI thread shows as "
+                         "a red band: no tick could run until the freeze ended.")
+        self.dot = HeartbeatDot(heartbeat)
+        self.stats_label = QLabel()
+        self.stats_label.setTextFormat(Qt.TextFormat.RichText)
+        self.stats_label.setToolTip(f"Heartbeat lateness over the last {WINDOW_S:g} s: median, 99th percentile "
+                                    "and worst; and the longest the window was stuck during the last run.")
+        head = QHBoxLayout()
+        head.addWidget(self.dot)
+        head.addWidget(title)
+        head.addStretch(1)
+        head.addWidget(self.stats_label)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addLayout(head)
+        lay.addWidget(self.plot_widget, 1)
+        self._update_readout()
+        cpu_plot.refreshed.connect(self.refresh)
+
+    # -- runs --------------------------------------------------------------------------
+
+    def mark_run_started(self, run_id: int, mode: str, t0: float) -> None:
+        if self.cpu_plot.paused:  # drawing is paused with the CPU plot's (see CpuPlot.set_paused)
+            self._deferred.append((run_id, mode, t0))
+            return
+        self._runs[run_id] = _Band(self.plot, t0, None, MODE_COLORS.get(mode, "#888888"), 30)
+
+    def mark_run_finished(self, run_id: int, t1: float) -> None:
+        band = self._runs.get(run_id)
+        if band is not None:
+            band.t1 = t1
+        else:
+            self._deferred_ends[run_id] = t1
+
+    def set_last_run(self, stats: LatenessStats) -> None:
+        self.last_run = stats
+        self._update_readout()
+
+    # -- drawing ---------------------------------------------------------------------------
+
+    def _set_y_top(self, log_top: float) -> None:
+        if log_top != self._y_top:
+            self._y_top = log_top
+            self.plot.setYRange(math.log10(FLOOR_MS), log_top, padding=0.02)
+
+    def refresh(self, t_now: float) -> None:
+        if self.cpu_plot.paused:
+            if self.ticks % READOUT_EVERY == 0:
+                self._update_readout(t_now)
+            self.ticks += 1
+            return
+        while self._deferred:
+            self.mark_run_started(*self._deferred.pop(0))
+        for run_id, t1 in list(self._deferred_ends.items()):
+            self.mark_run_finished(run_id, t1)
+        self._deferred_ends.clear()
+        t, late = self.heartbeat.recorder.series(since=t_now - self.window_s - 1.0)
+        x, y = ramp_series(t, late)
+        ms = np.maximum(y * 1000.0, FLOOR_MS)
+        self.curve.setData(x - t_now, ms)
+        self.points_drawn = len(t)
+        top_ms = float(ms.max()) if len(ms) else 0.0
+        self._set_y_top(max(2.0, math.ceil(math.log10(max(top_ms, 1.0)) * 2) / 2))
+        y_text = self._y_top - 0.05
+        for t0, t1 in self.heartbeat.recorder.freezes(FREEZE_BAND_S, since=t_now - self.window_s - 1.0):
+            if t0 not in self._freezes:
+                label = f"frozen {t1 - t0:.2f} s" if t1 - t0 >= LABEL_FREEZE_S else ""  # short ones: band only
+                self._freezes[t0] = _Band(self.plot, t0, t1, "#c62828", 70, label)
+        for store in (self._freezes, self._runs):
+            for key, band in list(store.items()):
+                if band.t1 is not None and band.t1 < t_now - self.window_s - 1.0:
+                    band.remove(self.plot)
+                    del store[key]
+                else:
+                    band.place(t_now, y_text)
+        if self.ticks % READOUT_EVERY == 0:
+            self._update_readout(t_now)
+        self.ticks += 1
+
+    def _update_readout(self, t_now: float | None = None) -> None:
+        rec = self.heartbeat.recorder
+        s = rec.recent(t_now, WINDOW_S) if t_now is not None else rec.stats()
+        parts = []
+        if s.samples:
+            for name, ms in (("p50", s.heartbeat_p50_ms), ("p99", s.heartbeat_p99_ms),
+                             ("max", s.heartbeat_max_ms)):
+                parts.append(f"{name} <b style='color:{lateness_color(ms / 1000)}'>{_fmt_ms(ms)}</b>")
+            text = f"last {WINDOW_S:g} s: " + " · ".join(parts)
+        else:
+            text = f"last {WINDOW_S:g} s: –"
+        if self.last_run is not None:
+            lr = self.last_run
+            text += (f"  &nbsp;|&nbsp; last run's longest freeze: <b style='color:"
+                     f"{lateness_color(lr.longest_freeze_s)}'>{_fmt_ms(lr.longest_freeze_ms)}</b>")
+            if lr.frames_missed:
+                text += f" ({lr.frames_missed:,} frames missed)"
+        self.stats_label.setText(text)
+
+    def readout(self) -> str:
+        return self.stats_label.text()

@@ -1,0 +1,121 @@
+"""The responsiveness lab's words and run settings (no Qt, testable on its own).
+
+Every explanation is written from facts read off the running interpreter:
+the GIL's state (:mod:`concgui.engine.platform_info`) and the switch interval
+(``sys.getswitchinterval()``, read each time, since the lab can change it).
+"""
+
+from __future__ import annotations
+
+import html
+import sys
+from typing import Any
+
+from concgui.engine.config import RunConfig
+from concgui.engine.latency import FRAME_S
+from concgui.engine.platform_info import PlatformInfo
+from concgui.engine.workloads import UNIT_S
+
+#: Switch interval range the lab offers, in ms (CPython's default is 5 ms).
+SWITCH_MIN_MS, SWITCH_MAX_MS = 0.1, 50.0
+TASKS = 16
+
+
+def size_for(workload: str, seconds: float, tasks: int = TASKS) -> int:
+    """Task size so that ``tasks`` tasks take about ``seconds`` on one core of the dev machine."""
+    return max(1, int(seconds / (tasks * UNIT_S[workload])))
+
+
+def python_work(mode: str, workers: int, seconds: float) -> RunConfig:
+    """~``seconds`` of pure-Python work (serial time), as ``mode`` with ``workers``."""
+    return RunConfig("cpu-python", mode, 1 if mode == "serial" else workers, TASKS,
+                     size_for("cpu-python", seconds))
+
+
+def hash_work(workers: int, seconds: float) -> RunConfig:
+    """~``seconds`` of SHA-256 (serial time) on ``workers`` threads: hashlib releases the GIL."""
+    return RunConfig("cpu-hash", "threads", workers, TASKS, size_for("cpu-hash", seconds))
+
+
+def wait_work(seconds: float) -> RunConfig:
+    """``seconds`` of waiting (a slow download, say): ``time.sleep`` in 16 steps, serially."""
+    return RunConfig("io-sleep", "serial", 1, TASKS, max(1, int(seconds * 1000 / TASKS)))
+
+
+def flood_work(items: int) -> RunConfig:
+    """``items`` tiny tasks (20 pure-Python steps each) on the run-driver thread."""
+    return RunConfig("cpu-python", "serial", 1, items, 20)
+
+
+def _switch_ms() -> str:
+    return f"{sys.getswitchinterval() * 1000:g} ms"
+
+
+def intro_html(info: PlatformInfo) -> str:
+    gil = ("the GIL is <b>on</b>: one thread at a time runs Python bytecode" if info.gil_enabled
+           else "the GIL is <b>off</b> (free-threaded build): threads run Python bytecode in parallel")
+    return (f"A window stays smooth only if its GUI thread gets back to the event loop every few "
+            f"milliseconds (a 60 Hz screen shows a frame every {FRAME_S * 1000:.1f} ms). The <b>heartbeat</b> "
+            f"dot moves one step each time the loop runs, and the lateness plot shows how late each tick "
+            f"was. Here: {html.escape(info.implementation)} {html.escape(info.python)}, {gil}; switch interval "
+            f"<b>{_switch_ms()}</b>; {info.logical_cores} logical cores. Each pair runs the same work the wrong "
+            "way and the right way.")
+
+
+def pair_html(key: str, info: PlatformInfo, limit_s: float) -> str:
+    """The explanation of one wrong-way / right-way pair, true for this interpreter."""
+    sw = _switch_ms()
+    if key == "gui-thread":
+        return ("<b>Wrong:</b> the work runs inside a slot on the GUI thread. Until it returns, the event loop "
+                "cannot paint, react to clicks or fire timers: the heartbeat stops and the window is dead "
+                f"(concgui stops such a run after {limit_s:g} s so it can never hang your desktop). "
+                "<b>Right:</b> the same tasks on QThread workers or the process pool; the GUI thread only "
+                "receives progress by signal.")
+    if key == "blocking-wait":
+        return ("<b>Wrong:</b> the work is started on a thread, then the slot waits for it "
+                "(<code>future.result()</code>, <code>thread.join()</code>). The GUI thread sits in the wait, "
+                "so the window freezes exactly as if it did the work itself, and the progress signals all "
+                "arrive at once afterwards. <b>Right:</b> start the work and return at once; let the worker "
+                "tell you by signal when it is done.")
+    if key == "flood":
+        return ("<b>Wrong:</b> the worker emits one signal per tiny item. Each becomes a queued event the GUI "
+                "thread must handle one by one, updating a widget each time; they pile up faster than the "
+                "loop drains them, so the window lags and keeps catching up after the work has ended. "
+                "<b>Right:</b> coalesce: fold the items on the worker's side and send the state at most "
+                "~30 times a second.")
+    if key == "jank":
+        if info.gil_enabled:
+            return ("<b>Wrong (for pure Python):</b> QThreads running pure-Python code. Only one thread holds "
+                    f"the GIL; the GUI thread must ask for it and waits up to a switch interval ({sw} now) "
+                    "behind <i>each</i> busy thread, so ticks arrive late and the window stutters more with "
+                    "every thread added — though nothing is blocked. <b>Right:</b> processes (each has its "
+                    "own GIL), or threads running code that releases the GIL (hashlib on large buffers, "
+                    "zlib, NumPy, I/O). A shorter switch interval makes the GUI snappier but costs the "
+                    "workers throughput (more hand-overs); a longer one does the opposite.")
+        return ("This interpreter runs without the GIL, so pure-Python QThreads run in parallel and need not "
+                "make the window stutter; with more busy threads than cores they still compete for CPU time.")
+    raise KeyError(key)
+
+
+def _ms(v: Any) -> str:
+    if v is None:
+        return "–"
+    return f"{v / 1000:.2f} s" if v >= 1000 else f"{v:.1f} ms"
+
+
+def outcome_text(ui: dict[str, Any], wall_s: float, status: str) -> str:
+    """One line about a measured run: its freeze and lateness, and a flood's backlog."""
+    freeze = ui.get("longest_freeze_ms")
+    parts = [f"work {wall_s:.2f} s", f"longest freeze {_ms(freeze)}"]
+    if freeze is not None and freeze >= 250:
+        parts[-1] += f" ({int(freeze / 1000 / FRAME_S):,} frames missed)"
+    parts.append(f"UI p50 {_ms(ui.get('heartbeat_p50_ms'))} · p99 {_ms(ui.get('heartbeat_p99_ms'))}")
+    if ui.get("signals") is not None:
+        parts.append(f"{ui['signals']:,} signals")
+    if ui.get("peak_backlog") is not None:
+        parts.append(f"backlog up to {ui['peak_backlog']:,} events")
+    if ui.get("drain_ms") is not None:
+        parts.append(f"GUI caught up {_ms(ui['drain_ms'])} after the work ended")
+    if status != "done":
+        parts.append(status)
+    return "; ".join(parts)

@@ -1,0 +1,114 @@
+"""Settings: typed values survive a new wrapper, bad values read as defaults, the window remembers."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from concgui.gui import settings as settings_mod
+from concgui.gui.main_window import MainWindow
+from concgui.gui.settings import Settings
+
+
+def test_tests_never_touch_the_users_settings(isolated_settings) -> None:
+    s = Settings()
+    assert s.file_name.startswith(str(isolated_settings))
+
+
+def test_round_trip_through_a_new_wrapper(isolated_settings) -> None:
+    s = Settings()
+    assert (s.theme, s.workers, s.workload, s.geometry) == ("system", None, None, None)
+    s.geometry, s.window_state = b"\x01\x02geo\x00", b"state\xff"
+    s.workload, s.mode, s.start_method = "cpu-hash", "processes", "spawn"
+    s.workers, s.tasks, s.size = 3, 48, 65_536
+    s.theme, s.export_dir = "dark", str(isolated_settings)
+    assert s.sync()
+
+    t = Settings()  # a fresh QSettings on the same file, as in a new session
+    assert t.geometry == b"\x01\x02geo\x00" and t.window_state == b"state\xff"
+    assert (t.workload, t.mode, t.start_method) == ("cpu-hash", "processes", "spawn")
+    assert (t.workers, t.tasks, t.size) == (3, 48, 65_536)
+    assert isinstance(t.workers, int)
+    assert t.theme == "dark" and t.export_dir == str(isolated_settings)
+
+    t.workers = None  # None forgets the value
+    assert Settings().workers is None
+
+
+def test_bad_values_read_as_defaults(isolated_settings) -> None:
+    raw = QSettings(str(isolated_settings / "concgui.ini"), QSettings.Format.IniFormat)
+    raw.setValue("view/theme", "purple")
+    raw.setValue("run/workers", "many")
+    raw.setValue("run/tasks", -4)
+    raw.setValue("window/geometry", "not bytes")
+    raw.sync()
+    s = Settings()
+    assert (s.theme, s.workers, s.tasks, s.geometry) == ("system", None, None, None)
+    with pytest.raises(ValueError):
+        s.theme = "purple"
+    with pytest.raises(ValueError):
+        s.workers = 0
+
+
+def test_explicit_path_wins_over_the_environment(tmp_path) -> None:
+    path = tmp_path / "elsewhere.ini"
+    s = Settings(str(path))
+    s.tasks = 5
+    s.sync()
+    assert path.exists()
+    assert Settings().tasks is None
+
+
+def test_window_saves_on_close_and_restores_on_open(qtbot) -> None:
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    c = w.controls
+    c.workload.setCurrentIndex(c.workload.findData("cpu-hash"))
+    c.tasks.setValue(17)
+    c.size.setValue(12_345)
+    c.mode.setCurrentIndex(c.mode.findData("processes"))
+    c.workers.setValue(3)
+    c.start_method.setCurrentIndex(c.start_method.findData("spawn"))
+    default_height = w.height()
+    w.resize(w.width(), default_height - 40)  # the offscreen screen is 800 × 600: only the height is free
+    saved_height = w.height()
+    assert saved_height != default_height
+    w.close()
+    assert not w.isVisible()
+
+    s = Settings()
+    assert (s.workload, s.tasks, s.size, s.mode, s.workers, s.start_method) == (
+        "cpu-hash", 17, 12_345, "processes", 3, "spawn")
+    assert s.geometry
+
+    w2 = MainWindow()
+    qtbot.addWidget(w2)
+    try:
+        c2 = w2.controls
+        assert c2.workload.currentData() == "cpu-hash"
+        assert (c2.tasks.value(), c2.size.value(), c2.workers.value()) == (17, 12_345, 3)
+        assert c2.gui_mode() == "processes" and c2.start_method.currentData() == "spawn"
+        assert w2.height() == saved_height
+    finally:
+        w2.shutdown()
+
+
+def test_a_stale_workload_keeps_the_defaults(qtbot) -> None:
+    s = Settings()
+    s.workload, s.tasks = "no-such-workload", 3
+    s.sync()
+    w = MainWindow()
+    qtbot.addWidget(w)
+    try:
+        assert w.controls.workload.currentIndex() == 0
+        assert w.controls.tasks.value() != 3
+    finally:
+        w.shutdown()
+
+
+def test_settings_module_reads_the_env_dir(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv(settings_mod.ENV_DIR, str(tmp_path))
+    assert settings_mod.settings_path() == str(tmp_path / "concgui.ini")
+    monkeypatch.delenv(settings_mod.ENV_DIR)
+    assert settings_mod.settings_path() is None
