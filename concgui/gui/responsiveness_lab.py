@@ -277,14 +277,6 @@ class ResponsivenessLab(QWidget):
     def _s(self) -> float:
         return self.work_s.value()
 
-    def run_gui_thread_pair(self) -> bool:
-        """The wrong way, then both right ways, of pair 1."""
-        n, s = self._n(), self._s()
-        return self._run(self.p_gui, [([python_work("serial", 1, s)], "gui-thread"),
-                                      ([python_work("threads", n, s)], "normal"),
-                                      ([python_work("processes", n, s)], "normal")],
-                         [("GUI thread", False), ("QThreads", True), ("processes", True)])
-
     @Slot()
     def _on_gui_wrong(self) -> None:
         self._run(self.p_gui, [([python_work("serial", 1, self._s())], "gui-thread")], [("GUI thread", False)])
