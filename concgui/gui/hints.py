@@ -18,10 +18,15 @@ def hint_lines(workload: str, gui_mode: str, workers: int, info: PlatformInfo) -
     switch_ms = f"{info.switch_interval_s * 1000:g} ms"
     useful = min(workers, cores)
     out: list[str] = []
+    if w.fails:
+        out.append(f"<b>{html.escape(w.name)}</b> fails on purpose in every third task ({html.escape(w.size_unit)}"
+                   "): watch how the run ends as failed, the error and its details, and that the next run "
+                   "works again.")
     if gui_mode == "gui-thread":
         out.append("The window stops repainting until the run ends: buttons, progress and the CPU plot all "
-                   "freeze. The sampler thread keeps recording, so the CPU history appears afterwards, and "
-                   "the table's <b>GUI stall</b> column shows how long the window was dead.")
+                   "freeze. The CPU probe (a separate process) keeps recording, so the CPU history appears "
+                   "afterwards, and the lateness plot and the table's <b>GUI stall</b> column show how long "
+                   "the window was dead.")
         out.append("Compare runs the same serial work on a worker thread instead, and the window stays alive.")
         return out
     if gui_mode == "threads":
@@ -33,8 +38,8 @@ def hint_lines(workload: str, gui_mode: str, workers: int, info: PlatformInfo) -
                        f"every switch interval ({switch_ms} here). Expect <b>Cores busy ≈ 1</b> however many "
                        "threads you add; the lines may share the load across cores as the thread hops, but "
                        "they add up to about one core.")
-            out.append("The GUI thread needs the GIL too, so the window lags a little: watch <b>GUI lag</b> "
-                       "in the status bar.")
+            out.append("The GUI thread needs the GIL too, and waits for it behind the busy threads, so the "
+                       "window stutters: watch the lateness plot and <b>GUI lag</b> in the status bar.")
         elif w.gil == "holds":
             out.append(f"This interpreter runs without the GIL, so even pure-Python threads can keep "
                        f"{useful} core(s) busy.")
