@@ -10,7 +10,10 @@ the default and selecting it shows a warning.
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
+import types
 
 import psutil
 import pytest
@@ -252,3 +255,33 @@ def test_a_process_run_in_the_window_does_not_fork_the_gui(qtbot, window):
         # The workers are the fork server's children, not copies of this (threaded) process.
         for pid in pool.pids:
             assert psutil.Process(pid).ppid() != psutil.Process().pid
+
+
+# --- signals --------------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGUSR1"), reason="needs POSIX signals")
+def test_a_signal_cancels_the_run_and_queues_closing_then_handlers_are_restored(qtbot, qapp):
+    """The handler only cancels and queues; the close happens from the event loop.
+
+    (SIGINT/SIGTERM on the real app: tests/test_robustness_app.py. Here SIGUSR1
+    stands in, and a stand-in app records what would be closed.)
+    """
+    from concgui.gui.quit_signals import QuitOnSignals
+
+    old_handler = signal.getsignal(signal.SIGUSR1)
+    cancelled: list[bool] = []
+    calls: list[str] = []
+    quitter = QuitOnSignals(qapp, lambda: cancelled.append(True), signals=(signal.SIGUSR1,))
+    quitter._app = types.SimpleNamespace(closeAllWindows=lambda: calls.append("close"),
+                                         exit=lambda code: calls.append(f"exit {code}"))
+    try:
+        assert quitter.installed
+        os.kill(os.getpid(), signal.SIGUSR1)
+        qtbot.waitUntil(lambda: calls == ["close", "exit 0"], timeout=2000)
+        assert cancelled == [True] and quitter.signum == signal.SIGUSR1
+        assert quitter.exit_code is None  # only Ctrl+C changes the exit code (to 130)
+    finally:
+        quitter.uninstall()
+    assert signal.getsignal(signal.SIGUSR1) == old_handler
+    assert signal.set_wakeup_fd(-1) == -1  # the wakeup fd was given back
