@@ -8,6 +8,7 @@ User mistakes end with exit code 2 and one line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import threading
 from typing import Callable, Sequence
@@ -78,6 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--start-method", default=None, help="process start method (default: forkserver on Linux, else spawn)")
     b.add_argument("--chunk-size", type=int, default=None, help="tasks per process-pool message (default: automatic)")
     b.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    b.add_argument("--trace", metavar="FILE.json",
+                   help="also write the timeline (tasks per worker, CPU, GIL lanes) as Chrome Trace Event JSON, "
+                        "for ui.perfetto.dev or chrome://tracing")
+    b.add_argument("--scale", action="store_true",
+                   help="scaling: serial, then threads and processes with 1, 2, 4, … 2 × cores workers (or "
+                        "--workers); prints speedup per worker count and the Amdahl fit (serial fraction)")
 
     _add_lab_parser(sub)
     sub.add_parser("info", help="what this interpreter and machine can do")
@@ -154,6 +161,8 @@ def plan_bench(args: argparse.Namespace) -> list:
     if args.workload not in CATALOG:
         raise UsageError(f"unknown workload {args.workload!r}; choose one of: {', '.join(CATALOG)}")
     tasks = CATALOG[args.workload].default_tasks if args.tasks is None else args.tasks
+    if getattr(args, "scale", False):
+        return _plan_scale(args, tasks)
     workers = args.workers or [os.cpu_count() or 1]
     for n in workers:  # checked even when only serial runs: a typo should not pass silently
         if not 1 <= n <= MAX_THREADS:
@@ -174,6 +183,35 @@ def plan_bench(args: argparse.Namespace) -> list:
     return plan
 
 
+def _plan_scale(args: argparse.Namespace, tasks: int) -> list:
+    """``--scale``: serial, then each parallel mode of ``--modes`` × 1, 2, 4, … 2 × cores workers."""
+    import os
+
+    from concgui.engine.config import MAX_THREADS, ConfigError
+    from concgui.engine.scaling import SCALE_MODES, plan, worker_counts
+
+    modes = [m for m in SCALE_MODES if m in args.modes]
+    if not modes:
+        raise UsageError("--scale needs threads or processes in --modes")
+    counts = list(dict.fromkeys(args.workers)) if args.workers else worker_counts(os.cpu_count() or 1)
+    for n in counts:
+        if not 1 <= n <= MAX_THREADS:
+            raise UsageError(f"workers must be between 1 and {MAX_THREADS}, not {n:,}")
+    out = []
+    for cfg in plan(args.workload, tasks, args.size, os.cpu_count() or 1, modes, args.start_method, counts):
+        if cfg.mode == "processes" and args.chunk_size is not None:
+            from dataclasses import replace
+
+            cfg = replace(cfg, chunk_size=args.chunk_size)
+        try:
+            out.append(cfg.validate())
+        except ConfigError as exc:
+            raise UsageError(str(exc)) from None
+    if args.start_method and "processes" not in modes:
+        raise UsageError("--start-method only applies to the processes mode")
+    return out
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from concgui.engine.compare import find_baseline, make_record
     from concgui.engine.events import RunStarted
@@ -183,6 +221,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     plan = plan_bench(args)
     _check_output(args.json)
+    _check_output(getattr(args, "trace", None))
     if any(c.start_method == "fork" for c in plan):
         print(f"concgui: warning: {FORK_WARNING}", file=sys.stderr)
 
@@ -190,10 +229,18 @@ def cmd_bench(args: argparse.Namespace) -> int:
     table = _Table()
     table.header()
     cancel = threading.Event()
-    with Runner() as runner:
+    with contextlib.ExitStack() as stack:
+        tracing = _Tracing(stack) if getattr(args, "trace", None) else None
+        runner = stack.enter_context(Runner())
         for cfg in plan:
             started: list[RunStarted] = []
-            on_event: Callable = lambda ev: started.append(ev) if isinstance(ev, RunStarted) else None
+
+            def on_event(ev, started=started) -> None:
+                if isinstance(ev, RunStarted):
+                    started.append(ev)
+                if tracing is not None:
+                    tracing(ev)
+
             try:
                 fin = runner.run(cfg, on_event, cancel)
             except KeyboardInterrupt:
@@ -204,13 +251,60 @@ def cmd_bench(args: argparse.Namespace) -> int:
             table.row(rec)
             if fin.error:
                 print(f"  error: {fin.error}", file=sys.stderr)
+        if tracing is not None:
+            try:
+                tracing.write(args.trace)
+            except ExportError as exc:
+                raise UsageError(str(exc)) from None
+            print(f"wrote {args.trace} ({len(tracing.recorder.spans):,} tasks; open it in ui.perfetto.dev "
+                  "or chrome://tracing)")
+    doc = results_document(records)
+    if getattr(args, "scale", False):
+        import os
+
+        from concgui.engine.scaling import analyze, summary_lines
+
+        result = analyze(records, os.cpu_count() or 1)
+        if result is not None:
+            print()
+            for line in summary_lines(result):
+                print(line)
+            doc["scaling"] = result.as_dict()
     if args.json:
         try:
-            write_json(args.json, results_document(records))
+            write_json(args.json, doc)
         except ExportError as exc:
             raise UsageError(str(exc)) from None
         print(f"wrote {args.json}")
     return 0 if all(r.status == "done" for r in records) else 1
+
+
+class _Tracing:
+    """What ``bench --trace`` records: every event, CPU per core, and each worker's GIL lane."""
+
+    def __init__(self, stack: contextlib.ExitStack) -> None:
+        from concgui.engine.lanes import LaneSampler
+        from concgui.engine.telemetry import CpuSampler
+        from concgui.engine.trace import TraceRecorder
+
+        self.recorder = TraceRecorder()
+        self.cpu = stack.enter_context(CpuSampler())
+        self.lanes = stack.enter_context(LaneSampler())
+
+    def __call__(self, ev) -> None:
+        self.recorder(ev)
+        self.lanes.observe(ev)
+
+    def write(self, path: str) -> None:
+        import time
+
+        from concgui.engine.trace import trace_document, write_trace
+
+        time.sleep(0.15)  # the lane probe sends its last readings up to 0.1 s after a run ends
+        r = self.recorder
+        lanes = {key: self.lanes.series(*key) for key in self.lanes.keys()}
+        write_trace(path, trace_document(r.runs, r.spans, r.workers, r.ends, cpu=self.cpu.per_core.snapshot(),
+                                         lanes=lanes))
 
 
 class _Table:

@@ -87,6 +87,27 @@ def _jank() -> Scenario:
                     "cpu-hash threads", tuple(runs))
 
 
+def _io() -> Scenario:
+    # I/O waits overlap on threads (waiting releases the GIL); processes only add start-up and pickling.
+    n = max(8, _cores())
+    runs = [*_compare("io-sleep", 32, 50, n), *_compare("io-http", 32, 64, n)]
+    return Scenario("io", f"I/O workloads (io-sleep, io-http): serial vs {n} threads vs {n} processes", tuple(runs))
+
+
+def _gil_release() -> Scenario:
+    n = max(2, _cores())
+    return Scenario("gil-release", f"cpu-hash: hashlib releases the GIL, so {n} threads run in parallel "
+                    "(compare with processes)", _compare("cpu-hash", 16, 200, n))
+
+
+def _scale() -> Scenario:
+    from concgui.engine.scaling import plan
+
+    runs = plan("cpu-python", 16, 300_000, _cores())
+    return Scenario("scale", "cpu-python on 1, 2, 4, … 2 × cores threads and processes: speedup and Amdahl fit",
+                    tuple(runs))
+
+
 SCENARIOS: dict[str, Scenario] = {
     s.name: s
     for s in (
@@ -94,5 +115,8 @@ SCENARIOS: dict[str, Scenario] = {
         _freeze(),
         _flood(),
         _jank(),
+        _io(),
+        _gil_release(),
+        _scale(),
     )
 }

@@ -31,6 +31,12 @@ ENGINE_MODULES = [
     "concgui.engine.worker",
     "concgui.engine.http_server",
     "concgui.engine.platform_info",
+    "concgui.engine.lanes",
+    "concgui.engine.lane_probe",
+    "concgui.engine.timeline",
+    "concgui.engine.trace",
+    "concgui.engine.scaling",
+    "concgui.engine.workload_info",
     "concgui.cli",
 ]
 

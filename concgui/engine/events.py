@@ -33,6 +33,22 @@ class RunStarted:
 
 
 @dataclass(frozen=True, slots=True)
+class WorkerStarted:
+    """A worker began on a run: which OS thread it is, so its CPU time can be sampled from outside.
+
+    ``native_id`` is ``threading.get_native_id()`` of the thread that runs the
+    tasks (for a pool process, its main thread). Sent once per worker and run,
+    before its first task.
+    """
+
+    run_id: int
+    worker: str
+    pid: int
+    native_id: int
+    t: float
+
+
+@dataclass(frozen=True, slots=True)
 class TaskStarted:
     run_id: int
     task_id: int
@@ -76,4 +92,4 @@ class RunFinished:
     details: str | None = None  # e.g. the worker's traceback
 
 
-Event = Union[RunStarted, TaskStarted, TaskProgress, TaskFinished, RunFinished]
+Event = Union[RunStarted, WorkerStarted, TaskStarted, TaskProgress, TaskFinished, RunFinished]

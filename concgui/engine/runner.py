@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import os
 import queue
 import threading
 from typing import Any, Callable
@@ -20,7 +21,7 @@ import psutil
 
 from concgui.engine.clock import now
 from concgui.engine.config import RunConfig
-from concgui.engine.events import Event, RunFinished, RunStarted, RunStatus
+from concgui.engine.events import Event, RunFinished, RunStarted, RunStatus, WorkerStarted
 from concgui.engine.pool import ProcessPool
 from concgui.engine.threads import TaskThread, ThreadLoop, WorkerFactory
 from concgui.engine.worker import Batcher, Cancelled, error_line, format_error, run_chunk
@@ -155,6 +156,8 @@ class Runner:
 
         batch = Batcher(flush)
         name = threading.current_thread().name
+        t = now()
+        batch.add(WorkerStarted(run_id, name, os.getpid(), threading.get_native_id(), t), t)
         try:
             run_chunk(run_id, name, cfg.workload, cfg.size, ctx, range(cfg.tasks), batch, cancel.is_set)
         except Cancelled:

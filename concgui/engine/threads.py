@@ -8,10 +8,13 @@ run the same :class:`ThreadLoop`, so their numbers are comparable.
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
 from typing import Any, Callable, Iterator, Protocol
 
+from concgui.engine.clock import now
+from concgui.engine.events import WorkerStarted
 from concgui.engine.worker import Batcher, Cancelled, error_line, format_error, run_chunk
 
 
@@ -61,6 +64,8 @@ class ThreadLoop:
     def run(self, name: str) -> None:
         """Pull and run tasks until none are left, the run is cancelled, or one fails."""
         out = Batcher(lambda ev, res: self.outbox.put(("batch", ev, res)))
+        t = now()
+        out.add(WorkerStarted(self.run_id, name, os.getpid(), threading.get_native_id(), t), t)
         try:
             run_chunk(self.run_id, name, self.workload, self.size, self.ctx, self._take(), out,
                       self._cancelled)

@@ -22,7 +22,7 @@ from multiprocessing.connection import Connection
 from typing import Any, Callable, Iterable
 
 from concgui.engine.clock import now
-from concgui.engine.events import Event, TaskFinished, TaskProgress, TaskStarted
+from concgui.engine.events import Event, TaskFinished, TaskProgress, TaskStarted, WorkerStarted
 from concgui.engine.workloads import get_workload, task_seed
 
 FLUSH_S = 0.020  # batch events for at most this long
@@ -147,12 +147,17 @@ def process_main(conn: Connection) -> None:
     try:
         threading.Thread(target=_watch_parent, args=(os.getppid(),), name="parent-watch", daemon=True).start()
         conn.send(("hello", pid, qt_modules()))
+        announced = None  # the run this worker last reported WorkerStarted for
         while True:
             job = conn.recv()
             if job is None:
                 break
             run_id, workload, size, ctx, start, stop = job
             out = Batcher(lambda ev, res: conn.send(("batch", run_id, ev, res)))
+            if run_id != announced:
+                announced = run_id
+                t = now()
+                out.add(WorkerStarted(run_id, worker, pid, threading.get_native_id(), t), t)
             try:
                 run_chunk(run_id, worker, workload, size, ctx, range(start, stop), out)
             except Exception as exc:

@@ -107,6 +107,8 @@ class CpuPlot(QWidget):
         self._bands: dict[int, _RunBand] = {}
         self._deferred: list[tuple[int, str, str, float]] = []  # runs started while paused
         self._deferred_ends: dict[int, float] = {}
+        #: While set, redraws take this as "now" (the view stands still, e.g. to zoom into the timeline).
+        self.hold_t: float | None = None
 
         pal = self.palette()
         fg = pal.color(pal.ColorRole.WindowText)
@@ -124,6 +126,7 @@ class CpuPlot(QWidget):
             ax.setTextPen(pg.mkPen(fg))
         p.setLabel("bottom", "seconds ago")
         self._shown_s = 0.0
+        self._t_drawn = now()
         self._show_span(MIN_SPAN_S)
 
         self.curves: list[pg.PlotDataItem] = []
@@ -251,8 +254,20 @@ class CpuPlot(QWidget):
     def _on_timer_timeout(self) -> None:
         self.refresh()
 
+    def hold(self, t: float | None = None) -> None:
+        """Stop scrolling: redraw as of ``t`` (default: the last redraw's "now") until :meth:`follow`."""
+        if self.hold_t is None:
+            self.hold_t = self._t_drawn if t is None else t
+
+    def follow(self) -> None:
+        """Scroll with time again, over the usual span."""
+        self.hold_t = None
+        self._shown_s = 0.0
+        self.refresh()
+
     def refresh(self) -> None:
-        t_now = now()
+        t_now = now() if self.hold_t is None else self.hold_t
+        self._t_drawn = t_now
         if self.paused:
             if self.ticks % READOUT_EVERY == 0:
                 self._update_readout(t_now)
@@ -277,7 +292,7 @@ class CpuPlot(QWidget):
             for i, curve in enumerate(self.curves):
                 curve.setData(x, v[:, i])
         self.samples_drawn = len(t)
-        if len(t):
+        if len(t) and self.hold_t is None:
             self._show_span(min(self.window_s, max(MIN_SPAN_S, 1.0 - float(x[0]))))
         for run_id, band in list(self._bands.items()):
             if band.t1 is not None and band.t1 < t_now - self.window_s:

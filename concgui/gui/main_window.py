@@ -28,6 +28,7 @@ from concgui.engine.clock import now
 from concgui.engine.export import ExportError, results_document, write_json
 from concgui.engine.latency import FREEZE_S, frames_missed
 from concgui.engine.platform_info import collect
+from concgui.engine.lanes import LaneSampler
 from concgui.engine.telemetry import CpuSampler
 from concgui.gui.comparison_view import ComparisonView
 from concgui.gui.controls import GUI_MODES, ControlsPanel
@@ -41,6 +42,9 @@ from concgui.gui.progress_panel import ProgressPanel
 from concgui.gui.progress_state import ProgressSnapshot
 from concgui.gui.results_table import MODE_NAMES, ResultRow, ResultsModel, ResultsTable
 from concgui.gui.run_driver import BatchOutcome, RunDriver
+from concgui.gui.scaling_view import ScalingView
+from concgui.gui.timeline_plot import TimelinePlot
+from concgui.gui.workload_view import WorkloadPanel
 from concgui.gui import window_extras
 from concgui.scenarios import Scenario
 
@@ -129,6 +133,13 @@ class MainWindow(QMainWindow):
         self.error_details = ErrorDetails(self.controls.message)  # "Details…": a failed run's traceback
         self.cpu_plot = CpuPlot(self.sampler)
         self.lateness_plot = LatenessPlot(self.heartbeat, self.cpu_plot)
+        #: The GIL lane: each worker thread's CPU time, sampled from a helper process (started just after
+        #: the window, off its first paint: it takes a few hundred ms to be ready when cores are busy).
+        self.lanes = LaneSampler()
+        self.driver.set_lane_sampler(self.lanes)
+        self.timeline = TimelinePlot(self.cpu_plot, self.lanes, linked=(self.lateness_plot.plot,))
+        self.workload_panel = WorkloadPanel()
+        self.scaling = ScalingView(self.info.logical_cores)
         self.progress = ProgressPanel()
         self.results_model = ResultsModel(self)
         self.results_table = ResultsTable(self.results_model)
@@ -148,6 +159,7 @@ class MainWindow(QMainWindow):
         self._on_controls_settings_changed()
         self.driver.run_started.connect(self._on_driver_run_started)
         self.driver.progressed.connect(self._on_driver_progressed)
+        self.scaling.scale_requested.connect(self.start_scale)
         self.driver.run_finished.connect(self._on_driver_run_finished)
         self.driver.batch_finished.connect(self._on_driver_batch_finished)
         self.heartbeat.froze.connect(self._on_heartbeat_froze)
@@ -158,6 +170,7 @@ class MainWindow(QMainWindow):
         self.heartbeat.start()
         self._lag_timer.start()
         self.cpu_plot.start()
+        QTimer.singleShot(0, self, self._on_lanes_start_timeout)
         self._resize_to_screen()
         window_extras.install(self)  # remembered settings, View > Theme, File menu exports
 
@@ -168,7 +181,10 @@ class MainWindow(QMainWindow):
         left_lay = QVBoxLayout(left)
         left_lay.setContentsMargins(0, 0, 0, 0)
         left_lay.addWidget(_card(self.controls, "Settings"), 0)
-        left_lay.addWidget(_card(self.hint, "What to look for"), 1)
+        self.side_tabs = QTabWidget()  # beside the settings: hints, and the workload's code
+        self.side_tabs.addTab(self.hint, "What to look for")
+        self.side_tabs.addTab(self.workload_panel, "Workload")
+        left_lay.addWidget(_card(self.side_tabs), 1)
         settings = QScrollArea()
         settings.setWidget(left)
         settings.setWidgetResizable(True)
@@ -176,11 +192,15 @@ class MainWindow(QMainWindow):
         settings.setMinimumWidth(340)
         settings.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
-        plots = QSplitter(Qt.Orientation.Vertical)  # CPU and lateness on one (linked) time axis
+        plots = QSplitter(Qt.Orientation.Vertical)  # CPU, timeline and lateness on one (linked) time axis
         plots.addWidget(self.cpu_plot)
+        plots.addWidget(self.timeline)
         plots.addWidget(self.lateness_plot)
         plots.setStretchFactor(0, 3)
-        plots.setStretchFactor(1, 2)
+        plots.setStretchFactor(1, 3)
+        plots.setStretchFactor(2, 2)
+        self.timeline.setMinimumHeight(1)  # adds nothing to the window's minimum height (small screens)
+        plots.setCollapsible(1, True)
         plots.setChildrenCollapsible(False)
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(_card(plots))
@@ -197,7 +217,7 @@ class MainWindow(QMainWindow):
         right.setStretchFactor(1, 2)
         right.setStretchFactor(2, 3)
         right.setChildrenCollapsible(False)
-        right.setSizes([520, 140, 220])  # scaled to the real height when shown
+        right.setSizes([640, 120, 160])  # scaled to the real height when shown
 
         main = QSplitter(Qt.Orientation.Horizontal)
         main.addWidget(settings)
@@ -210,6 +230,7 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(main, "Run && compare")
+        self.tabs.addTab(self.scaling, "Scaling")
         from concgui.gui.responsiveness_lab import ResponsivenessLab  # it imports this module's helpers
 
         self.responsiveness = ResponsivenessLab(self)
@@ -226,6 +247,11 @@ class MainWindow(QMainWindow):
         self.export_action.setShortcut(QKeySequence("Ctrl+E"))
         self.export_action.triggered.connect(self._on_export_action_triggered)
         file_menu.addAction(self.export_action)
+        self.trace_action = QAction("Export &timeline trace…", self)
+        self.trace_action.setToolTip("The task timeline, CPU and GIL lanes as Chrome Trace Event JSON "
+                                     "(open it in ui.perfetto.dev or chrome://tracing)")
+        self.trace_action.triggered.connect(self._on_trace_action_triggered)
+        file_menu.addAction(self.trace_action)
         shot = QAction("Save &screenshot…", self)
         shot.triggered.connect(self._on_screenshot_action_triggered)
         file_menu.addAction(shot)
@@ -288,6 +314,16 @@ class MainWindow(QMainWindow):
         """Run the settings in the chosen mode. False if nothing started (busy or bad input)."""
         gm = self.controls.gui_mode()
         return self.run_steps("run", [([self.controls.config()], "gui-thread" if gm == "gui-thread" else "normal")])
+
+    @Slot()
+    def start_scale(self) -> bool:
+        """Serial, then threads and processes with 1, 2, 4, … 2 × cores workers, on identical inputs."""
+        from concgui.engine import scaling
+
+        c = self.controls.config("processes")
+        configs = scaling.plan(c.workload, c.tasks, c.size, self.info.logical_cores,
+                               start_method=c.start_method)
+        return self.run_steps("scale", [(configs, "normal")])
 
     @Slot()
     def start_compare(self) -> bool:
@@ -359,12 +395,20 @@ class MainWindow(QMainWindow):
         self.controls.clear_message()
         self._batch = _Batch(kind, gui_mode)
         self.controls.set_busy(True)
+        self.scaling.set_busy(True)
+        self.lanes.start()  # no-op once started (normally just after the window opened)
         return True
+
+    @Slot()
+    def _on_lanes_start_timeout(self) -> None:
+        if not self._closed:
+            self.lanes.start()
 
     @Slot()
     def _on_controls_settings_changed(self) -> None:
         c = self.controls
         self.hint.setText(hint_html(c.workload.currentData(), c.gui_mode(), c.workers.value(), self.info))
+        self.workload_panel.show_workload(c.workload.currentData())
 
     def _show_error(self, text: str, details: str | None = None) -> None:
         self.controls.show_message(text)
@@ -408,6 +452,8 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_driver_progressed(self, snap: ProgressSnapshot) -> None:
+        if snap.spans is not None:
+            self.timeline.add_batch(snap.spans)
         self.progress.update_snapshot(snap)
 
     @Slot(object, object)
@@ -477,13 +523,17 @@ class MainWindow(QMainWindow):
     def _finish_batch(self, outcome: BatchOutcome) -> None:
         batch, self._batch = self._batch, None
         self.controls.set_busy(False)
+        self.scaling.set_busy(False)
         if outcome.error:
             self._show_error(f"Could not run: {outcome.error}", outcome.details)
             if not outcome.runs:
                 self.progress.reset("Idle: the run could not start.")
         records = [r.record for r in batch.rows] if batch is not None else []
         if batch is not None and batch.kind != "run" and len(records) >= 2:
-            self.show_comparison(records)
+            # A scaling series (Scale, or a scenario like `scale`) goes to the Scaling tab instead.
+            if not (batch.kind in ("scale", "scenario") and self.show_scaling(records, switch=True)):
+                if batch.kind != "scale":
+                    self.show_comparison(records)
         if outcome.cancelled and batch is not None and batch.gui_mode in ("gui-thread", "blocking-wait"):
             self.controls.show_message(
                 f"The run blocked the GUI thread for {self.gui_thread_limit_s():g} s, so concgui stopped it to give "
@@ -502,6 +552,20 @@ class MainWindow(QMainWindow):
                 msg += f". UI frozen for {worst / 1000:.2f} s ({frames_missed(worst / 1000):,} frames missed)"
             self.statusBar().showMessage(msg + ".", 10_000)
         self.batch_done.emit(outcome)
+
+    def show_scaling(self, records: list[RunRecord], switch: bool = False) -> bool:
+        """Show a scaling series (runs of one mode with several worker counts); False if there is none."""
+        from concgui.engine.scaling import analyze
+
+        if len({r.workload for r in records}) != 1:
+            return False
+        result = analyze(records, self.info.logical_cores)
+        if result is None or result.serial_wall_s is None:
+            return False
+        self.scaling.show_result(result)
+        if switch:
+            self.tabs.setCurrentWidget(self.scaling)
+        return True
 
     def show_comparison(self, records: list[RunRecord]) -> None:
         # Read the interpreter afresh: the switch interval may have been changed.
@@ -540,6 +604,35 @@ class MainWindow(QMainWindow):
         else:
             self.statusBar().showMessage(f"Saved {len(self.results_model.rows)} run(s) to {path}", 8000)
 
+    def timeline_trace(self) -> dict[str, Any]:
+        """The session's timeline as a Chrome Trace Event document (see :mod:`concgui.engine.trace`)."""
+        from concgui.engine.trace import trace_document
+
+        st = self.timeline.store
+        lanes = {key: self.lanes.series(*key) for key in self.lanes.keys()}
+        return trace_document(st.runs, st.spans(), st.workers, st.ends,
+                              cpu=self.sampler.per_core.snapshot(), lanes=lanes)
+
+    def export_trace(self, path: str) -> None:
+        """Write :meth:`timeline_trace` to ``path``; raises ExportError with a user message."""
+        from concgui.engine.trace import write_trace
+
+        write_trace(path, self.timeline_trace())
+
+    @Slot()
+    def _on_trace_action_triggered(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export timeline trace", "concgui-trace.json",
+                                              "Chrome trace JSON (*.json)")
+        if not path:
+            return
+        try:
+            self.export_trace(path)
+        except ExportError as exc:
+            QMessageBox.warning(self, "Export failed", str(exc))
+        else:
+            self.statusBar().showMessage(f"Saved the timeline of {len(self.timeline.store):,} task(s) to {path} "
+                                         "(open it in ui.perfetto.dev or chrome://tracing)", 8000)
+
     def save_screenshot(self, path: str) -> bool:
         return self.grab().save(path)
 
@@ -575,6 +668,7 @@ class MainWindow(QMainWindow):
         sys.setswitchinterval(self.switch_interval_at_start)
         self.progress.reset("Closed.")
         self.driver.shutdown()
+        self.lanes.stop()
         self.labs.shutdown()
         if self._own_sampler:
             self.sampler.stop()

@@ -9,6 +9,7 @@ individual events.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from concgui.engine.events import Event, RunFinished, RunStarted, TaskFinished, TaskProgress, TaskStarted
 
@@ -31,6 +32,9 @@ class ProgressSnapshot:
     done: int
     workers: tuple[WorkerState, ...]  # in order of first appearance
     finished: bool
+    #: The task spans since the previous snapshot (a :class:`~concgui.engine.timeline.SpanBatch`),
+    #: carried in the same signal so the timeline costs the GUI thread no extra GIL hand-over.
+    spans: Any = None
 
     @property
     def fraction(self) -> float:

@@ -10,7 +10,11 @@ on its own thread, and turns the engine's event stream into four signals:
 - ``progressed(ProgressSnapshot)`` *coalesced*: every event is folded into a
   :class:`~concgui.gui.progress_state.ProgressTracker` on the driver thread,
   and a snapshot is emitted at most ``progress_hz`` times a second (plus
-  one at the start and one at the end of each run), never one signal per event,
+  one at the start and one at the end of each run), never one signal per event.
+  Each snapshot also carries, in ``spans``, the task spans (who ran what,
+  when) that a :class:`~concgui.engine.timeline.SpanCollector` folded since
+  the previous one: in the same signal, because every signal a busy run sends
+  makes the GUI thread wait for the GIL once more,
 - ``run_finished(RunStarted, RunFinished)`` once per run,
 - ``batch_finished(BatchOutcome)`` once per batch, always, even if a run could
   not start (bad input, a crashed pool).
@@ -41,7 +45,7 @@ import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterator
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
@@ -49,7 +53,9 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from concgui.engine.clock import now
 from concgui.engine.config import ConfigError, RunConfig
 from concgui.engine.events import Event, RunFinished, RunStarted, RunStatus, TaskFinished
+from concgui.engine.lanes import LaneSampler
 from concgui.engine.runner import Runner
+from concgui.engine.timeline import SpanCollector
 from concgui.engine.worker import error_line, format_error
 from concgui.gui.progress_state import ProgressTracker
 from concgui.gui.qthread_workers import forget_python_thread, qthread_factory
@@ -130,6 +136,7 @@ class _Coalescer:
     def __init__(self, worker: "_RunWorker", flood: FloodMeter | None = None) -> None:
         self._worker = worker
         self._tracker = ProgressTracker()
+        self._spans = SpanCollector()
         self._last = float("-inf")
         self._flood = flood
         self._done = 0
@@ -138,6 +145,10 @@ class _Coalescer:
 
     def __call__(self, ev: Event) -> None:
         self._tracker.apply(ev)
+        self._spans.apply(ev)
+        lanes = self._worker.lanes
+        if lanes is not None:
+            lanes.observe(ev)  # at once, on this thread: a worker's CPU is sampled from its first task
         if self._flood is not None and isinstance(ev, TaskFinished):
             self._done += 1
             self._flood.on_emit()
@@ -150,7 +161,11 @@ class _Coalescer:
             return
         self._last = t
         self.signals += 1
-        self._worker.progressed.emit(self._tracker.snapshot())
+        snap = self._tracker.snapshot()
+        batch = self._spans.drain()
+        if batch is not None and snap is not None:
+            snap = replace(snap, spans=batch)
+        self._worker.progressed.emit(snap)
 
 
 class _RunWorker(QObject):
@@ -165,6 +180,7 @@ class _RunWorker(QObject):
     def __init__(self, runner: Runner, progress_hz: float) -> None:
         super().__init__()
         self.runner = runner
+        self.lanes: LaneSampler | None = None
         self.progress_interval_s = 1.0 / progress_hz
         #: Progress signals each run sent (run_id -> count), written before run_finished.
         self.signal_counts: dict[int, int] = {}
@@ -248,6 +264,10 @@ class RunDriver(QObject):
     @property
     def busy(self) -> bool:
         return self._busy
+
+    def set_lane_sampler(self, lanes: LaneSampler | None) -> None:
+        """Sample each worker thread's CPU time (the GIL lane) with ``lanes`` during runs."""
+        self._worker.lanes = self._here.lanes = lanes
 
     @property
     def thread_running(self) -> bool:

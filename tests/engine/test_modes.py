@@ -15,7 +15,8 @@ import pytest
 
 from concgui.engine import startmethods
 from concgui.engine.config import RunConfig
-from concgui.engine.events import RunFinished, RunStarted, RunStatus, TaskFinished, TaskProgress, TaskStarted
+from concgui.engine.events import (RunFinished, RunStarted, RunStatus, TaskFinished, TaskProgress, TaskStarted,
+                                   WorkerStarted)
 from concgui.engine.runner import Runner, results_digest
 from concgui.engine.workloads import CATALOG, get_workload, task_seed
 
@@ -100,7 +101,7 @@ def check_stream(events: list, fin: RunFinished, cfg: RunConfig, runner: Runner)
             assert 0.0 <= e.fraction <= 1.0
             assert started[e.task_id][1].t <= e.t <= finished[e.task_id][1].t
             assert e.worker == started[e.task_id][1].worker
-        assert isinstance(e, (TaskStarted, TaskProgress, TaskFinished)), e
+        assert isinstance(e, (WorkerStarted, TaskStarted, TaskProgress, TaskFinished)), e
 
     workers = {s.worker for _, s in started.values()}
     if cfg.mode == "serial":

@@ -1,0 +1,297 @@
+"""Who ran what, when: task spans per worker, Qt-free.
+
+Two halves:
+
+- :class:`SpanCollector` folds one run's events on the thread that runs the
+  engine (the GUI's run driver) and hands over *only what is new* with
+  :meth:`~SpanCollector.drain`, as one immutable :class:`SpanBatch`. The
+  driver drains it when it sends a coalesced progress snapshot (≤ 30 Hz), so
+  100,000 tasks become a few hundred batches, never 100,000 signals.
+- :class:`TimelineStore` keeps the spans of the session per worker lane in
+  growable numpy arrays, and answers what a view needs: the bars to draw for
+  a time range at a given resolution (adjacent bars closer than one pixel are
+  merged, so the number drawn is bounded by the plot's width, not by the task
+  count), and the task under the mouse.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from concgui.engine.events import Event, RunFinished, RunStarted, TaskFinished, TaskStarted, WorkerStarted
+
+#: Spans kept per lane; the oldest tenth is dropped past this.
+MAX_SPANS_PER_LANE = 2_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class SpanBatch:
+    """What one run did since the previous batch."""
+
+    run_id: int
+    finished: tuple[TaskFinished, ...]  # tasks that ended (each carries start, end, CPU time, worker)
+    running: tuple[TaskStarted, ...]  # tasks in flight now, one per busy worker
+    workers: tuple[WorkerStarted, ...]  # workers that announced themselves
+    started: RunStarted | None = None  # set in the run's first batch
+    ended: RunFinished | None = None  # set in its last
+
+    def __bool__(self) -> bool:
+        return bool(self.finished or self.running or self.workers or self.started or self.ended)
+
+
+class SpanCollector:
+    """Accumulates one run's spans between two :meth:`drain` calls (one thread only)."""
+
+    def __init__(self) -> None:
+        self._finished: list[TaskFinished] = []
+        self._running: dict[str, TaskStarted] = {}
+        self._workers: list[WorkerStarted] = []
+        self._started: RunStarted | None = None
+        self._ended: RunFinished | None = None
+        self._run_id = 0
+        self._running_changed = False
+
+    def apply(self, ev: Event) -> None:
+        if isinstance(ev, TaskFinished):
+            self._finished.append(ev)
+            cur = self._running.get(ev.worker)
+            if cur is not None and cur.task_id == ev.task_id:
+                del self._running[ev.worker]
+            self._running_changed = True
+        elif isinstance(ev, TaskStarted):
+            self._running[ev.worker] = ev
+            self._running_changed = True
+        elif isinstance(ev, WorkerStarted):
+            self._workers.append(ev)
+        elif isinstance(ev, RunStarted):
+            self._started, self._run_id = ev, ev.run_id
+        elif isinstance(ev, RunFinished):
+            self._ended = ev
+            self._running.clear()
+            self._running_changed = True
+
+    def drain(self) -> SpanBatch | None:
+        """What is new since the last call (None if nothing is)."""
+        if not (self._finished or self._workers or self._started or self._ended or self._running_changed):
+            return None
+        batch = SpanBatch(self._run_id, tuple(self._finished), tuple(self._running.values()),
+                          tuple(self._workers), self._started, self._ended)
+        self._finished, self._workers = [], []
+        self._started = self._ended = None
+        self._running_changed = False
+        return batch
+
+
+class _Grow:
+    """A growable float64 column."""
+
+    __slots__ = ("a", "n")
+
+    def __init__(self) -> None:
+        self.a = np.zeros(64)
+        self.n = 0
+
+    def extend(self, values: list[float]) -> None:
+        need = self.n + len(values)
+        if need > len(self.a):
+            bigger = np.zeros(max(need, 2 * len(self.a)))
+            bigger[: self.n] = self.a[: self.n]
+            self.a = bigger
+        self.a[self.n:need] = values
+        self.n = need
+
+    def view(self) -> np.ndarray:
+        return self.a[: self.n]
+
+    def drop_first(self, k: int) -> None:
+        keep = self.a[k: self.n].copy()
+        self.a[: len(keep)] = keep
+        self.n = len(keep)
+
+
+@dataclass
+class Lane:
+    """One worker's finished tasks, in start order: columns t0, t1, cpu_s, task_id, run_id."""
+
+    name: str
+    cols: dict[str, _Grow] = field(default_factory=lambda: {k: _Grow() for k in ("t0", "t1", "cpu", "task", "run")})
+
+    def __len__(self) -> int:
+        return self.cols["t0"].n
+
+    def col(self, name: str) -> np.ndarray:
+        return self.cols[name].view()
+
+    def add(self, spans: list[TaskFinished]) -> None:
+        spans = sorted(spans, key=lambda e: e.t_start)
+        t0 = self.col("t0")
+        if len(t0) and spans[0].t_start < t0[-1]:  # out of order (rare): merge and re-sort
+            old = self.spans()
+            merged = sorted(old + [(e.run_id, e.task_id, e.t_start, e.t, e.cpu_s) for e in spans], key=lambda s: s[2])
+            self.cols = {k: _Grow() for k in self.cols}
+            self._extend(merged)
+            return
+        self._extend([(e.run_id, e.task_id, e.t_start, e.t, e.cpu_s) for e in spans])
+        if len(self) > MAX_SPANS_PER_LANE:
+            for c in self.cols.values():
+                c.drop_first(MAX_SPANS_PER_LANE // 10)
+
+    def _extend(self, rows: list[tuple]) -> None:
+        if not rows:
+            return
+        run, task, t0, t1, cpu = zip(*rows)
+        for name, values in (("run", run), ("task", task), ("t0", t0), ("t1", t1), ("cpu", cpu)):
+            self.cols[name].extend(list(values))
+
+    def spans(self) -> list[tuple[int, int, float, float, float]]:
+        """(run_id, task_id, t0, t1, cpu_s) of every task, in start order."""
+        return list(zip(self.col("run").astype(int).tolist(), self.col("task").astype(int).tolist(),
+                        self.col("t0").tolist(), self.col("t1").tolist(), self.col("cpu").tolist()))
+
+
+@dataclass(frozen=True)
+class Bars:
+    """Bars to draw for one lane: starts, ends, CPU share (0..1), and tasks per bar."""
+
+    x0: np.ndarray
+    x1: np.ndarray
+    share: np.ndarray
+    count: np.ndarray
+
+    @property
+    def merged(self) -> bool:
+        return bool(len(self.count)) and int(self.count.max()) > 1
+
+
+def merge_bars(t0: np.ndarray, t1: np.ndarray, cpu: np.ndarray, min_gap: float) -> Bars:
+    """Merge consecutive spans separated by less than ``min_gap`` (one pixel) into one bar each.
+
+    Each bar's CPU share is its tasks' CPU time over their wall time.
+    """
+    n = len(t0)
+    if n == 0:
+        z = np.zeros(0)
+        return Bars(z, z, z, np.zeros(0, dtype=int))
+    wall = np.maximum(t1 - t0, 0.0)
+    if n == 1 or min_gap <= 0:
+        return Bars(t0, t1, _share(cpu, wall), np.ones(n, dtype=int))
+    ends_so_far = np.maximum.accumulate(t1)
+    gaps = t0[1:] - ends_so_far[:-1]
+    brk = np.nonzero(gaps >= min_gap)[0]
+    starts = np.concatenate(([0], brk + 1))
+    last = np.concatenate((brk, [n - 1]))
+    x0 = t0[starts]
+    x1 = np.maximum.reduceat(t1, starts)
+    share = _share(np.add.reduceat(cpu, starts), np.add.reduceat(wall, starts))
+    return Bars(x0, x1, share, last - starts + 1)
+
+
+def _share(cpu: np.ndarray, wall: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s = np.where(wall > 0, cpu / np.where(wall > 0, wall, 1.0), 1.0)
+    return np.clip(s, 0.0, 1.0)
+
+
+@dataclass(frozen=True)
+class SpanInfo:
+    """One task, as a tooltip shows it."""
+
+    run_id: int
+    task_id: int
+    worker: str
+    t0: float
+    t1: float
+    cpu_s: float
+
+    @property
+    def wall_s(self) -> float:
+        return self.t1 - self.t0
+
+    @property
+    def share(self) -> float:
+        return min(1.0, self.cpu_s / self.wall_s) if self.wall_s > 0 else 1.0
+
+
+class TimelineStore:
+    """Every finished task of the session, one lane per worker name (in order of first appearance)."""
+
+    def __init__(self) -> None:
+        self.lanes: dict[str, Lane] = {}
+        self.running: dict[str, TaskStarted] = {}
+        self.runs: dict[int, RunStarted] = {}
+        self.ends: dict[int, RunFinished] = {}
+        self.workers: dict[tuple[int, str], WorkerStarted] = {}
+        self.spans_received = 0
+        self.batches = 0
+
+    def add(self, batch: SpanBatch) -> None:
+        self.batches += 1
+        if batch.started is not None:
+            self.runs[batch.run_id] = batch.started
+        for w in batch.workers:
+            self.workers[(w.run_id, w.worker)] = w
+            self.lane(w.worker)
+        by_worker: dict[str, list[TaskFinished]] = {}
+        for ev in batch.finished:
+            by_worker.setdefault(ev.worker, []).append(ev)
+        for name, spans in by_worker.items():
+            self.lane(name).add(spans)
+        self.spans_received += len(batch.finished)
+        for name in [n for n, s in self.running.items() if s.run_id == batch.run_id]:
+            del self.running[name]
+        for s in batch.running:
+            self.lane(s.worker)
+            self.running[s.worker] = s
+        if batch.ended is not None:
+            self.ends[batch.run_id] = batch.ended
+
+    def lane(self, name: str) -> Lane:
+        lane = self.lanes.get(name)
+        if lane is None:
+            lane = self.lanes[name] = Lane(name)
+        return lane
+
+    def __len__(self) -> int:
+        return sum(len(lane) for lane in self.lanes.values())
+
+    def bars(self, name: str, t_lo: float, t_hi: float, min_gap: float) -> Bars:
+        """The bars of lane ``name`` that overlap [t_lo, t_hi], merged below ``min_gap``."""
+        lane = self.lanes[name]
+        t0, t1, cpu = lane.col("t0"), lane.col("t1"), lane.col("cpu")
+        i0 = max(0, int(np.searchsorted(t0, t_lo, side="left")) - 1)
+        i1 = int(np.searchsorted(t0, t_hi, side="right"))
+        return merge_bars(t0[i0:i1], t1[i0:i1], cpu[i0:i1], min_gap)
+
+    def hit(self, name: str, t: float, slack: float = 0.0) -> SpanInfo | None:
+        """The task of lane ``name`` running at time ``t`` (within ``slack``), if any."""
+        lane = self.lanes.get(name)
+        if lane is None:
+            return None
+        t0, t1 = lane.col("t0"), lane.col("t1")
+        i = int(np.searchsorted(t0, t, side="right")) - 1
+        best = None
+        for j in (i, i + 1, i - 1):
+            if 0 <= j < len(t0) and t0[j] - slack <= t <= t1[j] + slack:
+                d = 0.0 if t0[j] <= t <= t1[j] else min(abs(t - t0[j]), abs(t - t1[j]))
+                if best is None or d < best[0]:
+                    best = (d, j)
+        if best is None:
+            s = self.running.get(name)
+            if s is not None and t >= s.t - slack:
+                return SpanInfo(s.run_id, s.task_id, name, s.t, float("nan"), float("nan"))
+            return None
+        j = best[1]
+        return SpanInfo(int(lane.col("run")[j]), int(lane.col("task")[j]), name, float(t0[j]), float(t1[j]),
+                        float(lane.col("cpu")[j]))
+
+    def spans(self) -> list[tuple[int, str, int, float, float, float]]:
+        """(run_id, worker, task_id, t0, t1, cpu_s) of every stored task (for a trace export)."""
+        out = []
+        for name, lane in self.lanes.items():
+            out.extend((r, name, task, t0, t1, cpu) for r, task, t0, t1, cpu in lane.spans())
+        return out
+
+    def clear(self) -> None:
+        self.__init__()

@@ -1,0 +1,108 @@
+"""The timeline, GIL lane, trace export, Scaling tab and Workload panel in the window (issue 5)."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from PySide6.QtCore import QPointF
+
+from concgui.engine.clock import now
+from concgui.engine.events import TaskFinished
+from concgui.engine.timeline import SpanBatch, TimelineStore
+from concgui.gui.run_driver import RunDriver
+from concgui.engine.config import RunConfig
+from tests.gui._util import RUN_TIMEOUT_MS, SMALL, configure
+
+
+def test_driver_forwards_spans_coalesced(qtbot) -> None:
+    driver = RunDriver()
+    batches: list[SpanBatch] = []
+    driver.progressed.connect(lambda snap: batches.append(snap.spans) if snap.spans is not None else None)
+    try:
+        tasks = 3_000  # tiny tasks: thousands of spans, a handful of signals
+        with qtbot.waitSignal(driver.batch_finished, timeout=RUN_TIMEOUT_MS):
+            driver.start([RunConfig("cpu-python", "threads", 2, tasks, 20)])
+        qtbot.waitUntil(lambda: any(b.ended is not None for b in batches), timeout=5000)
+    finally:
+        driver.shutdown()
+    finished = [f for b in batches for f in b.finished]
+    assert sorted(f.task_id for f in finished) == list(range(tasks))
+    assert len(batches) < tasks / 10
+    assert batches[0].started is not None and batches[-1].ended is not None
+    assert {w.worker for b in batches for w in b.workers} == {f.worker for f in finished}
+
+
+def test_timeline_bar_per_task_hover_and_trace(window, qtbot, tmp_path) -> None:
+    configure(window, **SMALL, mode="threads", workers=2)
+    seen: list[TaskFinished] = []
+    window.driver.progressed.connect(lambda snap: seen.extend(snap.spans.finished if snap.spans else ()))
+    with qtbot.waitSignal(window.batch_done, timeout=RUN_TIMEOUT_MS):
+        assert window.start_run()
+    store: TimelineStore = window.timeline.store
+    spans = store.spans()
+    assert sorted(s[2] for s in spans) == list(range(SMALL["tasks"]))  # one bar per task
+    by_task = {f.task_id: f.worker for f in seen}
+    assert all(worker == by_task[task] for _, worker, task, *_ in spans)  # on the lane of the worker that ran it
+    assert set(store.lanes) <= {"thread-1", "thread-2"}
+
+    # Zoom onto the run: the plots hold still, and each task is its own bar.
+    run = next(iter(store.runs.values()))
+    t_end = store.ends[run.run_id].t
+    window.cpu_plot.hold(t_end + 0.05)
+    window.timeline.plot.setXRange(run.t - t_end - 0.05, 0.0, padding=0)
+    window.timeline._on_view_range_changed_manually()
+    window.cpu_plot.refresh()
+    assert window.timeline.follow_button.isVisibleTo(window)
+    assert window.timeline.bars_drawn == SMALL["tasks"]
+    assert window.lateness_plot.plot.viewRange()[0] == window.timeline.plot.viewRange()[0]  # linked axes
+
+    _, worker, task, t0, t1, cpu = spans[0]
+    lane = window.timeline.lanes_shown.index(worker)
+    tip = window.timeline.describe_at(QPointF((t0 + t1) / 2 - (t_end + 0.05), lane + 0.35))
+    assert f"task {task}" in tip and worker in tip and "CPU share" in tip
+
+    window.timeline.follow()
+    assert window.cpu_plot.hold_t is None and not window.timeline.follow_button.isVisibleTo(window)
+
+    path = tmp_path / "trace.json"
+    window.export_trace(str(path))
+    doc = json.loads(path.read_text())
+    xs = [e for e in doc["traceEvents"] if e["ph"] == "X" and e["name"].startswith("task ")]
+    assert sorted(e["args"]["task_id"] for e in xs) == list(range(SMALL["tasks"]))
+    assert all({"ts", "dur", "pid", "tid", "name"} <= set(e) for e in xs)
+
+
+def test_gil_lane_sampled_during_thread_run(window, qtbot) -> None:
+    if not os.path.exists(f"/proc/{os.getpid()}/task"):
+        return
+    configure(window, workload="cpu-python", tasks=8, size=300_000, mode="threads", workers=2)
+    measured: list[tuple[int, float]] = []
+    window.timeline.shares_measured.connect(lambda r, total: measured.append((r, total)))
+    with qtbot.waitSignal(window.batch_done, timeout=RUN_TIMEOUT_MS):
+        assert window.start_run()
+    qtbot.waitUntil(lambda: bool(measured), timeout=5000)
+    run_id, total = measured[-1]
+    assert 0.3 <= total <= 1.4  # two pure-Python threads: about one core between them
+    assert {w for _, w in window.lanes.keys(run_id)} == {"thread-1", "thread-2"}
+    assert "cores together" in window.timeline.share_label.text()
+    window.timeline.refresh(now())
+    assert window.timeline.strips_item.boundingRect().width() > 0  # the GIL strips were drawn
+
+
+def test_scale_tab_and_workload_panel(window, qtbot) -> None:
+    configure(window, workload="cpu-python", tasks=4, size=5_000, mode="threads", workers=2)
+    assert "def cpu_python(" in window.workload_panel.source.toPlainText()
+    assert "holds the GIL" in window.workload_panel.text.text()
+    configure(window, workload="cpu-hash", tasks=4, size=1, mode="threads", workers=2)
+    assert "def cpu_hash(" in window.workload_panel.source.toPlainText()
+    configure(window, workload="cpu-python", tasks=4, size=5_000, mode="threads", workers=2)
+    with qtbot.waitSignal(window.batch_done, timeout=RUN_TIMEOUT_MS) as blocker:
+        assert window.start_scale()
+    assert blocker.args[0].ok
+    result = window.scaling.result
+    assert result is not None and set(result.points) == {"threads", "processes"}
+    counts = [p.workers for p in result.points["threads"]]
+    assert counts[0] == 1 and counts[-1] == 2 * (os.cpu_count() or 1)
+    assert window.tabs.currentWidget() is window.scaling
+    assert "serial fraction" in window.scaling.text.text()
