@@ -15,6 +15,7 @@ from concgui.engine.config import RunConfig
 from concgui.engine.latency import FRAME_S
 from concgui.engine.platform_info import PlatformInfo
 from concgui.engine.workloads import UNIT_S
+from concgui.scenarios import flood_work  # noqa: F401 (re-exported for the lab and benchmarks)
 
 #: Switch interval range the lab offers, in ms (CPython's default is 5 ms).
 SWITCH_MIN_MS, SWITCH_MAX_MS = 0.1, 50.0
@@ -40,11 +41,6 @@ def hash_work(workers: int, seconds: float) -> RunConfig:
 def wait_work(seconds: float) -> RunConfig:
     """``seconds`` of waiting (a slow download, say): ``time.sleep`` in 16 steps, serially."""
     return RunConfig("io-sleep", "serial", 1, TASKS, max(1, int(seconds * 1000 / TASKS)))
-
-
-def flood_work(items: int) -> RunConfig:
-    """``items`` tiny tasks (20 pure-Python steps each) on the run-driver thread."""
-    return RunConfig("cpu-python", "serial", 1, items, 20)
 
 
 def _switch_ms() -> str:
