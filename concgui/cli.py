@@ -11,7 +11,7 @@ import argparse
 import contextlib
 import sys
 import threading
-from typing import Callable, Sequence
+from typing import Sequence
 
 from concgui import __version__
 

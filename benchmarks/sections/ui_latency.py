@@ -40,7 +40,8 @@ def child(quick: bool) -> None:
     from concgui.engine.clock import now
     from concgui.gui.app import use_safe_start_method
     from concgui.gui.main_window import MainWindow
-    from concgui.gui.responsiveness_text import flood_work, hash_work, python_work
+    from concgui.gui.responsiveness_text import hash_work, python_work
+    from concgui.scenarios import flood_work
 
     use_safe_start_method()
     app = QApplication.instance() or QApplication([])

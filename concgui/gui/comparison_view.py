@@ -4,37 +4,27 @@ from __future__ import annotations
 
 import pyqtgraph as pg
 from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import QLabel, QSizePolicy, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QTextBrowser, QVBoxLayout, QWidget
 
 from concgui.engine.compare import RunRecord
 from concgui.gui.cpu_plot import MODE_COLORS
 from concgui.gui.results_table import MODE_NAMES
 from concgui.gui.theme import plot_text_color
+from concgui.gui.plot_style import make_plot
 
 
 class ComparisonView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         pal = self.palette()
-        fg = pal.color(pal.ColorRole.WindowText)
         self.title = QLabel("Comparison")
         f = self.title.font()
         f.setBold(True)
         self.title.setFont(f)
-        self.chart = pg.PlotWidget(background=pal.color(pal.ColorRole.Base))
-        self.chart.setMinimumHeight(150)
-        self.chart.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        p = self.plot = self.chart.getPlotItem()
-        p.setMenuEnabled(False)
-        p.setMouseEnabled(x=False, y=False)
-        p.hideButtons()
-        p.showGrid(y=True, alpha=0.15)
+        self.chart, p = make_plot(self, min_height=150, grid_x=False)
+        self.plot = p
         p.setLabel("left", "wall time (s)")
         p.getAxis("left").enableAutoSIPrefix(False)  # never "(x0.001)": seconds stay seconds
-        for side in ("left", "bottom"):
-            ax = p.getAxis(side)
-            ax.setPen(pg.mkPen(fg))
-            ax.setTextPen(pg.mkPen(fg))
         self._items: list[pg.GraphicsObject] = []
         self.text = QTextBrowser()
         self.text.setOpenExternalLinks(False)

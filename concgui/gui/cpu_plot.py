@@ -18,11 +18,12 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QColor, QFont, QHideEvent, QShowEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from concgui.engine.clock import now
 from concgui.engine.telemetry import CpuSampler
 from concgui.gui.theme import plot_text_color
+from concgui.gui.plot_style import make_plot
 
 WINDOW_S = 60.0
 REFRESH_MS = 100  # 10 Hz redraw: the sampler adds a point every 100 ms, faster redraws show nothing new
@@ -112,18 +113,8 @@ class CpuPlot(QWidget):
 
         pal = self.palette()
         fg = pal.color(pal.ColorRole.WindowText)
-        self.plot_widget = pg.PlotWidget(background=pal.color(pal.ColorRole.Base))
-        self.plot_widget.setMinimumHeight(180)
-        self.plot_widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        p = self.plot = self.plot_widget.getPlotItem()
-        p.setMenuEnabled(False)
-        p.setMouseEnabled(x=False, y=False)
-        p.hideButtons()
-        p.showGrid(x=True, y=True, alpha=0.15)
-        for side in ("left", "bottom"):
-            ax = p.getAxis(side)
-            ax.setPen(pg.mkPen(fg))
-            ax.setTextPen(pg.mkPen(fg))
+        self.plot_widget, p = make_plot(self, min_height=180)
+        self.plot = p
         p.setLabel("bottom", "seconds ago")
         self._shown_s = 0.0
         self._t_drawn = now()

@@ -20,11 +20,12 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from concgui.engine.latency import FRAME_S, WINDOW_S, LatenessStats
 from concgui.gui.cpu_plot import MODE_COLORS, CpuPlot
 from concgui.gui.heartbeat import BAD_S, Heartbeat, HeartbeatDot, lateness_color
+from concgui.gui.plot_style import make_plot
 
 FLOOR_MS = 0.1  # log axis: lateness below this is drawn at this
 RAMP_S = 0.030  # ticks later than this are drawn as a ramp from their due time
@@ -98,21 +99,9 @@ class LatenessPlot(QWidget):
         self._deferred: list[tuple[int, str, float]] = []
         self._deferred_ends: dict[int, float] = {}
 
-        pal = self.palette()
-        fg = pal.color(pal.ColorRole.WindowText)
-        self.plot_widget = pg.PlotWidget(background=pal.color(pal.ColorRole.Base))
-        self.plot_widget.setMinimumHeight(110)
-        self.plot_widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        p = self.plot = self.plot_widget.getPlotItem()
-        p.setMenuEnabled(False)
-        p.setMouseEnabled(x=False, y=False)
-        p.hideButtons()
+        self.plot_widget, p = make_plot(self, min_height=110, grid_y=False)
+        self.plot = p
         p.setLogMode(x=False, y=True)
-        p.showGrid(x=True, y=False, alpha=0.15)
-        for side in ("left", "bottom"):
-            ax = p.getAxis(side)
-            ax.setPen(pg.mkPen(fg))
-            ax.setTextPen(pg.mkPen(fg))
         p.setLabel("left", "late, ms")
         for axis in (p.getAxis("left"), cpu_plot.plot.getAxis("left")):
             axis.setWidth(AXIS_W)  # equal widths, so linked x axes line up pixel for pixel

@@ -28,9 +28,9 @@ from concgui.engine.platform_info import collect
 from concgui.gui.cpu_plot import CpuPlot
 from concgui.gui.lateness_plot import LatenessPlot
 from concgui.gui.progress_state import ProgressSnapshot
-from concgui.gui.responsiveness_text import (SWITCH_MAX_MS, SWITCH_MIN_MS, flood_work, hash_work, intro_html,
+from concgui.gui.responsiveness_text import (SWITCH_MAX_MS, SWITCH_MIN_MS, hash_work, intro_html,
                                              outcome_text, pair_html, python_work, wait_work)
-from concgui.scenarios import FLOOD_ITEMS
+from concgui.scenarios import FLOOD_ITEMS, flood_work
 
 if TYPE_CHECKING:
     from concgui.gui.main_window import MainWindow

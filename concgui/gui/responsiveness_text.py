@@ -15,7 +15,6 @@ from concgui.engine.config import RunConfig
 from concgui.engine.latency import FRAME_S
 from concgui.engine.platform_info import PlatformInfo
 from concgui.engine.workloads import UNIT_S
-from concgui.scenarios import flood_work  # noqa: F401 (re-exported for the lab and benchmarks)
 
 #: Switch interval range the lab offers, in ms (CPython's default is 5 ms).
 SWITCH_MIN_MS, SWITCH_MAX_MS = 0.1, 50.0

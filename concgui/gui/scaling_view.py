@@ -12,11 +12,12 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from concgui.engine.scaling import ScalingResult, amdahl, summary_lines, worker_counts
 from concgui.gui.cpu_plot import MODE_COLORS
 from concgui.gui.results_table import MODE_NAMES
+from concgui.gui.plot_style import make_plot
 
 
 class ScalingView(QWidget):
@@ -46,20 +47,11 @@ class ScalingView(QWidget):
         top.addWidget(intro, 1)
         top.addWidget(self.scale_button)
 
-        self.chart = pg.PlotWidget(background=pal.color(pal.ColorRole.Base))
-        self.chart.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        p = self.plot = self.chart.getPlotItem()
-        p.setMenuEnabled(False)
-        p.setMouseEnabled(x=False, y=False)
-        p.hideButtons()
-        p.showGrid(x=True, y=True, alpha=0.15)
+        self.chart, p = make_plot(self)
+        self.plot = p
         p.setLabel("bottom", "workers")
         p.setLabel("left", "speedup vs serial (×)")
         p.setLogMode(x=True, y=False)
-        for side in ("left", "bottom"):
-            ax = p.getAxis(side)
-            ax.setPen(pg.mkPen(fg))
-            ax.setTextPen(pg.mkPen(fg))
         p.getAxis("bottom").setTicks([[(math.log10(n), str(n)) for n in counts], []])
         self.legend = p.addLegend(offset=(10, 10), labelTextColor=fg, brush=pg.mkBrush(255, 255, 255, 200))
         self._items: list = []

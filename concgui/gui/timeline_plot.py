@@ -33,6 +33,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QTo
 from concgui.engine.lanes import LaneSampler
 from concgui.engine.timeline import SpanBatch, TimelineStore
 from concgui.gui.cpu_plot import MODE_COLORS, CpuPlot
+from concgui.gui.plot_style import make_plot
 
 AXIS_W = 74  # left axis width shared with the CPU and lateness plots, so their x axes line up
 BAR = (0.10, 0.60)  # where a lane's task bars sit, as fractions of the lane's height
@@ -131,21 +132,9 @@ class TimelinePlot(QWidget):
         self.last_shares: dict[int, float] = {}
         self._t_now = cpu_plot._t_drawn  # noqa: SLF001 - the same "now" as the plot it follows
 
-        pal = self.palette()
-        fg = pal.color(pal.ColorRole.WindowText)
-        self.plot_widget = pg.PlotWidget(background=pal.color(pal.ColorRole.Base))
-        self.plot_widget.setMinimumHeight(50)
-        self.plot_widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        p = self.plot = self.plot_widget.getPlotItem()
-        p.setMenuEnabled(False)
-        p.hideButtons()
-        p.setMouseEnabled(x=True, y=False)
+        self.plot_widget, p = make_plot(self, min_height=50, grid_y=False, mouse_x=True)
+        self.plot = p
         p.invertY(True)
-        p.showGrid(x=True, y=False, alpha=0.15)
-        for side in ("left", "bottom"):
-            ax = p.getAxis(side)
-            ax.setPen(pg.mkPen(fg))
-            ax.setTextPen(pg.mkPen(fg))
         p.disableAutoRange()  # the range is the CPU plot's (linked), never fitted to the bars
         p.setXLink(cpu_plot.plot)
         p.setXRange(*cpu_plot.plot.viewRange()[0], padding=0)

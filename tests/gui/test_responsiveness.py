@@ -19,8 +19,8 @@ from concgui.engine.latency import FRAME_S
 from concgui.gui.heartbeat import Heartbeat
 from concgui.gui.lateness_plot import READOUT_EVERY, ramp_series
 from concgui.gui.main_window import GUI_THREAD_LIMIT_S, MainWindow
-from concgui.gui.responsiveness_text import flood_work, pair_html, python_work, wait_work
-from concgui.scenarios import SCENARIOS, Scenario
+from concgui.gui.responsiveness_text import pair_html, python_work, wait_work
+from concgui.scenarios import SCENARIOS, Scenario, flood_work
 
 from ._util import RUN_TIMEOUT_MS
 
