@@ -113,7 +113,9 @@ class CpuPlot(QWidget):
 
         pal = self.palette()
         fg = pal.color(pal.ColorRole.WindowText)
-        self.plot_widget, p = make_plot(self, min_height=180)
+        # No grid on the live plots: pyqtgraph's translucent grid made each
+        # redraw ~3.5× dearer (benchmarks/sections/cpu_plot.py), i.e. more lateness.
+        self.plot_widget, p = make_plot(self, min_height=180, grid_x=False, grid_y=False)
         self.plot = p
         p.setLabel("bottom", "seconds ago")
         self._shown_s = 0.0
@@ -128,7 +130,6 @@ class CpuPlot(QWidget):
             p.setYRange(0, self.cores, padding=0)
             every = max(1, self.cores // 16)
             p.getAxis("left").setTicks([[(i + 0.5, str(i)) for i in range(0, self.cores, every)], []])
-            p.showGrid(x=True, y=False)
             self.image = pg.ImageItem(axisOrder="col-major")
             self.image.setColorMap(pg.colormap.get("viridis"))
             p.addItem(self.image)

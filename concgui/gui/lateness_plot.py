@@ -99,7 +99,7 @@ class LatenessPlot(QWidget):
         self._deferred: list[tuple[int, str, float]] = []
         self._deferred_ends: dict[int, float] = {}
 
-        self.plot_widget, p = make_plot(self, min_height=110, grid_y=False)
+        self.plot_widget, p = make_plot(self, min_height=110, grid_x=False, grid_y=False)
         self.plot = p
         p.setLogMode(x=False, y=True)
         p.setLabel("left", "late, ms")

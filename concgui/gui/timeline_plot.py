@@ -132,7 +132,7 @@ class TimelinePlot(QWidget):
         self.last_shares: dict[int, float] = {}
         self._t_now = cpu_plot._t_drawn  # noqa: SLF001 - the same "now" as the plot it follows
 
-        self.plot_widget, p = make_plot(self, min_height=50, grid_y=False, mouse_x=True)
+        self.plot_widget, p = make_plot(self, min_height=50, grid_x=False, grid_y=False, mouse_x=True)
         self.plot = p
         p.invertY(True)
         p.disableAutoRange()  # the range is the CPU plot's (linked), never fitted to the bars
