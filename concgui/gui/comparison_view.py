@@ -68,7 +68,8 @@ class ComparisonView(QWidget):
             text.setPos(i, r.wall_s)
             p.addItem(text)
             self._items += [bar, text]
-            name = MODE_NAMES.get(r.mode, r.mode)
+            # Short names: pyqtgraph drops tick labels that would overlap.
+            name = "GUI thread" if r.mode == "gui-thread" else MODE_NAMES.get(r.mode, r.mode)
             ticks.append((i, f"{name} ×{r.workers}" if r.workers > 1 else name))
         p.getAxis("bottom").setTicks([ticks])
         p.getAxis("left").setStyle(showValues=bool(records))
