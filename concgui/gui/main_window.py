@@ -47,6 +47,7 @@ from concgui.gui.timeline_plot import TimelinePlot
 from concgui.gui.workload_view import WorkloadPanel
 from concgui.gui import window_extras
 from concgui.scenarios import Scenario
+from concgui.gui.cards import card
 
 LAG_READOUT_MS = 500
 #: A run on the GUI thread cannot be cancelled by hand (nothing can be clicked),
@@ -86,23 +87,6 @@ def holds_gil_on_threads(started: RunStarted, info: Any) -> bool:
     from concgui.engine.workloads import get_workload
 
     return started.mode == "threads" and get_workload(started.workload).gil == "holds" and info.gil_enabled
-
-
-def _card(widget: QWidget, title: str | None = None) -> QFrame:
-    """``widget`` in a light framed panel, with an optional bold title."""
-    frame = QFrame()
-    frame.setObjectName("card")
-    frame.setFrameShape(QFrame.Shape.StyledPanel)
-    lay = QVBoxLayout(frame)
-    lay.setContentsMargins(10, 8, 10, 10)
-    if title:
-        label = QLabel(title)
-        f = label.font()
-        f.setBold(True)
-        label.setFont(f)
-        lay.addWidget(label)
-    lay.addWidget(widget, 1)
-    return frame
 
 
 class MainWindow(QMainWindow):
@@ -180,11 +164,11 @@ class MainWindow(QMainWindow):
         left = QWidget()
         left_lay = QVBoxLayout(left)
         left_lay.setContentsMargins(0, 0, 0, 0)
-        left_lay.addWidget(_card(self.controls, "Settings"), 0)
+        left_lay.addWidget(card(self.controls, "Settings"), 0)
         self.side_tabs = QTabWidget()  # beside the settings: hints, and the workload's code
         self.side_tabs.addTab(self.hint, "What to look for")
         self.side_tabs.addTab(self.workload_panel, "Workload")
-        left_lay.addWidget(_card(self.side_tabs), 1)
+        left_lay.addWidget(card(self.side_tabs), 1)
         settings = QScrollArea()
         settings.setWidget(left)
         settings.setWidgetResizable(True)
@@ -203,16 +187,16 @@ class MainWindow(QMainWindow):
         plots.setCollapsible(1, True)
         plots.setChildrenCollapsible(False)
         top = QSplitter(Qt.Orientation.Horizontal)
-        top.addWidget(_card(plots))
-        top.addWidget(_card(self.comparison))
+        top.addWidget(card(plots))
+        top.addWidget(card(self.comparison))
         top.setStretchFactor(0, 3)
         top.setStretchFactor(1, 2)
         top.setChildrenCollapsible(False)
 
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(top)
-        right.addWidget(_card(self.progress))
-        right.addWidget(_card(self.results_table, "Runs this session"))
+        right.addWidget(card(self.progress))
+        right.addWidget(card(self.results_table, "Runs this session"))
         right.setStretchFactor(0, 5)
         right.setStretchFactor(1, 2)
         right.setStretchFactor(2, 3)

@@ -22,6 +22,7 @@ from concgui.gui.labs.race_view import RaceView
 from concgui.gui.labs.semaphore_view import SemaphoreView
 from concgui.gui.labs.source_view import SourceView
 from concgui.gui.labs.subclass_view import SubclassView
+from concgui.gui.cards import card
 
 VIEWS: dict[str, type[LiveView]] = {
     "race": RaceView,
@@ -35,20 +36,6 @@ VIEWS: dict[str, type[LiveView]] = {
 _ERROR_STYLE = ("color: #b71c1c; background: #fdecea; border: 1px solid #f5c2c0; border-radius: 4px;"
                 " padding: 6px;")
 _NOTE_STYLE = "color: palette(window-text); padding: 6px;"
-
-
-def _card(widget: QWidget, title: str | None = None) -> QFrame:
-    """A framed panel like the main tab's cards (they share the window's stylesheet)."""
-    frame = QFrame()
-    frame.setObjectName("card")
-    frame.setFrameShape(QFrame.Shape.StyledPanel)
-    lay = QVBoxLayout(frame)
-    lay.setContentsMargins(10, 8, 10, 10)
-    if title:
-        label = QLabel(f"<b>{html.escape(title)}</b>")
-        lay.addWidget(label)
-    lay.addWidget(widget, 1)
-    return frame
 
 
 def text_to_html(text: str) -> str:
@@ -141,15 +128,15 @@ class LabPage(QWidget):
         self.source.setObjectName(f"lab-{name}-source")
         # Both at once, side by side: the outcome and why on the left, the code on the right.
         bottom = QSplitter(Qt.Orientation.Horizontal)
-        bottom.addWidget(_card(self.outcome, "Outcome and why"))
-        bottom.addWidget(_card(self.source, "The code it runs (inspect.getsource of the running module)"))
+        bottom.addWidget(card(self.outcome, "Outcome and why"))
+        bottom.addWidget(card(self.source, "The code it runs (inspect.getsource of the running module)"))
         bottom.setStretchFactor(0, 1)
         bottom.setStretchFactor(1, 1)
         bottom.setSizes([520, 540])  # scaled to the real width when shown
         bottom.setChildrenCollapsible(False)
 
         right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(_card(self.view))
+        right.addWidget(card(self.view))
         right.addWidget(bottom)
         right.setStretchFactor(0, 3)
         right.setStretchFactor(1, 2)
