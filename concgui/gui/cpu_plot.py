@@ -27,6 +27,7 @@ from concgui.gui.plot_style import make_plot
 
 WINDOW_S = 60.0
 REFRESH_MS = 100  # 10 Hz redraw: the sampler adds a point every 100 ms, faster redraws show nothing new
+IDLE_EVERY = 3  # between runs, redraw on every 3rd tick (~3 Hz)
 READOUT_EVERY = 6  # ticks between number updates (~2 Hz)
 READOUT_AVG_S = 0.5
 MAX_LANES = 16
@@ -181,6 +182,7 @@ class CpuPlot(QWidget):
         self._set_readout(None, None)
 
         self._wanted = False
+        self._timer_ticks = 0
         self._timer = QTimer(self)
         self._timer.setInterval(refresh_ms)
         self._timer.timeout.connect(self._on_timer_timeout)
@@ -244,6 +246,12 @@ class CpuPlot(QWidget):
 
     @Slot()
     def _on_timer_timeout(self) -> None:
+        # Between runs, redraw at half the rate: the plots are most of the idle
+        # app's CPU, and a slow scroll shows nothing less.
+        self._timer_ticks += 1
+        idle = all(band.t1 is not None for band in self._bands.values()) and not self._deferred
+        if idle and self._timer_ticks % IDLE_EVERY:
+            return
         self.refresh()
 
     def hold(self, t: float | None = None) -> None:
