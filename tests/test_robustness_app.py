@@ -167,7 +167,16 @@ def test_sigterm_during_a_run_closes_the_app_cleanly(launch, mode):
         deadline = time.monotonic() + START_TIMEOUT_S
         while len(app.descendants()) < 3 and time.monotonic() < deadline and app.p.poll() is None:
             time.sleep(0.02)  # poll interval
-        time.sleep(1.5)  # into the blocking wait (the run itself takes ~10 s)
+        # Into the blocking wait: the run's pure-Python work shows as CPU time of a
+        # thread other than the GUI thread (which cannot report anything while it waits).
+        me = psutil.Process(app.pid)
+
+        def worker_cpu() -> float:
+            return max((t.user_time + t.system_time for t in me.threads() if t.id != app.pid), default=0.0)
+
+        while worker_cpu() < 0.2 and time.monotonic() < deadline:
+            assert app.p.poll() is None, app.err
+            time.sleep(0.02)  # poll interval
     else:
         app.wait_line("run-started")
     kids = app.descendants()

@@ -8,8 +8,7 @@ from benchmarks.report import Report
 
 
 def _run(runner, cfg):
-    """Run one config, return its record (baseline: the last serial run given)."""
-    from concgui.engine.compare import make_record
+    """Run one config; return its RunStarted and RunFinished."""
     from concgui.engine.events import RunStarted
 
     started: list = []

@@ -33,7 +33,6 @@ def telemetry(report: Report, quick: bool = False) -> None:
     from concgui.engine.runner import Runner
     from concgui.engine.telemetry import CpuSampler
 
-    me = psutil.Process()
     span = 1.0 if quick else 3.0
     reps = 1 if quick else 2
 

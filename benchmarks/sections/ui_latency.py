@@ -22,7 +22,7 @@ import os
 import subprocess
 
 from benchmarks.report import Report
-from benchmarks.sections._common import ROOT, child_env, cores, python
+from benchmarks.sections._common import ROOT, child_env, python
 
 FRAME_MS = 1000 / 60
 
