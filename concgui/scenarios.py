@@ -15,9 +15,9 @@ task). ``coalesced`` is a normal run, named as the right way of a flood.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from concgui.engine.config import RunConfig
+from concgui.engine.config import RunConfig, Where
 
 #: How the GUI runs a scenario's run; every kind but these three is a normal run.
 WRONG_KINDS = ("gui-thread", "blocking-wait", "flood")
@@ -60,9 +60,14 @@ def _compare(workload: str, tasks: int, size: int | None, workers: int = 0) -> t
     )
 
 
+def _in_window(cfg: RunConfig) -> RunConfig:
+    """``cfg`` run in the window's own process (QThreads, the run driver), where a lesson needs its GIL."""
+    return replace(cfg, where=Where.HERE.value) if cfg.mode != "processes" else cfg
+
+
 def _freeze() -> Scenario:
     # ~1.5 s of pure-Python work on the 2-core dev machine; the same tasks three ways.
-    runs = _compare("cpu-python", 16, 600_000)
+    runs = tuple(_in_window(c) for c in _compare("cpu-python", 16, 600_000))
     return Scenario("freeze", "the same work on the GUI thread (frozen), on QThread workers and on the process pool",
                     runs, ("gui-thread", "normal", "normal"))
 
@@ -92,9 +97,10 @@ def _flood() -> Scenario:
 def _jank() -> Scenario:
     n = max(2, _cores())
     py = ("cpu-python", 16, 400_000)
-    runs = [RunConfig(py[0], "threads", k, py[1], py[2]) for k in sorted({1, 2, n})]
+    here = Where.HERE.value
+    runs = [RunConfig(py[0], "threads", k, py[1], py[2], where=here) for k in sorted({1, 2, n})]
     runs.append(RunConfig(py[0], "processes", n, py[1], py[2]))
-    runs.append(RunConfig("cpu-hash", "threads", n, 16, 400))
+    runs.append(RunConfig("cpu-hash", "threads", n, 16, 400, where=here))
     return Scenario("jank", "pure-Python QThreads ×1, ×2… (UI stutters) vs processes vs GIL-releasing "
                     "cpu-hash threads", tuple(runs))
 

@@ -2,7 +2,7 @@
 
 ``ALL`` maps a section's name (``--only``) to its function, in run order.
 ``HEADLESS`` lists the sections that import no Qt in this process (``startup``,
-``cpu-plot`` and ``ui-latency`` need Qt, and run it in a child process so a missing display
+``cpu-plot``, ``ui-latency`` and ``gil-footprint`` need Qt, and run it in a child process so a missing display
 cannot take the whole run down). Module-level imports stay light: the
 ``pool-start`` children import this package before they time anything.
 """
@@ -13,6 +13,7 @@ from typing import Callable
 
 from benchmarks.sections.cpu_plot import cpu_plot
 from benchmarks.sections.engine import engine
+from benchmarks.sections.gil_footprint import gil_footprint
 from benchmarks.sections.overhead import overhead
 from benchmarks.sections.pool_start import pool_start
 from benchmarks.sections.startup import startup
@@ -29,6 +30,7 @@ ALL: dict[str, Callable[..., None]] = {
     "startup": startup,
     "cpu-plot": cpu_plot,
     "ui-latency": ui_latency,
+    "gil-footprint": gil_footprint,
 }
 
 HEADLESS = ("engine", "overhead", "pool-start", "tiny-tasks", "telemetry")

@@ -41,6 +41,9 @@ class _CountingOutbox:
     def get(self, *a, **k):
         return self._inner.get(*a, **k)
 
+    def get_nowait(self):
+        return self._inner.get_nowait()
+
 
 def tiny_tasks(report: Report, quick: bool = False) -> None:
     import multiprocessing

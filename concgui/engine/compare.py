@@ -37,6 +37,8 @@ class RunRecord:
     status: str
     digest: str | None
     error: str | None = None
+    #: Which process and thread(s) ran the tasks (see :func:`ran_on`).
+    ran_on: str = ""
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -59,11 +61,27 @@ def find_baseline(records: Iterable[RunRecord], started: RunStarted) -> RunRecor
     return found
 
 
+#: Where the engine ran the tasks, by (mode, where): the words the table, the CLI and the export use.
+RAN_ON = {
+    ("serial", "here"): "this process",
+    ("threads", "here"): "threads of this process",
+    ("serial", "host"): "worker host process",
+    ("threads", "host"): "threads of a worker host process",
+    ("processes", None): "worker processes",
+}
+
+
+def ran_on(started: RunStarted) -> str:
+    """Which process and thread(s) ran the tasks of ``started``'s run, in a few words."""
+    return RAN_ON.get((started.mode, started.where), "this process")
+
+
 def make_record(started: RunStarted, finished: RunFinished, baseline: RunRecord | None,
-                mode: str | None = None) -> RunRecord:
+                mode: str | None = None, ran_on_override: str | None = None) -> RunRecord:
     """Combine a run's first and last events (and its serial baseline) into a record.
 
-    ``mode`` overrides the engine's mode name, e.g. the GUI's "gui-thread".
+    ``mode`` overrides the engine's mode name, e.g. the GUI's "gui-thread";
+    ``ran_on_override`` the engine's words for where it ran (e.g. "GUI thread").
     """
     speedup = efficiency = None
     results_ok = None
@@ -92,6 +110,7 @@ def make_record(started: RunStarted, finished: RunFinished, baseline: RunRecord 
         status=finished.status.value,
         digest=finished.digest,
         error=finished.error,
+        ran_on=ran_on_override or ran_on(started),
     )
 
 

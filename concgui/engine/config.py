@@ -7,6 +7,7 @@ prints as one line (exit 2) and the GUI shows in the window.
 
 from __future__ import annotations
 
+import enum
 import math
 import os
 from dataclasses import dataclass, replace
@@ -15,6 +16,21 @@ from concgui.engine import startmethods
 from concgui.engine.workloads import CATALOG, get_workload
 
 MODES = ("serial", "threads", "processes")
+
+
+class Where(str, enum.Enum):
+    """Which process runs a serial or threads run (processes runs always use worker processes).
+
+    ``HERE``: the process that asked (the terminal's ``concgui bench``: the
+    floor every other figure is measured against). ``HOST``: a *worker host*,
+    one separate process of this Python that runs the same loop on its main
+    thread or on plain threads. The window uses it for its right-way serial
+    and thread runs, so neither it nor the run ever waits for the other's GIL.
+    """
+
+    HERE = "here"
+    HOST = "host"
+
 MAX_THREADS = 256
 MAX_TASKS = 1_000_000
 #: Upper bounds per workload, in its own size unit: large enough for any demo,
@@ -50,6 +66,8 @@ class RunConfig:
     size: int | None = None  # None: the workload's default
     start_method: str | None = None  # processes only; None: the platform's safe default
     chunk_size: int | None = None  # processes only; None: automatic
+    #: serial and threads only (see :class:`Where`); None: the runner's default.
+    where: str | None = None
 
     def validate(self) -> "RunConfig":
         """Return a complete, checked copy (defaults filled in) or raise ConfigError."""
@@ -76,7 +94,14 @@ class RunConfig:
                 chunk = auto_chunk_size(w.estimate_task_s(size), self.tasks, workers)
         elif self.start_method is not None:
             raise ConfigError("a start method only applies to the processes mode")
-        return replace(self, size=size, workers=workers, start_method=start_method, chunk_size=chunk)
+        where = None
+        if self.mode != "processes":
+            where = Where.HERE.value if self.where is None else str(getattr(self.where, "value", self.where))
+            if where not in {w.value for w in Where}:
+                raise ConfigError(f"unknown place to run {self.where!r}; choose one of: "
+                                  f"{', '.join(w.value for w in Where)}")
+        return replace(self, size=size, workers=workers, start_method=start_method, chunk_size=chunk,
+                       where=where)
 
 
 def auto_chunk_size(task_s: float, tasks: int, workers: int) -> int:

@@ -30,6 +30,8 @@ class RunStarted:
     size: int
     start_method: str | None
     chunk_size: int
+    #: serial and threads runs: "here" or "host" (:class:`~concgui.engine.config.Where`); None for processes.
+    where: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

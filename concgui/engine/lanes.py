@@ -133,6 +133,11 @@ class LaneSampler:
             self._lanes.setdefault((run_id, worker), _Lane())
         self._send(("watch", (run_id, worker), pid, native_id))
 
+    def set_send_every(self, seconds: float) -> None:
+        """Have the probe send its readings every ``seconds`` (each batch wakes our reader thread once)."""
+        if self._probe is not None:
+            self._send(("send_every", seconds))
+
     def unwatch(self, run_id: int) -> None:
         if self._probe is not None:
             self._send(("unwatch", run_id))

@@ -21,7 +21,7 @@ from typing import Any, Callable
 import psutil
 
 from concgui.engine.events import Event
-from concgui.engine.worker import process_main
+from concgui.engine.host import Job, process_main
 
 IN_FLIGHT = 2  # chunks queued per worker
 POLL_S = 0.05  # how often a waiting run checks for cancel
@@ -44,7 +44,7 @@ class ProcessPool:
         ctx = multiprocessing.get_context(start_method)
         if start_method == "forkserver":
             # Import the worker code once in the fork server, not in every worker.
-            ctx.set_forkserver_preload(["concgui.engine.worker"])
+            ctx.set_forkserver_preload(["concgui.engine.host"])
         self.workers = workers
         self.start_method = start_method
         self.qt_modules: dict[int, list[str]] = {}  # pid -> Qt modules it has loaded (must be [])
@@ -81,8 +81,12 @@ class ProcessPool:
                     pass
 
     def run(self, run_id: int, workload: str, size: int, ctx: dict[str, Any], tasks: int, chunk: int,
-            emit: Callable[[Event], None], cancel: threading.Event) -> PoolOutcome:
-        """Run tasks ``0..tasks-1`` in chunks; events go to ``emit`` on this thread."""
+            emit: Callable[[Event], None], cancel: threading.Event, threads: int = 0) -> PoolOutcome:
+        """Run tasks ``0..tasks-1`` in chunks; events go to ``emit`` on this thread.
+
+        ``threads > 0`` (a worker host): each chunk runs on that many threads
+        inside the worker process (see :class:`~concgui.engine.host.Job`).
+        """
         out = PoolOutcome()
         chunks = [(s, min(s + chunk, tasks)) for s in range(0, tasks, chunk)]
         chunks.reverse()  # pop() from the end hands them out in order
@@ -92,7 +96,7 @@ class ProcessPool:
         def feed(conn: Connection) -> None:
             if chunks and in_flight[conn] < IN_FLIGHT:
                 try:
-                    conn.send((run_id, workload, size, ctx, *chunks.pop()))
+                    conn.send(tuple(Job(run_id, workload, size, ctx, *chunks.pop(), threads)))
                 except OSError:
                     return  # that worker died; the sentinel check reports it
                 in_flight[conn] += 1

@@ -13,22 +13,23 @@ from __future__ import annotations
 import hashlib
 import itertools
 import os
-import queue
 import threading
+import time
+from dataclasses import replace
 from typing import Any, Callable
 
 import psutil
 
 from concgui.engine.clock import now
-from concgui.engine.config import RunConfig
+from concgui.engine import startmethods
+from concgui.engine.config import RunConfig, Where
 from concgui.engine.events import Event, RunFinished, RunStarted, RunStatus, WorkerStarted
 from concgui.engine.pool import ProcessPool
-from concgui.engine.threads import TaskThread, ThreadLoop, WorkerFactory
+from concgui.engine.threads import DRAIN_S, TaskThread, ThreadLoop, WorkerFactory, run_on_threads
 from concgui.engine.worker import Batcher, Cancelled, error_line, format_error, run_chunk
 from concgui.engine.workloads import get_workload
 
 EventSink = Callable[[Event], None]
-POLL_S = 0.05
 
 
 def results_digest(results: dict[int, Any]) -> str:
@@ -50,13 +51,20 @@ class _Outcome:
 class Runner:
     """Runs configs one at a time and keeps a process pool warm between them.
 
-    ``thread_factory`` makes the workers of thread runs; the default is
-    :class:`TaskThread`, the GUI passes one that makes QThreads.
+    ``thread_factory`` makes the workers of thread runs in this process; the
+    default is :class:`TaskThread`, the GUI passes one that makes QThreads.
+    ``default_where`` is where serial and threads runs go when their config
+    does not say (:class:`~concgui.engine.config.Where`): here for the
+    terminal, a worker host for the window.
     """
 
-    def __init__(self, thread_factory: WorkerFactory = TaskThread) -> None:
+    def __init__(self, thread_factory: WorkerFactory = TaskThread, default_where: Where = Where.HERE) -> None:
         self.thread_factory = thread_factory
+        self.default_where = Where(default_where)
+        #: How often a threads run in this process collects its workers' reports (see ``run_on_threads``).
+        self.drain_s = DRAIN_S
         self._pool: ProcessPool | None = None
+        self._host: ProcessPool | None = None
         self._ids = itertools.count(1)
         self._me = psutil.Process()
 
@@ -71,11 +79,25 @@ class Runner:
             self._pool = p = ProcessPool(workers, start_method)
         return p
 
+    def host(self) -> ProcessPool:
+        """The warm worker host (one process of this Python, safe start method), started if needed."""
+        h = self._host
+        if h is None or not h.alive:
+            self._host = h = ProcessPool(1, startmethods.default())
+        return h
+
+    @property
+    def host_pid(self) -> int | None:
+        """The worker host's process id while it runs (None before the first hosted run)."""
+        h = self._host
+        return h.pids[0] if h is not None and h.alive and h.pids else None
+
     def close(self) -> None:
-        """Stop the pool's workers. Safe to call more than once."""
-        if self._pool is not None:
-            self._pool.close()
-            self._pool = None
+        """Stop the pool's workers and the worker host. Safe to call more than once."""
+        for p in (self._pool, self._host):
+            if p is not None:
+                p.close()
+        self._pool = self._host = None
 
     def __enter__(self) -> "Runner":
         return self
@@ -92,22 +114,29 @@ class Runner:
         Raises :class:`~concgui.engine.config.ConfigError` before starting
         anything if the config is invalid.
         """
+        if config.where is None and config.mode != "processes":
+            config = replace(config, where=self.default_where.value)
         cfg = config.validate()
         cancel = cancel or threading.Event()
         run_id = next(self._ids)
         workload = get_workload(cfg.workload)
         assert cfg.size is not None and cfg.chunk_size is not None
         started = RunStarted(run_id, now(), cfg.workload, cfg.mode, cfg.workers, cfg.tasks, cfg.size,
-                             cfg.start_method, cfg.chunk_size)
+                             cfg.start_method, cfg.chunk_size, cfg.where)
+        hosted = cfg.where == Where.HOST.value
         pool = None
-        if cfg.mode == "processes":
-            # Pool start-up (cold: tens of ms) is not part of the run's wall time;
-            # the benchmarks measure it separately.
+        if cfg.mode == "processes" or hosted:
+            # Pool and host start-up (cold: tens of ms) is not part of the run's
+            # wall time; the benchmarks measure it separately.
             try:
-                pool = self.pool(cfg.workers, cfg.start_method)
+                assert cfg.start_method is not None or hosted
+                pool = self.host() if hosted else self.pool(cfg.workers, cfg.start_method or "")
                 pool.wait_ready()
             except (RuntimeError, OSError) as exc:
-                self._pool = None
+                if hosted:
+                    self._host = None
+                else:
+                    self._pool = None
                 on_event(started)
                 fin = RunFinished(run_id, now(), RunStatus.FAILED, 0.0, 0.0, 0, None, error_line(exc),
                                   format_error(exc))
@@ -117,17 +146,24 @@ class Runner:
             on_event(started)
             cpu0 = self._cpu(pool)
             t0 = now()
-            if pool is not None:
-                out: Any = pool.run(run_id, cfg.workload, cfg.size, ctx, cfg.tasks, cfg.chunk_size,
-                                    on_event, cancel)
+            if hosted:
+                assert pool is not None
+                # One job: the whole run, on the host's main thread (serial) or on its threads.
+                out: Any = pool.run(run_id, cfg.workload, cfg.size, ctx, cfg.tasks, cfg.tasks, on_event, cancel,
+                                    threads=cfg.workers if cfg.mode == "threads" else 0)
+            elif pool is not None:
+                out = pool.run(run_id, cfg.workload, cfg.size, ctx, cfg.tasks, cfg.chunk_size, on_event, cancel)
             elif cfg.mode == "threads":
                 out = self._run_threads(run_id, cfg, ctx, on_event, cancel)
             else:
                 out = self._run_serial(run_id, cfg, ctx, on_event, cancel)
             t1 = now()
             cpu1 = self._cpu(pool)
-        if pool is not None and not pool.alive:
-            self._pool = None  # cancelled or crashed: rebuilt on the next run
+        if pool is not None and not pool.alive:  # cancelled or crashed: rebuilt on the next run
+            if hosted:
+                self._host = None
+            else:
+                self._pool = None
         if out.error:
             status = RunStatus.FAILED
         elif len(out.results) < cfg.tasks:  # a cancel that came after the last task changes nothing
@@ -141,9 +177,16 @@ class Runner:
         return fin
 
     def _cpu(self, pool: ProcessPool | None) -> float:
-        t = self._me.cpu_times()
-        own = t.user + t.system
-        return own + (pool.cpu_seconds() if pool is not None and pool.alive else 0.0)
+        """CPU seconds so far of what does the run's work.
+
+        In this process: the whole process (its worker threads). With worker
+        processes or a host: theirs, plus this thread relaying their events,
+        but not the rest of this process (a window's painting is not the run's).
+        """
+        if pool is None:
+            t = self._me.cpu_times()
+            return t.user + t.system
+        return time.thread_time() + (pool.cpu_seconds() if pool.alive else 0.0)
 
     def _run_serial(self, run_id: int, cfg: RunConfig, ctx: dict, on_event: EventSink,
                     cancel: threading.Event) -> _Outcome:
@@ -171,24 +214,12 @@ class Runner:
                      cancel: threading.Event) -> _Outcome:
         out = _Outcome()
         loop = ThreadLoop(run_id, cfg.workload, cfg.size, ctx, cfg.tasks, cancel)
-        workers = [self.thread_factory(f"thread-{i + 1}", loop) for i in range(cfg.workers)]
-        for w in workers:
-            w.start()
-        running = len(workers)
-        while running:
-            try:
-                msg = loop.outbox.get(timeout=POLL_S)
-            except queue.Empty:
-                continue
-            if msg[0] == "batch":
-                for ev in msg[1]:
-                    on_event(ev)
-                out.results.update(msg[2])
-            else:
-                running -= 1
-                if msg[0] == "error" and out.error is None:
-                    out.error, out.details = msg[2], msg[3]
-        for w in workers:
-            w.join()
+
+        def on_batch(events: list, results: list) -> None:
+            for ev in events:
+                on_event(ev)
+            out.results.update(results)
+
+        out.error, out.details = run_on_threads(loop, self.thread_factory, cfg.workers, on_batch, self.drain_s)
         out.cancelled = cancel.is_set()
         return out

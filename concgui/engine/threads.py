@@ -38,7 +38,7 @@ class ThreadLoop:
     ``("error", name, message, traceback)``.
     """
 
-    def __init__(self, run_id: int, workload: str, size: int, ctx: dict[str, Any], tasks: int,
+    def __init__(self, run_id: int, workload: str, size: int, ctx: dict[str, Any], tasks: int | range,
                  cancel: threading.Event) -> None:
         self.run_id = run_id
         self.workload = workload
@@ -47,9 +47,25 @@ class ThreadLoop:
         self.cancel = cancel
         self.failed = threading.Event()  # one worker failed: the others stop too
         self.outbox: queue.SimpleQueue[tuple] = queue.SimpleQueue()
+        #: Set when the last of the workers :meth:`expect` announced has reported its end.
+        self.all_done = threading.Event()
+        self._left = 0
+        self._left_lock = threading.Lock()
         self._todo: queue.SimpleQueue[int] = queue.SimpleQueue()
-        for task_id in range(tasks):
+        for task_id in (range(tasks) if isinstance(tasks, int) else tasks):
             self._todo.put(task_id)
+
+    def expect(self, workers: int) -> None:
+        """``workers`` workers will run this loop: :attr:`all_done` is set when the last one ends."""
+        self._left = workers
+        if workers <= 0:
+            self.all_done.set()
+
+    def _ended(self) -> None:
+        with self._left_lock:
+            self._left -= 1
+            if self._left <= 0:
+                self.all_done.set()
 
     def _cancelled(self) -> bool:
         return self.cancel.is_set() or self.failed.is_set()
@@ -75,9 +91,11 @@ class ThreadLoop:
             self.failed.set()
             out.flush()
             self.outbox.put(("error", name, error_line(exc), format_error(exc)))
+            self._ended()
             return
         out.flush()
         self.outbox.put(("exit", name))
+        self._ended()
 
 
 class TaskThread(threading.Thread):
@@ -89,3 +107,43 @@ class TaskThread(threading.Thread):
 
     def run(self) -> None:
         self.loop.run(self.name)
+
+
+#: Receives what the workers report, on the thread that drains them: (events, results).
+OnBatch = Callable[[list, list], None]
+#: How often the draining thread wakes to collect what the workers reported. Not once per
+#: report: in a window each wake-up is one more thread asking for the GIL the workers hold.
+DRAIN_S = 0.05
+
+
+def run_on_threads(loop: ThreadLoop, factory: WorkerFactory, workers: int, on_batch: OnBatch,
+                   drain_s: float = DRAIN_S) -> tuple[str | None, str | None]:
+    """Run ``loop`` on ``workers`` workers made by ``factory`` and drain their reports here.
+
+    ``on_batch`` is called on the calling thread for every batch, in arrival
+    order, every ``drain_s`` and once the last worker has ended (at once: the
+    run's end is not delayed). Returns (error line, traceback) of the first
+    worker that failed, or (None, None). Used by the runner in this process
+    and by a worker host.
+    """
+    handles = [factory(f"thread-{i + 1}", loop) for i in range(workers)]
+    loop.expect(len(handles))
+    for w in handles:
+        w.start()
+    error: tuple[str | None, str | None] = (None, None)
+    while True:
+        finished = loop.all_done.wait(drain_s)
+        while True:
+            try:
+                msg = loop.outbox.get_nowait()
+            except queue.Empty:
+                break
+            if msg[0] == "batch":
+                on_batch(msg[1], msg[2])
+            elif msg[0] == "error" and error[0] is None:
+                error = (msg[2], msg[3])
+        if finished:
+            break
+    for w in handles:
+        w.join()
+    return error

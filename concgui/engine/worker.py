@@ -5,24 +5,20 @@ happened as engine events. Events are batched (flushed at most every
 ``FLUSH_S`` unless a while has passed) so that 100,000 tiny tasks do not become
 200,000 queue operations, while a slow task's start is still reported at once.
 
-:func:`process_main` is the entry point of a pool process. It imports only the
-engine (never Qt), watches its parent so it exits if the app is killed, and
-talks to the parent through two multiprocessing queues.
+:mod:`concgui.engine.host` is the body of every worker process (pool workers
+and worker hosts) around it.
 """
 
 from __future__ import annotations
 
-import os
 import signal
 import sys
-import threading
 import time
 import traceback
-from multiprocessing.connection import Connection
 from typing import Any, Callable, Iterable
 
 from concgui.engine.clock import now
-from concgui.engine.events import Event, TaskFinished, TaskProgress, TaskStarted, WorkerStarted
+from concgui.engine.events import Event, TaskFinished, TaskProgress, TaskStarted
 from concgui.engine.workloads import get_workload, task_seed
 
 FLUSH_S = 0.020  # batch events for at most this long
@@ -103,22 +99,11 @@ def run_chunk(
         out.add(TaskFinished(run_id, task_id, worker, t0, t1, thread_time() - c0), t1)
 
 
-# --- pool processes -----------------------------------------------------------
-
-PARENT_POLL_S = 0.5
-
+# --- helpers for worker processes ----------------------------------------------
 
 def qt_modules() -> list[str]:
     """Qt modules loaded in this process (must be none in a worker)."""
     return sorted(m for m in sys.modules if m.split(".")[0] in ("PySide6", "shiboken6", "pyqtgraph"))
-
-
-def _watch_parent(ppid: int) -> None:
-    """Exit if the parent goes away, so a killed app leaves no CPU-burning orphans."""
-    while True:
-        time.sleep(PARENT_POLL_S)
-        if os.getppid() != ppid:
-            os._exit(3)
 
 
 def ignore_sigint() -> None:
@@ -129,47 +114,6 @@ def ignore_sigint() -> None:
     crash instead of an interruption.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def process_main(conn: Connection) -> None:
-    """Body of a pool process: run the chunks the parent sends on ``conn``.
-
-    The parent sends ``(run_id, workload, size, ctx, start, stop)`` for tasks
-    ``start..stop-1`` or ``None`` to stop. The worker answers with tuples:
-    ``("hello", pid, qt_modules)`` once, then per chunk any number of
-    ``("batch", run_id, events, results)`` and one ``("done", run_id, n)`` or
-    ``("error", run_id, message, traceback)``. If the parent dies, the pipe
-    breaks (or the parent pid changes) and the worker exits.
-    """
-    ignore_sigint()
-    pid = os.getpid()
-    worker = f"pid {pid}"
-    try:
-        threading.Thread(target=_watch_parent, args=(os.getppid(),), name="parent-watch", daemon=True).start()
-        conn.send(("hello", pid, qt_modules()))
-        announced = None  # the run this worker last reported WorkerStarted for
-        while True:
-            job = conn.recv()
-            if job is None:
-                break
-            run_id, workload, size, ctx, start, stop = job
-            out = Batcher(lambda ev, res: conn.send(("batch", run_id, ev, res)))
-            if run_id != announced:
-                announced = run_id
-                t = now()
-                out.add(WorkerStarted(run_id, worker, pid, threading.get_native_id(), t), t)
-            try:
-                run_chunk(run_id, worker, workload, size, ctx, range(start, stop), out)
-            except Exception as exc:
-                out.flush()
-                conn.send(("error", run_id, error_line(exc), format_error(exc)))
-                continue
-            out.flush()
-            conn.send(("done", run_id, stop - start))
-    except (EOFError, OSError, KeyboardInterrupt):
-        pass  # the parent went away or stopped us: nothing left to report to
-    finally:
-        conn.close()
 
 
 def error_line(exc: BaseException) -> str:

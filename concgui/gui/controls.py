@@ -15,21 +15,28 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGridLayo
                                QPushButton, QSizePolicy, QSpinBox, QVBoxLayout, QWidget)
 
 from concgui.engine import startmethods
-from concgui.engine.config import MAX_TASKS, MAX_THREADS, RunConfig
+from concgui.engine.config import MAX_TASKS, MAX_THREADS, RunConfig, Where
 from concgui.engine.workloads import CATALOG, get_workload
 
 #: The GUI's modes: (key, label). "gui-thread" is the engine's serial mode run
-#: on the GUI thread itself, on purpose.
+#: on the GUI thread itself, on purpose; "qthreads" the threads mode on QThreads
+#: of the window's own process (its GIL), "threads" on the threads of a worker host.
 GUI_MODES = (
     ("gui-thread", "Serial (GUI thread — the wrong way)"),
-    ("threads", "Threads (QThread workers)"),
+    ("threads", "Threads (worker host process)"),
+    ("qthreads", "Threads (QThreads in this window)"),
     ("processes", "Processes (pool)"),
 )
 MODE_HINTS = {
     "gui-thread": ("The whole run happens on the GUI thread: the window freezes until it ends, and "
                    "Cancel cannot be clicked (concgui stops it after {limit:g} s). That is the lesson — "
                    "never block the GUI thread."),
-    "threads": "Each worker is a QThread; the window stays responsive.",
+    "threads": ("The threads run in a worker host: one separate process of this Python, as "
+                "<code>concgui bench</code> runs them, so the window and the threads never wait for each "
+                "other's GIL and the times match the terminal's."),
+    "qthreads": ("Each worker is a QThread in the window's own process. Pure-Python work holds the window's "
+                 "GIL: the window waits for it each time it needs it back, so it stutters (the lesson), and "
+                 "the run shares the GIL with the window's own work."),
     "processes": "Each worker is a separate Python process with its own GIL.",
 }
 BADGE_STYLE = {
@@ -45,7 +52,16 @@ INT_MAX = 2**31 - 1
 
 
 def engine_mode(gui_mode: str) -> str:
-    return "serial" if gui_mode == "gui-thread" else gui_mode
+    return {"gui-thread": "serial", "qthreads": "threads"}.get(gui_mode, gui_mode)
+
+
+def gui_mode_of(cfg: RunConfig) -> str:
+    """The GUI mode that shows ``cfg`` (a serial config shows as the GUI-thread mode, the only serial one)."""
+    if cfg.mode == "serial":
+        return "gui-thread"
+    if cfg.mode == "threads" and cfg.where == Where.HERE.value:
+        return "qthreads"
+    return cfg.mode
 
 
 class ControlsPanel(QWidget):
@@ -170,8 +186,16 @@ class ControlsPanel(QWidget):
         return self.mode.currentData()
 
     def config(self, gui_mode: str | None = None) -> RunConfig:
-        """The settings as an (unvalidated) engine config, for ``gui_mode`` or the chosen one."""
-        mode = engine_mode(gui_mode or self.gui_mode())
+        """The settings as an (unvalidated) engine config, for ``gui_mode`` or the chosen one.
+
+        Serial ("serial": the Compare's baseline) and "threads" run in the worker
+        host; "gui-thread" and "qthreads" in this process, on purpose.
+        """
+        gm = gui_mode or self.gui_mode()
+        mode = engine_mode(gm)
+        where = None
+        if mode != "processes":
+            where = (Where.HERE if gm in ("gui-thread", "qthreads") else Where.HOST).value
         return RunConfig(
             workload=self.workload.currentData(),
             mode=mode,
@@ -179,6 +203,7 @@ class ControlsPanel(QWidget):
             tasks=self.tasks.value(),
             size=self.size.value(),
             start_method=self.start_method.currentData() if mode == "processes" else None,
+            where=where,
         )
 
     def compare_configs(self) -> list[RunConfig]:
@@ -191,7 +216,7 @@ class ControlsPanel(QWidget):
         self.tasks.setValue(cfg.tasks)
         if cfg.size is not None:
             self.size.setValue(cfg.size)
-        mode = gui_mode or ("gui-thread" if cfg.mode == "serial" else cfg.mode)
+        mode = gui_mode or gui_mode_of(cfg)
         self.mode.setCurrentIndex(self.mode.findData(mode))
         if cfg.mode != "serial":
             self.workers.setValue(cfg.workers)

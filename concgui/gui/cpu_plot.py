@@ -2,8 +2,11 @@
 
 The sampler (:class:`~concgui.engine.telemetry.CpuSampler`) samples on its own
 thread, so the history stays complete even while the GUI thread is frozen;
-this widget only *draws* what arrived, on a timer. Curves are created once and
-get ``setData`` per tick. With more than ``max_lanes`` cores, lines would be
+this widget only *draws* what arrived, on a timer whose rate the window sets
+with :meth:`CpuPlot.set_pace` (:mod:`concgui.gui.pace`). Curves are created once
+and get ``setData`` per tick. While this process's own threads hold its GIL,
+the plot stands still and a :class:`~concgui.gui.cpu_sketch.CpuSketch` draws
+the same lines as one image instead. With more than ``max_lanes`` cores, lines would be
 unreadable, so a heat strip (one row per core) is drawn instead.
 
 Beside the plot: "cores busy" (sum of per-core % / 100, i.e. how many cores'
@@ -17,23 +20,25 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QColor, QFont, QHideEvent, QShowEvent
+from PySide6.QtGui import QColor, QHideEvent, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from concgui.engine.clock import now
 from concgui.engine.telemetry import CpuSampler
+from concgui.gui.cpu_sketch import CpuSketch
+from concgui.gui.pace import RATES, Pace
 from concgui.gui.theme import plot_text_color
+from concgui.gui.live_widgets import elastic
+from concgui.gui.plot_bands import Band
 from concgui.gui.plot_style import make_plot
 
 WINDOW_S = 60.0
-REFRESH_MS = 100  # 10 Hz redraw: the sampler adds a point every 100 ms, faster redraws show nothing new
-IDLE_EVERY = 3  # between runs, redraw on every 3rd tick (~3 Hz)
-READOUT_EVERY = 6  # ticks between number updates (~2 Hz)
+READOUT_S = 0.5  # numbers beside the plot change at most twice a second
 READOUT_AVG_S = 0.5
 MAX_LANES = 16
 MIN_SPAN_S = 10.0  # the x axis grows from this to window_s as history builds up
-PAUSED_NOTE = ("  <span style='font-weight:normal; color:#8a4b00'>— drawing paused while Python threads "
-               "hold the GIL (catches up after)</span>")
+PAUSED_NOTE = ("  <span style='font-weight:normal; color:#8a4b00'>— simplified while Python threads "
+               "hold this window's GIL</span>")
 LABEL_STEP = 0.09  # run labels stagger down by this fraction of the plot height
 
 #: Tableau-10: distinct, readable on white, colour-blind friendlier than a hue wheel.
@@ -57,35 +62,6 @@ def core_color(i: int, n: int) -> QColor:
     return pg.intColor(i, hues=n, values=1, maxValue=220)
 
 
-class _RunBand:
-    """A shaded band over the plot for the time one run took, with its name on top."""
-
-    def __init__(self, plot: pg.PlotItem, label: str, mode: str, t0: float, y: float) -> None:
-        c = QColor(MODE_COLORS.get(mode, "#888888"))
-        fill = QColor(c)
-        fill.setAlpha(38)
-        self.t0, self.t1 = t0, None
-        self.region = pg.LinearRegionItem(values=(0, 0), movable=False, brush=fill, pen=pg.mkPen(None))
-        self.region.setZValue(-10)
-        self.text = pg.TextItem(label, color=plot_text_color(c.darker(130)), anchor=(0.5, 0))
-        f = QFont()
-        f.setBold(True)
-        self.text.setFont(f)
-        self.y = y
-        plot.addItem(self.region, ignoreBounds=True)
-        plot.addItem(self.text, ignoreBounds=True)
-
-    def place(self, t_now: float) -> None:
-        x0 = self.t0 - t_now
-        x1 = (self.t1 if self.t1 is not None else t_now) - t_now
-        self.region.setRegion((x0, x1))
-        self.text.setPos((x0 + x1) / 2, self.y)
-
-    def remove(self, plot: pg.PlotItem) -> None:
-        plot.removeItem(self.region)
-        plot.removeItem(self.text)
-
-
 class CpuPlot(QWidget):
     """Per-core CPU % for the last ``window_s`` seconds, plus the busy-cores readout.
 
@@ -97,16 +73,18 @@ class CpuPlot(QWidget):
     #: A redraw happened; the argument is the clock time it took as "now" (x = 0).
     refreshed = Signal(float)
 
-    def __init__(self, sampler: CpuSampler, window_s: float = WINDOW_S, refresh_ms: int = REFRESH_MS,
-                 max_lanes: int = MAX_LANES, parent: QWidget | None = None) -> None:
+    def __init__(self, sampler: CpuSampler, window_s: float = WINDOW_S, max_lanes: int = MAX_LANES,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.sampler = sampler
         self.window_s = window_s
         self.cores = sampler.cores
         self.heat = self.cores > max_lanes
-        self.ticks = 0  # redraws done
+        self.ticks = 0  # redraws done (the sketch's included)
+        self.pace = Pace.IDLE
+        self._t_readout = float("-inf")
         self.samples_drawn = 0  # points in the latest redraw
-        self._bands: dict[int, _RunBand] = {}
+        self._bands: dict[int, Band] = {}
         self._deferred: list[tuple[int, str, str, float]] = []  # runs started while paused
         self._deferred_ends: dict[int, float] = {}
         #: While set, redraws take this as "now" (the view stands still, e.g. to zoom into the timeline).
@@ -154,11 +132,13 @@ class CpuPlot(QWidget):
         self.paused = False
         title = self.title = QLabel(self._title_text)
         title.setTextFormat(Qt.TextFormat.RichText)
-        title.setToolTip("Drawing pauses while pure-Python threads hold the GIL: each frame would make the "
-                         "window wait for the GIL dozens of times. The samples are kept and drawn afterwards.")
+        title.setToolTip("While pure-Python threads of this window's process hold its GIL, the plot is drawn "
+                         "as a simple image: a full frame would make the window wait for the GIL dozens of "
+                         "times. Every sample is kept; the full plot returns when the run ends.")
         tf = title.font()
         tf.setBold(True)
         title.setFont(tf)
+        elastic(title)
         self.busy_label = QLabel()
         self.busy_label.setToolTip(
             "Sum of every core's CPU % divided by 100: how many cores' worth of work the whole machine "
@@ -179,12 +159,20 @@ class CpuPlot(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addLayout(head)
         lay.addWidget(self.plot_widget, 1)
+        # Fixed sizes: a label whose size hint changes makes Qt re-lay out (and repaint) its
+        # parents, many trips into Python; at a fixed size a new text repaints the label alone.
+        for lab, widest in ((self.busy_label, "Cores busy: 888.88 of 888"), (self.tree_label,
+                                                                            "This app + workers: 8888 %")):
+            self._set_readout_text(lab, widest)
+            lab.setFixedSize(lab.sizeHint())
+            lab.setAutoFillBackground(True)
         self._set_readout(None, None)
+        colors = [core_color(i, self.cores) for i in range(self.cores)] if not self.heat else []
+        self.sketch = CpuSketch(self, self.plot_widget, colors, window_s)
 
         self._wanted = False
-        self._timer_ticks = 0
         self._timer = QTimer(self)
-        self._timer.setInterval(refresh_ms)
+        self._timer.setInterval(RATES[self.pace].plot_ms)
         self._timer.timeout.connect(self._on_timer_timeout)
 
     # -- lifecycle ----------------------------------------------------------
@@ -198,19 +186,32 @@ class CpuPlot(QWidget):
         self._wanted = False
         self._timer.stop()
 
-    def set_paused(self, paused: bool) -> None:
-        """Stop drawing curves (the numbers beside the plot keep updating); catch up when resumed.
+    def set_pace(self, pace: Pace) -> None:
+        """Redraw at ``pace``'s rate; at ``GIL`` pace, as a sketch (see :mod:`concgui.gui.pace`).
 
-        The window pauses drawing while pure-Python threads hold the GIL: a
-        pyqtgraph frame needs the GIL many times over (Qt calls into Python for
-        items, axes, layout), and each time the GUI thread waits behind every
-        busy thread, so one frame stalled the window for 0.3-0.9 s with two
-        busy threads. The samples keep arriving in the ring buffer meanwhile.
+        Call it before the run starts: the switch itself changes the layout.
+        """
+        self.pace = pace
+        self._timer.setInterval(RATES[pace].plot_ms)
+        self.set_paused(pace is Pace.GIL)
+
+    def set_paused(self, paused: bool) -> None:
+        """Stop drawing the pyqtgraph plot and draw the sketch instead; the full plot catches up when resumed.
+
+        A pyqtgraph frame needs the GIL many times over (Qt calls into Python
+        for items, axes, layout); with pure-Python threads busy in this process
+        each of those waits behind them, so one frame stalled the window for
+        0.3-0.9 s with two busy threads. The samples keep arriving in the ring
+        buffer meanwhile, and the sketch draws them in one slot.
         """
         if paused != self.paused:
             self.paused = paused
             self.title.setText(self._title_text + (PAUSED_NOTE if paused else ""))
-            if not paused and self._timer.isActive():
+            if paused and not self.heat:
+                self.sketch.show()
+            else:
+                self.sketch.hide()
+            if self._timer.isActive():
                 self.refresh()
 
     # A plot on a hidden tab would cost the GUI thread a timer entry into Python 10 times a second.
@@ -232,8 +233,10 @@ class CpuPlot(QWidget):
             self._deferred.append((run_id, label, mode, t0))
             return
         level = len(self._bands) % 3  # stagger, so short neighbouring runs keep readable labels
-        y = self.y_top * (1.0 - LABEL_STEP * level)
-        self._bands[run_id] = _RunBand(self.plot, label, mode, t0, y)
+        band = Band(self.plot, t0, None, MODE_COLORS.get(mode, "#888888"), 38, label,
+                    plot_text_color(QColor(MODE_COLORS.get(mode, "#888888")).darker(130)))
+        band.y = self.y_top * (1.0 - LABEL_STEP * level)
+        self._bands[run_id] = band
 
     def mark_run_finished(self, run_id: int, t1: float) -> None:
         band = self._bands.get(run_id)
@@ -246,12 +249,6 @@ class CpuPlot(QWidget):
 
     @Slot()
     def _on_timer_timeout(self) -> None:
-        # Between runs, redraw at half the rate: the plots are most of the idle
-        # app's CPU, and a slow scroll shows nothing less.
-        self._timer_ticks += 1
-        idle = all(band.t1 is not None for band in self._bands.values()) and not self._deferred
-        if idle and self._timer_ticks % IDLE_EVERY:
-            return
         self.refresh()
 
     def hold(self, t: float | None = None) -> None:
@@ -269,8 +266,10 @@ class CpuPlot(QWidget):
         t_now = now() if self.hold_t is None else self.hold_t
         self._t_drawn = t_now
         if self.paused:
-            if self.ticks % READOUT_EVERY == 0:
-                self._update_readout(t_now)
+            if not self.heat:
+                t, v = self.sampler.per_core.snapshot(since=t_now - self.window_s - 1.0)
+                self.sketch.draw(t, v, t_now)
+            self._maybe_update_readout(t_now)
             self.ticks += 1
             self.refreshed.emit(t_now)
             return
@@ -299,11 +298,15 @@ class CpuPlot(QWidget):
                 band.remove(self.plot)
                 del self._bands[run_id]
             else:
-                band.place(t_now)
-        if self.ticks % READOUT_EVERY == 0:
-            self._update_readout(t_now)
+                band.place(t_now, band.y)
+        self._maybe_update_readout(t_now)
         self.ticks += 1
         self.refreshed.emit(t_now)
+
+    def _maybe_update_readout(self, t_now: float) -> None:
+        if t_now - self._t_readout >= READOUT_S or t_now < self._t_readout:
+            self._t_readout = t_now
+            self._update_readout(t_now)
 
     def _show_span(self, span: float) -> None:
         span = float(np.ceil(span))
@@ -317,6 +320,12 @@ class CpuPlot(QWidget):
         busy = mean_busy(v) if len(t) else None
         tree = float(tv[:, 0].mean()) if len(tt) else None
         self._set_readout(busy, tree)
+
+    @staticmethod
+    def _set_readout_text(label: QLabel, text: str) -> None:
+        head, _, value = text.rpartition(": ")
+        number, _, tail = value.partition(" of ")
+        label.setText(f"{head}: <b style='font-size:large'>{number}</b>" + (f" of {tail}" if tail else ""))
 
     def _set_readout(self, busy: float | None, tree: float | None) -> None:
         b = "–" if busy is None else f"{busy:.2f}"

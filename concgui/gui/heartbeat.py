@@ -16,10 +16,11 @@ GIL is contended it slows down and stutters.
 from __future__ import annotations
 
 import math
+from typing import Callable
 
 from PySide6.QtCore import QObject, QPointF, QRectF, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QPixmap
-from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy
 
 from concgui.engine.clock import now
 from concgui.engine.latency import FRAME_S, FREEZE_S, LatenessRecorder
@@ -35,11 +36,17 @@ def lateness_color(late_s: float) -> str:
     return OK_COLOR if late_s < SLOW_S else SLOW_COLOR if late_s < BAD_S else BAD_COLOR
 
 
-class Heartbeat(QObject):
-    """Ticks every ``period_ms`` on the GUI thread and records how late each tick was."""
+#: Called on every tick with (time, lateness in seconds), on the GUI thread.
+TickListener = Callable[[float, float], None]
 
-    #: A tick ran: (time, lateness in seconds). Emitted on the GUI thread.
-    ticked = Signal(float, float)
+
+class Heartbeat(QObject):
+    """Ticks every ``period_ms`` on the GUI thread and records how late each tick was.
+
+    Listeners (:meth:`add_listener`) are plain calls made from the tick's own
+    slot: a Qt signal to a Python slot would be one more trip through Qt, and
+    under GIL contention every such trip can wait for the GIL again.
+    """
     #: The event loop was stuck for ``FREEZE_S`` or more: (seconds stuck, time it ended).
     froze = Signal(float, float)
 
@@ -59,6 +66,12 @@ class Heartbeat(QObject):
         self._recent_s = 0.0  # worst lateness since the last recent() call
         self.ticks = 0
         self.last_s = 0.0  # lateness of the latest tick
+        #: Ticks due before this time (clock seconds) never report a freeze: start-up is not a run's.
+        self.quiet_until = 0.0
+        self._listeners: list[TickListener] = []
+
+    def add_listener(self, listener: TickListener) -> None:
+        self._listeners.append(listener)
 
     @property
     def period_s(self) -> float:
@@ -105,44 +118,48 @@ class Heartbeat(QObject):
             self._max_s = late
         if late > self._recent_s:
             self._recent_s = late
-        self.ticked.emit(t, late)
-        if late >= self.freeze_s:
+        for listener in self._listeners:
+            listener(t, late)
+        if late >= self.freeze_s and t - late >= self.quiet_until:
             self.froze.emit(late, t)
 
 
-class HeartbeatDot(QLabel):
-    """A dot that circles once a second, one step per heartbeat tick.
+class HeartbeatDot(QObject):
+    """A dot that circles once a second, one step per heartbeat tick: :attr:`label` shows it.
 
     It only moves when the GUI thread's event loop runs: it stops dead during a
     freeze, and slows down and stutters when the GIL is contended. Its colour
     is the lateness of the latest tick.
 
     The frames are pixmaps drawn once; each tick only swaps the pixmap (from the
-    tick's own slot), and QLabel paints it in C++. A Python ``paintEvent`` would
-    be one more entry from Qt into Python per frame, and under GIL contention
-    every such entry waits for the GIL (see :mod:`concgui.gui.cpu_plot`).
+    tick's own slot). :attr:`label` is a plain, opaque ``QLabel``, not a Python
+    subclass, so Qt repaints it in C++ alone: a Python subclass makes Qt look
+    for Python overrides (taking the GIL) on every event it gets, and a
+    see-through widget makes its parents repaint too.
     """
 
     STEPS_PER_TURN = 50  # at the nominal 20 ms period: one turn a second
     FRAMES = 25  # drawn positions per turn (a new one every second tick)
 
-    def __init__(self, heartbeat: Heartbeat, diameter: int = 18, parent: QWidget | None = None) -> None:
+    def __init__(self, heartbeat: Heartbeat, diameter: int = 18, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._d = diameter
         self.steps = 0
         self._late = 0.0
-        self.setFixedSize(QSize(diameter, diameter))
-        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-        self.setToolTip("Heartbeat: this dot moves one step each time the window's event loop gets to run. "
-                        "It stops when the GUI thread is blocked and stutters when it waits for the GIL.")
-        self._frames = {c: [self._draw(i, c) for i in range(self.FRAMES)]
+        self.label = lab = QLabel()
+        lab.setFixedSize(QSize(diameter, diameter))
+        lab.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        lab.setAutoFillBackground(True)
+        lab.setToolTip("Heartbeat: this dot moves one step each time the window's event loop gets to run. "
+                       "It stops when the GUI thread is blocked and stutters when it waits for the GIL.")
+        ratio = max(1.0, lab.devicePixelRatioF())
+        self._frames = {c: [self._draw(i, c, ratio) for i in range(self.FRAMES)]
                         for c in (OK_COLOR, SLOW_COLOR, BAD_COLOR)}
         self._shown: tuple[str, int] | None = None
         self._show()
-        heartbeat.ticked.connect(self._on_heartbeat_ticked)
+        heartbeat.add_listener(self._on_heartbeat_ticked)
 
-    def _draw(self, i: int, color: str) -> QPixmap:
-        ratio = max(1.0, self.devicePixelRatioF())
+    def _draw(self, i: int, color: str, ratio: float) -> QPixmap:
         pm = QPixmap(int(self._d * ratio), int(self._d * ratio))
         pm.setDevicePixelRatio(ratio)
         pm.fill(Qt.GlobalColor.transparent)
@@ -164,9 +181,8 @@ class HeartbeatDot(QLabel):
         key = (lateness_color(self._late), (self.steps % self.STEPS_PER_TURN) * self.FRAMES // self.STEPS_PER_TURN)
         if key != self._shown:
             self._shown = key
-            self.setPixmap(self._frames[key[0]][key[1]])
+            self.label.setPixmap(self._frames[key[0]][key[1]])
 
-    @Slot(float, float)
     def _on_heartbeat_ticked(self, _t: float, late: float) -> None:
         self.steps += 1
         self._late = late

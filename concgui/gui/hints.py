@@ -27,9 +27,10 @@ def hint_lines(workload: str, gui_mode: str, workers: int, info: PlatformInfo) -
                    "freeze. The CPU probe (a separate process) keeps recording, so the CPU history appears "
                    "afterwards, and the lateness plot and the table's <b>GUI stall</b> column show how long "
                    "the window was dead.")
-        out.append("Compare runs the same serial work on a worker thread instead, and the window stays alive.")
+        out.append("Compare runs the same serial work in a worker host process instead, and the window stays "
+                   "alive.")
         return out
-    if gui_mode == "threads":
+    if gui_mode in ("threads", "qthreads"):
         if w.kind == "io":
             out.append(f"The tasks mostly wait, and waiting releases the GIL: {workers} threads overlap their "
                        f"waits, so the run is up to ~{workers}× faster while <b>Cores busy</b> stays low.")
@@ -38,8 +39,13 @@ def hint_lines(workload: str, gui_mode: str, workers: int, info: PlatformInfo) -
                        f"every switch interval ({switch_ms} here). Expect <b>Cores busy ≈ 1</b> however many "
                        "threads you add; the lines may share the load across cores as the thread hops, but "
                        "they add up to about one core.")
-            out.append("The GUI thread needs the GIL too, and waits for it behind the busy threads, so the "
-                       "window stutters: watch the lateness plot and <b>GUI lag</b> in the status bar.")
+            if gui_mode == "qthreads":
+                out.append("These QThreads share the window's GIL: the GUI thread waits for it behind the busy "
+                           f"threads, about a switch interval ({switch_ms}) each time it needs it back, so the "
+                           "window stutters. Watch the lateness plot and <b>GUI lag</b> in the status bar.")
+            else:
+                out.append("The threads hold the GIL of the worker host, not the window's: the window stays "
+                           "smooth while they fight over theirs.")
         elif w.gil == "holds":
             out.append(f"This interpreter runs without the GIL, so even pure-Python threads can keep "
                        f"{useful} core(s) busy.")

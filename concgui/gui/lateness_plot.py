@@ -19,17 +19,20 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from concgui.engine.latency import FRAME_S, WINDOW_S, LatenessStats
 from concgui.gui.cpu_plot import MODE_COLORS, CpuPlot
 from concgui.gui.heartbeat import BAD_S, Heartbeat, HeartbeatDot, lateness_color
+from concgui.gui.live_widgets import elastic
+from concgui.gui.plot_bands import Band
 from concgui.gui.plot_style import make_plot
 
 FLOOR_MS = 0.1  # log axis: lateness below this is drawn at this
 RAMP_S = 0.030  # ticks later than this are drawn as a ramp from their due time
-READOUT_EVERY = 5  # redraws between number updates (~2 Hz)
+READOUT_S = 0.5  # numbers change at most twice a second
+PAUSED_NOTE = ("  <span style='font-weight:normal; color:#8a4b00'>— plotted after the run (the dot keeps "
+               "ticking)</span>")
 FREEZE_BAND_S = 0.25
 AXIS_W = 46
 LABEL_FREEZE_S = 0.5
@@ -51,37 +54,6 @@ def ramp_series(t: np.ndarray, late_s: np.ndarray, ramp_s: float = RAMP_S) -> tu
     return np.insert(t, idx, t[idx] - late_s[idx]), np.insert(late_s, idx, 0.0)
 
 
-class _Band:
-    def __init__(self, plot: pg.PlotItem, t0: float, t1: float | None, color: str, alpha: int,
-                 text: str = "") -> None:
-        c = QColor(color)
-        fill = QColor(c)
-        fill.setAlpha(alpha)
-        self.t0, self.t1 = t0, t1
-        self.region = pg.LinearRegionItem(values=(0, 0), movable=False, brush=fill, pen=pg.mkPen(None))
-        self.region.setZValue(-10)
-        plot.addItem(self.region, ignoreBounds=True)
-        self.text = None
-        if text:
-            self.text = pg.TextItem(text, color=c.darker(140), anchor=(0.5, 0.0))
-            f = QFont()
-            f.setBold(True)
-            self.text.setFont(f)
-            plot.addItem(self.text, ignoreBounds=True)
-
-    def place(self, t_now: float, y_text: float) -> None:
-        x0 = self.t0 - t_now
-        x1 = (self.t1 if self.t1 is not None else t_now) - t_now
-        self.region.setRegion((x0, x1))
-        if self.text is not None:
-            self.text.setPos((x0 + x1) / 2, y_text)
-
-    def remove(self, plot: pg.PlotItem) -> None:
-        plot.removeItem(self.region)
-        if self.text is not None:
-            plot.removeItem(self.text)
-
-
 class LatenessPlot(QWidget):
     """Heartbeat lateness (ms, log scale) over the CPU plot's time window."""
 
@@ -93,8 +65,8 @@ class LatenessPlot(QWidget):
         self.ticks = 0
         self.points_drawn = 0
         self.last_run: LatenessStats | None = None
-        self._runs: dict[int, _Band] = {}
-        self._freezes: dict[float, _Band] = {}
+        self._runs: dict[int, Band] = {}
+        self._freezes: dict[float, Band] = {}
         self._y_top = 0.0
         self._deferred: list[tuple[int, str, float]] = []
         self._deferred_ends: dict[int, float] = {}
@@ -117,19 +89,23 @@ class LatenessPlot(QWidget):
         self.curve.setClipToView(True)
         self.curve.setDownsampling(auto=True, method="peak")
 
-        title = QLabel("Event-loop lateness (heartbeat)")
+        self._title_text = "Event-loop lateness (heartbeat)"
+        self._t_readout = float("-inf")
+        title = self.title = QLabel(self._title_text)
+        title.setTextFormat(Qt.TextFormat.RichText)
         tf = title.font()
         tf.setBold(True)
         title.setFont(tf)
+        elastic(title)
         title.setToolTip("How late each 20 ms heartbeat tick of the GUI thread ran. A frozen GUI thread shows as "
                          "a red band: no tick could run until the freeze ended.")
-        self.dot = HeartbeatDot(heartbeat)
+        self.dot = HeartbeatDot(heartbeat, parent=self)
         self.stats_label = QLabel()
         self.stats_label.setTextFormat(Qt.TextFormat.RichText)
         self.stats_label.setToolTip(f"Heartbeat lateness over the last {WINDOW_S:g} s: median, 99th percentile "
                                     "and worst; and the longest the window was stuck during the last run.")
         head = QHBoxLayout()
-        head.addWidget(self.dot)
+        head.addWidget(self.dot.label)
         head.addWidget(title)
         head.addStretch(1)
         head.addWidget(self.stats_label)
@@ -146,7 +122,7 @@ class LatenessPlot(QWidget):
         if self.cpu_plot.paused:  # drawing is paused with the CPU plot's (see CpuPlot.set_paused)
             self._deferred.append((run_id, mode, t0))
             return
-        self._runs[run_id] = _Band(self.plot, t0, None, MODE_COLORS.get(mode, "#888888"), 30)
+        self._runs[run_id] = Band(self.plot, t0, None, MODE_COLORS.get(mode, "#888888"), 30)
 
     def mark_run_finished(self, run_id: int, t1: float) -> None:
         band = self._runs.get(run_id)
@@ -167,9 +143,7 @@ class LatenessPlot(QWidget):
             self.plot.setYRange(math.log10(FLOOR_MS), log_top, padding=0.02)
 
     def refresh(self, t_now: float) -> None:
-        if self.cpu_plot.paused:
-            if self.ticks % READOUT_EVERY == 0:
-                self._update_readout(t_now)
+        if self.cpu_plot.paused:  # the numbers too: a longer text would re-lay out the header
             self.ticks += 1
             return
         while self._deferred:
@@ -188,7 +162,7 @@ class LatenessPlot(QWidget):
         for t0, t1 in self.heartbeat.recorder.freezes(FREEZE_BAND_S, since=t_now - self.window_s - 1.0):
             if t0 not in self._freezes:
                 label = f"frozen {t1 - t0:.2f} s" if t1 - t0 >= LABEL_FREEZE_S else ""  # short ones: band only
-                self._freezes[t0] = _Band(self.plot, t0, t1, "#c62828", 70, label)
+                self._freezes[t0] = Band(self.plot, t0, t1, "#c62828", 70, label)
         for store in (self._freezes, self._runs):
             for key, band in list(store.items()):
                 if band.t1 is not None and band.t1 < t_now - self.window_s - 1.0:
@@ -196,9 +170,14 @@ class LatenessPlot(QWidget):
                     del store[key]
                 else:
                     band.place(t_now, y_text)
-        if self.ticks % READOUT_EVERY == 0:
+        if t_now - self._t_readout >= READOUT_S or t_now < self._t_readout:
+            self._t_readout = t_now
             self._update_readout(t_now)
         self.ticks += 1
+
+    def set_paused_note(self, paused: bool) -> None:
+        """Say on screen that the plot waits for the run's end (the GIL pace, :mod:`concgui.gui.pace`)."""
+        self.title.setText(self._title_text + (PAUSED_NOTE if paused else ""))
 
     def _update_readout(self, t_now: float | None = None) -> None:
         rec = self.heartbeat.recorder

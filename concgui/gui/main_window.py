@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (QFileDialog, QFrame, QLabel, QMainWindow, QMessag
 
 from concgui import __version__
 from concgui.engine.compare import RunRecord, explain, find_baseline, make_record
-from concgui.engine.config import ConfigError, RunConfig
+from concgui.engine.config import ConfigError, RunConfig, Where
 from concgui.engine.events import RunFinished, RunStarted
 from concgui.engine.clock import now
 from concgui.engine.export import ExportError, results_document, write_json
@@ -35,6 +35,7 @@ from concgui.gui.controls import GUI_MODES, ControlsPanel
 from concgui.gui.error_details import ErrorDetails
 from concgui.gui.cpu_plot import CpuPlot
 from concgui.gui.heartbeat import Heartbeat, HeartbeatDot, lateness_color
+from concgui.gui.pace import RATES, Pace, pace_for
 from concgui.gui.hints import hint_html
 from concgui.gui.lateness_plot import LatenessPlot
 from concgui.gui.labs import LabsView
@@ -58,11 +59,17 @@ DEFAULT_SIZE = (1440, 920)
 #: After a run, wait this long before reading its lateness stats: the tick that
 #: ends a freeze fires only once the GUI thread is back in its event loop.
 UI_SETTLE_MS = 120
-UI_GRACE_S = 0.06
+#: The heartbeat starts this long after the start-up work (first paints, the lane
+#: probe's start): start-up is not a freeze any run should be charged with.
+STARTUP_SETTLE_MS = 300
+#: After a change of pace, let the window lay itself out and paint before the run starts.
+PACE_SETTLE_MS = 30
 #: Pause between the steps of a scenario or lab pair, so their bands stand apart.
 STEP_GAP_MS = 300
-#: Where a run of each kind does its work, for the results table and the export.
+#: Where a run of each kind does its work in this window's process, for the results table and the export
+#: (runs in the worker host or the pool keep the engine's words, :func:`concgui.engine.compare.ran_on`).
 RAN_ON = {"gui-thread": "GUI thread", "blocking-wait": "worker thread, GUI thread waits for it"}
+RAN_HERE = {"serial": "run-driver QThread", "threads": "QThreads in the window"}
 
 #: One step of a batch: configs run in one go on the driver (or one config for a
 #: GUI-thread / blocking-wait run), and its kind (see :mod:`concgui.scenarios`).
@@ -79,14 +86,7 @@ class _Batch:
     steps: deque = field(default_factory=deque)  # steps not started yet
     requested: int = 0
     runs: list = field(default_factory=list)  # (RunStarted, RunFinished) of every step so far
-    spans: list = field(default_factory=list)  # (row, t0, t_end) waiting for their lateness stats
-
-
-def holds_gil_on_threads(started: RunStarted, info: Any) -> bool:
-    """Whether this run keeps other threads busy holding the GIL (pure Python on threads, GIL on)."""
-    from concgui.engine.workloads import get_workload
-
-    return started.mode == "threads" and get_workload(started.workload).gil == "holds" and info.gil_enabled
+    spans: list = field(default_factory=list)  # (row, t0, t1) waiting for their lateness stats
 
 
 class MainWindow(QMainWindow):
@@ -110,8 +110,10 @@ class MainWindow(QMainWindow):
         self._closed = False
         #: Restored on shutdown: the responsiveness lab may change it.
         self.switch_interval_at_start = sys.getswitchinterval()
-        #: Pause the plots' drawing during pure-Python thread runs (False: draw anyway, and stutter).
+        #: Go to the GIL pace during runs whose threads hold this process's GIL (False: draw the
+        #: full plots anyway, and stutter; the benchmarks' diagnostic).
         self.pause_plots_under_gil = True
+        self.pace = Pace.IDLE
 
         self.controls = ControlsPanel(GUI_THREAD_LIMIT_S)
         self.error_details = ErrorDetails(self.controls.message)  # "Details…": a failed run's traceback
@@ -151,7 +153,6 @@ class MainWindow(QMainWindow):
         self._lag_timer = QTimer(self)
         self._lag_timer.setInterval(LAG_READOUT_MS)
         self._lag_timer.timeout.connect(self._on_lag_timer_timeout)
-        self.heartbeat.start()
         self._lag_timer.start()
         self.cpu_plot.start()
         QTimer.singleShot(0, self, self._on_lanes_start_timeout)
@@ -263,10 +264,12 @@ class MainWindow(QMainWindow):
         self.lag_label = QLabel()
         self.lag_label.setToolTip("How late the window's event loop is right now (worst in the last half "
                                   "second). Above ~100 ms the window feels sluggish.")
-        self.lag_label.setMinimumWidth(130)
-        self.heartbeat_dot = HeartbeatDot(self.heartbeat, 16)
+        self.lag_label.setText("<span>GUI lag 88888 ms</span>")
+        self.lag_label.setFixedSize(self.lag_label.sizeHint().width() + 8, self.lag_label.sizeHint().height())
+        self.lag_label.setAutoFillBackground(True)  # a new value repaints this label alone
+        self.heartbeat_dot = HeartbeatDot(self.heartbeat, 16, parent=self)
         sb = self.statusBar()
-        sb.addPermanentWidget(self.heartbeat_dot)
+        sb.addPermanentWidget(self.heartbeat_dot.label)
         sb.addPermanentWidget(self.lag_label)
         sb.addPermanentWidget(self.platform_label)
         self._on_lag_timer_timeout()
@@ -345,13 +348,27 @@ class MainWindow(QMainWindow):
             return
         configs, kind = b.steps.popleft()
         b.gui_mode = kind
+        # Before the run starts, and one event-loop turn ahead of it: the switch changes the
+        # layout, and a relayout while our own threads hold the GIL would be many waits for it.
+        pace = Pace.RUN if kind in ("gui-thread", "blocking-wait") else pace_for(configs, self.info.gil_enabled)
+        settle = pace is not self.pace
+        self.set_pace(pace)
+        if len(configs) == 1:
+            self.progress.prepare(configs[0].workers if configs[0].mode != "serial" else 1)
         if kind in ("gui-thread", "blocking-wait"):
             what = "on the GUI thread" if kind == "gui-thread" else "on a thread, but the GUI thread waits for it"
             self.statusBar().showMessage(f"Running {what}: the window is frozen until the run ends.")
             # Let the window paint its "running" state first, then block it on purpose.
             QTimer.singleShot(30, lambda: self._run_blocking(configs[0], kind))
+        elif settle:
+            QTimer.singleShot(PACE_SETTLE_MS, lambda: self._start_driver(b, configs, kind))
         else:
-            self.driver.start(configs, flood=kind == "flood")
+            self._start_driver(b, configs, kind)
+
+    def _start_driver(self, b: _Batch, configs: list[RunConfig], kind: str) -> None:
+        if self._closed or self._batch is not b:
+            return
+        self.driver.start(configs, flood=kind == "flood")
 
     def _run_blocking(self, cfg: RunConfig, kind: str) -> None:
         if self._closed:
@@ -381,12 +398,35 @@ class MainWindow(QMainWindow):
         self.controls.set_busy(True)
         self.scaling.set_busy(True)
         self.lanes.start()  # no-op once started (normally just after the window opened)
+        if not self.heartbeat.active:  # a run asked for before start-up settled: measure it all the same
+            self.heartbeat.start()
         return True
 
     @Slot()
     def _on_lanes_start_timeout(self) -> None:
         if not self._closed:
             self.lanes.start()
+            QTimer.singleShot(STARTUP_SETTLE_MS, self, self._on_startup_settled_timeout)
+
+    @Slot()
+    def _on_startup_settled_timeout(self) -> None:
+        if not self._closed and not self.heartbeat.active:
+            self.heartbeat.start()
+
+    def set_pace(self, pace: Pace) -> None:
+        """Redraw at ``pace`` (see :mod:`concgui.gui.pace`); called before a step starts, and after."""
+        if pace is Pace.GIL and not self.pause_plots_under_gil:
+            pace = Pace.RUN
+        self.pace = pace
+        for plot in (self.cpu_plot, self.responsiveness.cpu_plot):
+            plot.set_pace(pace)
+        self.timeline.set_paused_note(pace is Pace.GIL)
+        self.lateness_plot.set_paused_note(pace is Pace.GIL)
+        rates = RATES[pace]
+        self.driver.set_progress_hz(rates.progress_hz)
+        self.driver.runner.drain_s = rates.drain_s  # read by the driver thread when a threads run starts
+        self.progress.set_clock_ms(rates.clock_ms)
+        self.lanes.set_send_every(rates.lanes_send_s)
 
     @Slot()
     def _on_controls_settings_changed(self) -> None:
@@ -411,9 +451,7 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_driver_run_started(self, started: RunStarted) -> None:
         mode = self._display_mode(started)
-        self.heartbeat.reset_max()
         self.progress.begin(started, self._progress_title(started, mode))
-        self._pause_plots(holds_gil_on_threads(started, self.info))  # first: no new plot items meanwhile
         self.cpu_plot.mark_run_started(started.run_id, MODE_NAMES.get(mode, mode), mode, started.t)
         self.lateness_plot.mark_run_started(started.run_id, mode, started.t)
         self.responsiveness.mark_run_started(started.run_id, MODE_NAMES.get(mode, mode), mode, started.t)
@@ -422,17 +460,16 @@ class MainWindow(QMainWindow):
 
     @staticmethod
     def _progress_title(s: RunStarted, mode: str) -> str:
-        label = dict(GUI_MODES).get(mode, "Serial (run-driver QThread)" if mode == "serial"
-                                    else MODE_NAMES.get(mode, mode))
+        here = s.where == Where.HERE.value
+        if mode == "serial":
+            label = "Serial (run-driver QThread)" if here else "Serial (worker host process)"
+        else:
+            key = "qthreads" if mode == "threads" and here else mode
+            label = dict(GUI_MODES).get(key, MODE_NAMES.get(mode, mode))
         extra = f", {s.workers} workers" if s.workers > 1 else ""
         if s.start_method:
             extra += f", {s.start_method}, {s.chunk_size} task(s) per message"
         return f"Running {s.tasks:,} × {s.workload}: {label}{extra}"
-
-    def _pause_plots(self, paused: bool) -> None:
-        """Pause curve drawing during pure-Python thread runs (see :meth:`CpuPlot.set_paused`)."""
-        for plot in (self.cpu_plot, self.responsiveness.cpu_plot):
-            plot.set_paused(paused and self.pause_plots_under_gil)
 
     @Slot(object)
     def _on_driver_progressed(self, snap: ProgressSnapshot) -> None:
@@ -443,22 +480,21 @@ class MainWindow(QMainWindow):
     @Slot(object, object)
     def _on_driver_run_finished(self, started: RunStarted, finished: RunFinished) -> None:
         mode = self._display_mode(started)
-        stall_s = self.heartbeat.max_s()
         self.progress.end(finished)
         t_end = now()  # a flood's run_finished arrives only after every queued item signal
         self.cpu_plot.mark_run_finished(started.run_id, finished.t)
         self.lateness_plot.mark_run_finished(started.run_id, max(finished.t, t_end))
         self.responsiveness.mark_run_finished(started.run_id, max(finished.t, t_end))
-        self._pause_plots(False)
         # find_baseline counts a serial run on the GUI thread as a baseline too.
+        ran_on = RAN_ON.get(mode) or (RAN_HERE.get(started.mode) if started.where == Where.HERE.value else None)
         record = make_record(started, finished, find_baseline(self.results_model.records, started),
-                             mode="gui-thread" if mode == "gui-thread" else None)
-        ran_on = RAN_ON.get(mode, "run-driver QThread")
-        workers = {"threads": "QThread", "processes": "process"}.get(started.mode, "none")
+                             mode="gui-thread" if mode == "gui-thread" else None, ran_on_override=ran_on)
+        ran_on = record.ran_on
+        workers = {"threads": "QThread" if started.where == Where.HERE.value else "thread",
+                   "processes": "process"}.get(started.mode, "none")
         b = self._batch
         kind = b.gui_mode if b is not None and b.gui_mode else "normal"
-        ui: dict[str, Any] = {"kind": kind, "ran_on": ran_on, "workers": workers,
-                              "gui_stall_ms": round(stall_s * 1000, 1)}
+        ui: dict[str, Any] = {"kind": kind, "ran_on": ran_on, "workers": workers}
         if kind == "flood" and self.driver.flood is not None:
             fm = self.driver.flood
             ui.update(signals=fm.emitted, peak_backlog=fm.peak_backlog,
@@ -469,7 +505,8 @@ class MainWindow(QMainWindow):
         self.results_model.add(row)
         if b is not None:
             b.rows.append(row)
-            b.spans.append((row, min(started.t, t_end), t_end))
+            # A flood's queued signals are its own doing until the last is handled; other runs end with their work.
+            b.spans.append((row, started.t, t_end if kind == "flood" else finished.t))
         if finished.error:
             self._show_error(f"Run {started.run_id} failed: {finished.error}", finished.details)
 
@@ -479,12 +516,17 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(UI_SETTLE_MS, lambda: self._after_step(outcome))
 
     def _measure_runs(self, b: _Batch) -> None:
-        """Fill in each finished run's lateness stats (the heartbeat ticks over its span)."""
-        for row, t0, t_end in b.spans:
-            st = self.heartbeat.recorder.stats(since=t0, until=t_end + UI_GRACE_S)
+        """Fill in each finished run's lateness stats: the heartbeat ticks that fell due during it.
+
+        By due time, so a freeze belongs to the run it began in, whenever the
+        stuck loop got to run the tick that measured it (see
+        :meth:`~concgui.engine.latency.LatenessRecorder.stats_due`).
+        """
+        for row, t0, t1 in b.spans:
+            st = self.heartbeat.recorder.stats_due(t0, t1)
             row.ui.update(st.as_dict())
             row.ui["frames_missed"] = st.frames_missed
-            row.ui["gui_stall_ms"] = round(max(row.ui.get("gui_stall_ms", 0.0), st.longest_freeze_ms), 1)
+            row.ui["gui_stall_ms"] = round(st.longest_freeze_ms, 1)
             self.results_model.row_changed(row)
             self.lateness_plot.set_last_run(st)
             self.run_measured.emit(row)
@@ -505,6 +547,7 @@ class MainWindow(QMainWindow):
 
     def _finish_batch(self, outcome: BatchOutcome) -> None:
         batch, self._batch = self._batch, None
+        self.set_pace(Pace.IDLE)
         self.controls.set_busy(False)
         self.scaling.set_busy(False)
         if outcome.error:

@@ -1,26 +1,32 @@
 """Progress of the current run: one overall bar and one bar per worker.
 
-Fed with :class:`~concgui.gui.progress_state.ProgressSnapshot` objects (at most
-~30 a second, from the run driver); elapsed time and ETA are refreshed by a
-slow timer of their own, so they keep moving between snapshots.
+Fed with :class:`~concgui.gui.progress_state.ProgressSnapshot` objects (a few
+to ~10 a second, from the run driver, see :mod:`concgui.gui.pace`); elapsed
+time and ETA are refreshed by a slow timer of their own, so they keep moving
+between snapshots.
+
+Everything that changes during a run is a plain Qt widget of fixed size with an
+opaque background: a new value then repaints that widget alone, in C++. A size
+change would re-lay out the panel and a see-through widget would repaint its
+parents, each a trip into Python (the GIL) for the Python-made ones.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Slot
-from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QScrollArea,
-                               QSizePolicy, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QScrollArea, QSizePolicy,
+                               QVBoxLayout, QWidget)
 
 from concgui.engine.clock import now
 from concgui.engine.events import RunFinished, RunStarted
+from concgui.gui.live_widgets import LiveBar, elastic, live_label
 from concgui.gui.progress_state import ProgressSnapshot
 
-BAR_STEPS = 1000
 CLOCK_MS = 200
 MODE_TITLES = {
     "gui-thread": "serial on the GUI thread",
-    "serial": "serial on the run-driver thread",
-    "threads": "threads (QThread workers)",
+    "serial": "serial",
+    "threads": "threads",
     "processes": "processes (pool)",
 }
 
@@ -41,19 +47,14 @@ class _WorkerRow:
     def __init__(self, grid: QGridLayout, row: int, col: int, placeholder: str) -> None:
         self.name = QLabel(placeholder)
         self.name.setMinimumWidth(90)
-        self.task = QLabel("waiting")
-        self.task.setMinimumWidth(90)
+        self.task = live_label("waiting", "between tasks 888888")
         self.task.setStyleSheet("color: palette(mid);")
-        self.bar = QProgressBar()
-        self.bar.setRange(0, BAR_STEPS)
-        self.bar.setTextVisible(False)
-        self.bar.setFixedHeight(12)
-        self.done = QLabel("0 done")
-        self.done.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.done.setMinimumWidth(60)
-        for i, w in enumerate((self.name, self.task, self.bar, self.done)):
+        self.bar = LiveBar(12)
+        self.done = live_label("0 done", "8,888,888 done", Qt.AlignmentFlag.AlignRight)
+        self.shown: tuple = ()  # (task text, bar value, done text) last shown
+        self.widgets = (self.name, self.task, self.bar.widget, self.done)
+        for i, w in enumerate(self.widgets):
             grid.addWidget(w, row, col * 5 + i)
-        self.widgets = (self.name, self.task, self.bar, self.done)
 
 
 class ProgressPanel(QWidget):
@@ -63,17 +64,15 @@ class ProgressPanel(QWidget):
         f = self.title.font()
         f.setBold(True)
         self.title.setFont(f)
-        self.overall = QProgressBar()
-        self.overall.setRange(0, BAR_STEPS)
-        self.overall.setValue(0)
-        self.overall.setFormat("")
-        self.counts = QLabel("0 / 0 tasks")
-        self.elapsed = QLabel("elapsed –")
-        self.eta = QLabel("ETA –")
-        for lab in (self.counts, self.elapsed, self.eta):
-            lab.setMinimumWidth(90)
+        elastic(self.title)
+        self.overall = LiveBar(18)
+        self.percent = live_label("", "100 %", Qt.AlignmentFlag.AlignRight)
+        self.counts = live_label("0 / 0 tasks", "8,888,888 / 8,888,888 tasks")
+        self.elapsed = live_label("elapsed –", "elapsed 888 min 88 s")
+        self.eta = live_label("ETA –", "ETA 888 min 88 s")
         top = QHBoxLayout()
-        top.addWidget(self.overall, 1)
+        top.addWidget(self.overall.widget, 1)
+        top.addWidget(self.percent)
         top.addSpacing(8)
         top.addWidget(self.counts)
         top.addWidget(self.elapsed)
@@ -110,15 +109,25 @@ class ProgressPanel(QWidget):
 
     # -- driven by the window ---------------------------------------------------
 
+    def set_clock_ms(self, ms: int) -> None:
+        """Update elapsed time and ETA every ``ms`` (see :mod:`concgui.gui.pace`)."""
+        self._clock.setInterval(ms)
+
+    def prepare(self, workers: int) -> None:
+        """Make the rows for a run of ``workers`` before it starts (a new row re-lays out the panel)."""
+        if len(self._rows) != workers or self._row_of:
+            self._set_rows(workers)
+
     def begin(self, started: RunStarted, title: str | None = None) -> None:
         self._started = started
         self._t_end = None
         self._fraction = 0.0
         mode = MODE_TITLES.get(started.mode, started.mode)
         self.title.setText(title or f"Running {started.workload}: {mode}, {started.workers} worker(s)")
-        self.overall.setValue(0)
+        self.overall.set_fraction(0.0)
+        self.percent.setText("0 %")
         self.counts.setText(f"0 / {started.tasks:,} tasks")
-        self._set_rows(started.workers)
+        self.prepare(started.workers)
         self._on_clock_timeout()
         self._clock.start()
 
@@ -126,8 +135,8 @@ class ProgressPanel(QWidget):
         if self._started is None or snap.run_id != self._started.run_id:
             return
         self._fraction = snap.fraction
-        self.overall.setValue(round(self._fraction * BAR_STEPS))
-        self.overall.setFormat(f"{self._fraction:.0%}")
+        self.overall.set_fraction(self._fraction)
+        self.percent.setText(f"{self._fraction:.0%}")
         self.counts.setText(f"{snap.done:,} / {snap.tasks:,} tasks")
         for w in snap.workers:
             row = self._row_of.get(w.name)
@@ -137,9 +146,13 @@ class ProgressPanel(QWidget):
                 row = self._rows[len(self._row_of)]
                 self._row_of[w.name] = row
                 row.name.setText(w.name)
-            row.task.setText("between tasks" if w.task_id is None else f"task {w.task_id}")
-            row.bar.setValue(round(w.fraction * BAR_STEPS) if w.task_id is not None else 0)
-            row.done.setText(f"{w.tasks_done:,} done")
+            shown = ("between tasks" if w.task_id is None else f"task {w.task_id}",
+                     w.fraction if w.task_id is not None else 0.0, f"{w.tasks_done:,} done")
+            if shown != row.shown:  # only what changed: each call is a trip into Qt
+                task, value, done = row.shown = shown
+                row.task.setText(task)
+                row.bar.set_fraction(value)
+                row.done.setText(done)
 
     def end(self, finished: RunFinished) -> None:
         self._clock.stop()
@@ -152,7 +165,7 @@ class ProgressPanel(QWidget):
         for row in self._row_of.values():
             row.task.setText("finished" if status == "done" else status)
             if status == "done":
-                row.bar.setValue(BAR_STEPS)
+                row.bar.set_fraction(1.0)
 
     def reset(self, message: str) -> None:
         """Back to idle (e.g. a run could not start)."""

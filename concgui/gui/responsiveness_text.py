@@ -11,7 +11,7 @@ import html
 import sys
 from typing import Any
 
-from concgui.engine.config import RunConfig
+from concgui.engine.config import RunConfig, Where
 from concgui.engine.latency import FRAME_S
 from concgui.engine.platform_info import PlatformInfo
 from concgui.engine.workloads import UNIT_S
@@ -26,20 +26,24 @@ def size_for(workload: str, seconds: float, tasks: int = TASKS) -> int:
     return max(1, int(seconds / (tasks * UNIT_S[workload])))
 
 
+#: The lab's serial and thread runs happen in the window's own process (its GIL): that is what it shows.
+HERE = Where.HERE.value
+
+
 def python_work(mode: str, workers: int, seconds: float) -> RunConfig:
-    """~``seconds`` of pure-Python work (serial time), as ``mode`` with ``workers``."""
+    """~``seconds`` of pure-Python work (serial time), as ``mode`` with ``workers``, in this process."""
     return RunConfig("cpu-python", mode, 1 if mode == "serial" else workers, TASKS,
-                     size_for("cpu-python", seconds))
+                     size_for("cpu-python", seconds), where=None if mode == "processes" else HERE)
 
 
 def hash_work(workers: int, seconds: float) -> RunConfig:
-    """~``seconds`` of SHA-256 (serial time) on ``workers`` threads: hashlib releases the GIL."""
-    return RunConfig("cpu-hash", "threads", workers, TASKS, size_for("cpu-hash", seconds))
+    """~``seconds`` of SHA-256 (serial time) on ``workers`` QThreads: hashlib releases the GIL."""
+    return RunConfig("cpu-hash", "threads", workers, TASKS, size_for("cpu-hash", seconds), where=HERE)
 
 
 def wait_work(seconds: float) -> RunConfig:
-    """``seconds`` of waiting (a slow download, say): ``time.sleep`` in 16 steps, serially."""
-    return RunConfig("io-sleep", "serial", 1, TASKS, max(1, int(seconds * 1000 / TASKS)))
+    """``seconds`` of waiting (a slow download, say): ``time.sleep`` in 16 steps, serially, in this process."""
+    return RunConfig("io-sleep", "serial", 1, TASKS, max(1, int(seconds * 1000 / TASKS)), where=HERE)
 
 
 def _switch_ms() -> str:

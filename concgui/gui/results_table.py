@@ -5,14 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Slot
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QObject, Qt, Slot
+from PySide6.QtGui import QColor, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from concgui.engine.compare import RunRecord
 from concgui.engine.workloads import get_workload
-
-Index = QModelIndex | QPersistentModelIndex
 
 MODE_NAMES = {
     "gui-thread": "serial (GUI thread)",
@@ -21,7 +19,7 @@ MODE_NAMES = {
     "processes": "processes",
     # The responsiveness lab's wrong ways (its ``ui.kind``), shown instead of the engine's mode.
     "blocking-wait": "thread, GUI waits",
-    "flood": "serial + signal flood",
+    "flood": "processes + signal flood",
 }
 GOOD = QColor("#2e7d32")
 BAD = QColor("#c62828")
@@ -47,6 +45,24 @@ def _mode(x: "ResultRow") -> str:
     return MODE_NAMES.get(mode, mode)
 
 
+#: Short words for the table's "Ran on" column (the export keeps the engine's full words).
+SHORT_RAN_ON = {
+    "worker host process": "host process",
+    "threads of a worker host process": "host threads",
+    "worker processes": "pool",
+    "QThreads in the window": "window QThreads",
+    "run-driver QThread": "window thread",
+    "GUI thread": "GUI thread",
+    "worker thread, GUI thread waits for it": "thread + wait",
+    "this process": "this process",
+    "threads of this process": "threads here",
+}
+
+
+def _ran_on(r: RunRecord) -> str:
+    return SHORT_RAN_ON.get(r.ran_on, r.ran_on or "–")
+
+
 def _check(r: RunRecord) -> str:
     if r.results_ok is None:
         return "–"
@@ -59,11 +75,13 @@ COLUMNS: list[tuple[str, Callable[[ResultRow], str], str]] = [
     ("Workload", lambda x: x.record.workload, ""),
     ("Mode", _mode, ""),
     ("Workers", lambda x: str(x.record.workers), "Threads or processes that ran the tasks"),
+    ("Ran on", lambda x: _ran_on(x.record), "Which process and threads ran the tasks"),
     ("Start method", lambda x: x.record.start_method or "–", "How worker processes were started"),
     ("Tasks", lambda x: f"{x.record.tasks:,} × {x.record.size:,}", "Tasks × size of each task"),
     ("Wall", lambda x: _num(x.record.wall_s, ".3f", " s"), "Elapsed (wall-clock) time of the run"),
     ("CPU", lambda x: _num(x.record.cpu_s, ".3f", " s"),
-     "CPU time used by this app and its worker processes during the run"),
+     "CPU time of what ran the tasks: the worker processes (and the thread relaying their events), or this "
+     "whole process for a run in it"),
     ("Speedup", lambda x: _num(x.record.speedup, ".2f", "×"),
      "Serial wall time ÷ this wall time, against a serial run on the same inputs"),
     ("Efficiency", lambda x: _num(x.record.efficiency, ".0%"), "Speedup ÷ workers"),
@@ -77,75 +95,82 @@ COLUMNS: list[tuple[str, Callable[[ResultRow], str], str]] = [
 NUMERIC = {"Run", "Workers", "Tasks", "Wall", "CPU", "Speedup", "Efficiency", "GUI stall", "UI p99"}
 
 
-class ResultsModel(QAbstractTableModel):
-    def __init__(self, parent: QWidget | None = None) -> None:
+class ResultsModel(QObject):
+    """The session's result rows, shown through a plain ``QStandardItemModel`` (:attr:`qmodel`).
+
+    Not a Python ``QAbstractTableModel``: a table view asks its model for every
+    cell and role on every repaint, and each of those calls into a Python
+    ``data()`` takes the GIL, hundreds of times a second while the table is on
+    screen. Here the texts are put into C++ items once, when a row is added or
+    its facts change, and Qt repaints the table without calling Python.
+    """
+
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.rows: list[ResultRow] = []
+        self.qmodel = QStandardItemModel(0, len(COLUMNS), self)
+        for i, (name, _, tip) in enumerate(COLUMNS):
+            item = QStandardItem(name)
+            if tip:
+                item.setToolTip(tip)
+            self.qmodel.setHorizontalHeaderItem(i, item)
 
     @property
     def records(self) -> list[RunRecord]:
         return [r.record for r in self.rows]
 
     def add(self, row: ResultRow) -> None:
-        n = len(self.rows)
-        self.beginInsertRows(QModelIndex(), n, n)
         self.rows.append(row)
-        self.endInsertRows()
+        items = [QStandardItem() for _ in COLUMNS]
+        for item in items:
+            item.setEditable(False)
+        self._fill(row, items)
+        self.qmodel.appendRow(items)
 
     def row_changed(self, row: ResultRow) -> None:
-        """Redraw ``row`` after its ``ui`` facts were filled in."""
+        """Show ``row``'s facts again after its ``ui`` was filled in."""
         for i, r in enumerate(self.rows):
             if r is row:
-                self.dataChanged.emit(self.index(i, 0), self.index(i, len(COLUMNS) - 1))
+                self._fill(row, [self.qmodel.item(i, c) for c in range(len(COLUMNS))])
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.rows)
+    def text(self, row: int, column: str) -> str:
+        """The text shown in ``column`` (a header) of ``row``."""
+        c = [name for name, _, _ in COLUMNS].index(column)
+        return self.qmodel.item(row, c).text()
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation != Qt.Orientation.Horizontal:
-            return None
-        name, _, tip = COLUMNS[section]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return name
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return tip or None
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        row = self.rows[index.row()]
-        name, text, _ = COLUMNS[index.column()]
+    @staticmethod
+    def _fill(row: "ResultRow", items: list[QStandardItem]) -> None:
         r = row.record
-        if role == Qt.ItemDataRole.DisplayRole:
-            return text(row)
-        if role == Qt.ItemDataRole.TextAlignmentRole:
+        for item, (name, text, _) in zip(items, COLUMNS):
+            item.setText(text(row))
             h = Qt.AlignmentFlag.AlignRight if name in NUMERIC else Qt.AlignmentFlag.AlignLeft
-            return int(h | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ForegroundRole:
+            item.setTextAlignment(h | Qt.AlignmentFlag.AlignVCenter)
+            color = None
             if name == "Results" and r.results_ok is not None:
-                return GOOD if r.results_ok else BAD
-            if name == "Status" and r.status != "done":
-                return BAD if r.status == "failed" else MUTED
-            if name == "Speedup" and r.speedup is not None and r.mode not in ("serial", "gui-thread"):
-                return GOOD if r.speedup >= 1.3 else MUTED
-        if role == Qt.ItemDataRole.ToolTipRole:
+                color = GOOD if r.results_ok else BAD
+            elif name == "Status" and r.status != "done":
+                color = BAD if r.status == "failed" else MUTED
+            elif name == "Speedup" and r.speedup is not None and r.mode not in ("serial", "gui-thread"):
+                color = GOOD if r.speedup >= 1.3 else MUTED
+            if color is not None:
+                item.setForeground(color)
+            tip = None
             if name == "Results" and r.digest:
-                return f"digest {r.digest}"
-            if name == "Status" and r.error:
-                return r.error
-            if name == "Tasks":
-                return f"{r.tasks:,} tasks of {r.size:,} {get_workload(r.workload).size_unit}"
-        return None
+                tip = f"digest {r.digest}"
+            elif name == "Status" and r.error:
+                tip = r.error
+            elif name == "Tasks":
+                tip = f"{r.tasks:,} tasks of {r.size:,} {get_workload(r.workload).size_unit}"
+            elif name == "Ran on":
+                tip = r.ran_on
+            if tip:
+                item.setToolTip(tip)
 
 
 class ResultsTable(QTableView):
     def __init__(self, model: ResultsModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setModel(model)
+        self.setModel(model.qmodel)
         self.setAlternatingRowColors(True)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -155,7 +180,7 @@ class ResultsTable(QTableView):
         h = self.horizontalHeader()
         h.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         h.setStretchLastSection(True)
-        model.rowsInserted.connect(self._on_model_rows_inserted)
+        model.qmodel.rowsInserted.connect(self._on_model_rows_inserted)
         self.resizeColumnsToContents()
 
     @Slot()

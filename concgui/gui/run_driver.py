@@ -51,7 +51,7 @@ from typing import Iterator
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from concgui.engine.clock import now
-from concgui.engine.config import ConfigError, RunConfig
+from concgui.engine.config import ConfigError, RunConfig, Where
 from concgui.engine.events import Event, RunFinished, RunStarted, RunStatus, TaskFinished
 from concgui.engine.lanes import LaneSampler
 from concgui.engine.runner import Runner
@@ -240,7 +240,9 @@ class RunDriver(QObject):
     def __init__(self, runner: Runner | None = None, progress_hz: float = PROGRESS_HZ,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.runner = runner if runner is not None else Runner(thread_factory=qthread_factory)
+        # Serial and thread runs go to the worker host unless their config says "here" (the lessons).
+        self.runner = runner if runner is not None else Runner(thread_factory=qthread_factory,
+                                                                default_where=Where.HOST)
         self._cancel: threading.Event | None = None
         self._busy = False
         self._closed = False
@@ -264,6 +266,14 @@ class RunDriver(QObject):
     @property
     def busy(self) -> bool:
         return self._busy
+
+    def set_progress_hz(self, hz: float) -> None:
+        """At most ``hz`` progress signals a second from now on (plus one at each run's start and end).
+
+        Each signal is one trip into Python on the GUI thread; while threads of
+        this process hold its GIL, each trip waits for it.
+        """
+        self._worker.progress_interval_s = self._here.progress_interval_s = 1.0 / hz
 
     def set_lane_sampler(self, lanes: LaneSampler | None) -> None:
         """Sample each worker thread's CPU time (the GIL lane) with ``lanes`` during runs."""
@@ -301,7 +311,7 @@ class RunDriver(QObject):
         cancel = self._cancel
         assert cancel is not None
         with _time_limit(cancel, time_limit_s):
-            self._here.run_batch(([config], cancel))
+            self._here.run_batch(([_in_this_process(config)], cancel))
 
     def run_blocking_wait(self, config: RunConfig, time_limit_s: float | None = None) -> None:
         """The wrong way: run ``config`` on a worker thread, then *wait* for it here.
@@ -317,7 +327,7 @@ class RunDriver(QObject):
         assert cancel is not None
         with _time_limit(cancel, time_limit_s), \
                 ThreadPoolExecutor(1, thread_name_prefix="concgui-blocking-wait") as pool:
-            future = pool.submit(self._here.run_batch, ([config], cancel))
+            future = pool.submit(self._here.run_batch, ([_in_this_process(config)], cancel))
             future.result()  # <- the mistake: the GUI thread sits here until the work is done
 
     def cancel(self) -> None:
@@ -363,6 +373,11 @@ class RunDriver(QObject):
         self._busy = False
         self._cancel = None
         self.batch_finished.emit(outcome)
+
+
+def _in_this_process(config: RunConfig) -> RunConfig:
+    """``config`` on the calling thread of this process: what a wrong way on the GUI thread is about."""
+    return replace(config, where=Where.HERE.value) if config.mode != "processes" else config
 
 
 @contextmanager

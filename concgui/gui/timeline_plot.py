@@ -33,6 +33,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QTo
 from concgui.engine.lanes import LaneSampler
 from concgui.engine.timeline import SpanBatch, TimelineStore
 from concgui.gui.cpu_plot import MODE_COLORS, CpuPlot
+from concgui.gui.live_widgets import elastic
 from concgui.gui.plot_style import make_plot
 
 AXIS_W = 74  # left axis width shared with the CPU and lateness plots, so their x axes line up
@@ -150,10 +151,13 @@ class TimelinePlot(QWidget):
             item.setMouseEnabled(x=True, y=False)
             item.getViewBox().sigRangeChangedManually.connect(self._on_view_range_changed_manually)
 
-        title = QLabel("Timeline: who ran what, when")
+        self._title_text = "Timeline: who ran what, when"
+        title = self.title = QLabel(self._title_text)
+        title.setTextFormat(Qt.TextFormat.RichText)
         tf = title.font()
         tf.setBold(True)
         title.setFont(tf)
+        elastic(title)
         title.setToolTip("One lane per worker (thread or process), one bar per task. A bar's shade is the task's "
                          "CPU share (its CPU time / its wall time): pale bars waited. The thin strip under each "
                          "lane is the GIL lane: how much of each 10 ms the worker's OS thread was really on a CPU, "
@@ -207,6 +211,12 @@ class TimelinePlot(QWidget):
         self.share_label.setText(f"last run ({html.escape(what)}): {n} worker(s) used "
                                  f"<b style='font-size:large'>{total:.2f}</b> cores together")
         self.shares_measured.emit(run_id, total)
+
+    def set_paused_note(self, paused: bool) -> None:
+        """Say on screen that the bars wait for the run's end (the GIL pace, :mod:`concgui.gui.pace`)."""
+        note = ("  <span style='font-weight:normal; color:#8a4b00'>— drawn after the run: its frames would "
+                "take the GIL from the threads</span>")
+        self.title.setText(self._title_text + (note if paused else ""))
 
     # -- following and holding -------------------------------------------------------------
 

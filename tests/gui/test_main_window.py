@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 import psutil
@@ -37,17 +38,18 @@ def test_run_completes_and_progress_reaches_100(qtbot, window):
     outcome = _run(qtbot, window, window.start_run)
     assert outcome.ok
     assert window.progress.fraction == 1.0
-    assert window.progress.overall.value() == window.progress.overall.maximum()
+    assert window.progress.overall.fraction == 1.0
     rows = window.results_model.rows
     assert len(rows) == 1
     r = rows[0].record
     assert (r.mode, r.workers, r.tasks, r.status) == ("threads", 2, SMALL["tasks"], "done")
-    assert rows[0].ui["workers"] == "QThread"
+    # "Threads" runs on plain threads of the worker host, as the terminal runs them.
+    assert rows[0].ui["workers"] == "thread" and r.ran_on == "threads of a worker host process"
     assert not window.busy and window.controls.run_button.isEnabled()
     assert not window.controls.cancel_button.isEnabled()
 
 
-def test_thread_runs_use_qthread_workers(qtbot, window):
+def test_qthreads_mode_runs_on_qthreads_of_the_window(qtbot, window):
     made: list[QThread] = []
 
     def factory(name, loop):
@@ -56,9 +58,28 @@ def test_thread_runs_use_qthread_workers(qtbot, window):
 
     assert window.driver.runner.thread_factory is qthread_factory
     window.driver.runner.thread_factory = factory
-    configure(window, **SMALL, mode="threads", workers=3)
+    configure(window, **SMALL, mode="qthreads", workers=3)
     assert _run(qtbot, window, window.start_run).ok
     assert len(made) == 3 and all(isinstance(t, QThread) and t.isFinished() for t in made)
+    row = window.results_model.rows[-1]
+    assert row.record.ran_on == row.ui["ran_on"] == "QThreads in the window" and row.ui["workers"] == "QThread"
+    assert window.results_model.text(0, "Ran on") == "window QThreads"
+
+
+def test_host_threads_do_not_run_in_the_window_process(qtbot, window):
+    import threading
+
+    before = {t.ident for t in threading.enumerate()}
+    configure(window, **SMALL, mode="threads", workers=3)
+    assert _run(qtbot, window, window.start_run).ok
+    # No worker thread was ever made in this process; the three announced themselves from the host.
+    assert {t.ident for t in threading.enumerate()} == before
+    run_id = window.results_model.rows[-1].record.run_id
+    announced = [w for (rid, _), w in window.timeline.store.workers.items() if rid == run_id]
+    host = window.driver.runner.host_pid
+    assert host not in (None, os.getpid())
+    assert sorted(w.worker for w in announced) == ["thread-1", "thread-2", "thread-3"]
+    assert {w.pid for w in announced} == {host}
 
 
 def test_compare_adds_three_rows_with_equal_digests(qtbot, window):
@@ -70,8 +91,10 @@ def test_compare_adds_three_rows_with_equal_digests(qtbot, window):
     assert len({r.digest for r in records}) == 1 and records[0].digest
     assert all(r.results_ok for r in records)
     assert all(r.speedup is not None for r in records)
-    # The serial run happened on the driver thread, not the GUI thread.
-    assert window.results_model.rows[0].ui["ran_on"] == "run-driver QThread"
+    # The serial baseline and the threads ran in the worker host, not in the window's process.
+    assert [r.ran_on for r in records] == ["worker host process", "threads of a worker host process",
+                                           "worker processes"]
+    assert window.results_model.rows[0].ui["ran_on"] == "worker host process"
     # The comparison shows these runs, explained with this interpreter's facts.
     assert window.comparison.records == records
     text = window.comparison.text.toPlainText()
@@ -189,7 +212,8 @@ def test_export_writes_the_bench_format_with_ui_fields(qtbot, window, tmp_path):
     doc = json.loads(path.read_text())
     assert {"concgui", "python", "gil_enabled", "cpus", "runs"} <= doc.keys()
     (run,) = doc["runs"]
-    assert run["mode"] == "threads" and run["digest"] and run["ui"]["workers"] == "QThread"
+    assert run["mode"] == "threads" and run["digest"] and run["ui"]["workers"] == "thread"
+    assert run["ran_on"] == run["ui"]["ran_on"] == "threads of a worker host process"
     with pytest.raises(ExportError):
         window.export_results(str(tmp_path))  # a folder
 

@@ -165,7 +165,7 @@ def test_cancel_in_threads_mode_stops_the_qthreads_within_a_few_progress_interva
         return made[-1]
 
     window.driver.runner.thread_factory = recording_factory
-    configure(window, **LONG, mode="threads", workers=2)
+    configure(window, **LONG, mode="qthreads", workers=2)
     seen = _progress(window)
     finished: list[float] = []
     window.driver.run_finished.connect(lambda s, f: finished.append(now()))

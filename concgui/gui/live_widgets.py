@@ -1,0 +1,76 @@
+"""Labels and bars that change during a run without making Qt call into Python.
+
+A label whose size hint changes asks its parent's layout to run again, and the
+layout resizes and repaints whatever moved: pyqtgraph plots among them, each a
+storm of trips into Python (the GIL) while our own threads hold it. So a label
+that shows live values has a fixed size and an opaque background (a new value
+repaints that label alone, in C++), and a title that can grow never raises the
+window's minimum width. A :class:`LiveBar` is a progress bar made of two plain
+widgets: ``QProgressBar.setValue`` repaints at once (synchronously), through
+the style, which under CPU contention was the window's slowest call.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QWidget
+
+
+def live_label(text: str, widest: str, align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft) -> QLabel:
+    """A label sized once for ``widest`` that then shows ``text`` and any later value."""
+    lab = QLabel(widest)
+    lab.setAlignment(align | Qt.AlignmentFlag.AlignVCenter)
+    lab.setFixedSize(lab.sizeHint())
+    lab.setAutoFillBackground(True)
+    lab.setText(text)
+    return lab
+
+
+def elastic(label: QLabel) -> QLabel:
+    """Let ``label``'s text grow and shrink without moving anything: its width follows the layout.
+
+    Its height stays that of one line, so a longer title is cut at the right
+    edge (its tooltip has the rest) instead of widening the window.
+    """
+    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+    label.setMinimumWidth(1)
+    label.setFixedHeight(label.sizeHint().height())
+    return label
+
+
+class LiveBar:
+    """A horizontal bar: :attr:`widget` (a plain, opaque frame) and a filled child sized to the fraction.
+
+    Not a Python subclass of a Qt widget, so Qt paints and resizes it without
+    taking the GIL; :meth:`set_fraction` moves the fill only when a pixel changes.
+    """
+
+    def __init__(self, height: int = 12, parent: QWidget | None = None) -> None:
+        self.widget = QFrame(parent)
+        self.widget.setFrameShape(QFrame.Shape.Box)
+        self.widget.setFixedHeight(height)
+        self.widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.widget.setAutoFillBackground(True)
+        self.widget.setBackgroundRole(QPalette.ColorRole.Base)
+        self.widget.setForegroundRole(QPalette.ColorRole.Mid)
+        self.fill = QWidget(self.widget)
+        self.fill.setAutoFillBackground(True)
+        self.fill.setBackgroundRole(QPalette.ColorRole.Highlight)
+        self.fill.hide()
+        self.fraction = 0.0
+        self._px = -1
+
+    def set_fraction(self, fraction: float) -> None:
+        self.fraction = f = min(1.0, max(0.0, fraction))
+        inner_w, inner_h = self.widget.width() - 2, self.widget.height() - 2
+        px = int(round(f * max(0, inner_w)))
+        if px == self._px:
+            return
+        self._px = px
+        if px <= 0:
+            self.fill.hide()
+            return
+        self.fill.setGeometry(1, 1, px, max(1, inner_h))
+        if not self.fill.isVisible():
+            self.fill.show()
