@@ -5,7 +5,7 @@ Each scenario is a list of runs on identical inputs; the first serial run is
 the baseline of the others.
 
 Each run also has a *kind*: how the GUI runs it. ``normal`` runs go to the
-run driver (off the GUI thread, progress coalesced to ≤ 30 signals/s); the
+run driver (off the GUI thread, progress coalesced to ≤ 10 signals/s); the
 responsiveness lab's wrong ways are ``gui-thread`` (the engine's serial run on
 the GUI thread itself), ``blocking-wait`` (on a thread, but the GUI thread
 waits for it) and ``flood`` (on the driver, plus one signal per finished
@@ -90,7 +90,7 @@ def flood_work(items: int = FLOOD_ITEMS) -> RunConfig:
 
 def _flood() -> Scenario:
     cfg = flood_work()
-    return Scenario("flood", f"{FLOOD_ITEMS:,} tiny items: one signal per item (flood) vs coalesced to ≤ 30/s",
+    return Scenario("flood", f"{FLOOD_ITEMS:,} tiny items: one signal per item (flood) vs coalesced to ≤ 10/s",
                     (cfg, cfg), ("flood", "coalesced"))
 
 

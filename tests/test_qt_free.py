@@ -29,6 +29,8 @@ ENGINE_MODULES = [
     "concgui.engine.telemetry",
     "concgui.engine.pool",
     "concgui.engine.worker",
+    "concgui.engine.host",
+    "concgui.engine.threads",
     "concgui.engine.http_server",
     "concgui.engine.platform_info",
     "concgui.engine.lanes",
@@ -92,3 +94,13 @@ def test_pool_workers_do_not_import_qt_even_when_the_parent_has(method: str) -> 
         pids = set(runner._pool.pids)
         assert {int(e.worker.split()[1]) for e in events if isinstance(e, TaskStarted)} <= pids
         assert all(runner._pool.qt_modules[p] == [] for p in pids)
+
+
+def test_the_worker_host_does_not_import_qt_even_when_the_parent_has() -> None:
+    import PySide6.QtCore  # noqa: F401  (the window's process has Qt loaded; its worker host must not)
+
+    with Runner() as runner:
+        fin = runner.run(RunConfig("cpu-python", "threads", 2, 4, 5_000, where="host"))
+        assert fin.status is RunStatus.DONE, (fin.error, fin.details)
+        host = runner._host
+        assert host is not None and host.qt_modules == {runner.host_pid: []}

@@ -5,7 +5,7 @@ Two halves:
 - :class:`SpanCollector` folds one run's events on the thread that runs the
   engine (the GUI's run driver) and hands over *only what is new* with
   :meth:`~SpanCollector.drain`, as one immutable :class:`SpanBatch`. The
-  driver drains it when it sends a coalesced progress snapshot (≤ 30 Hz), so
+  driver drains it when it sends a coalesced progress snapshot (≤ 10 Hz), so
   100,000 tasks become a few hundred batches, never 100,000 signals.
 - :class:`TimelineStore` keeps the spans of the session per worker lane in
   growable numpy arrays, and answers what a view needs: the bars to draw for

@@ -2,7 +2,7 @@
 
 1. Work on the GUI thread (a real freeze) vs QThread workers / the process pool.
 2. Work on a thread that the GUI thread then waits for (``future.result()``) vs signals.
-3. One signal per tiny item (a flood of queued events) vs progress coalesced to ≤ 30/s.
+3. One signal per tiny item (a flood of queued events) vs progress coalesced to ≤ 10/s.
 4. Pure-Python QThreads (GIL contention: the UI stutters more with each busy thread)
    vs processes or GIL-releasing work on threads, with a live switch-interval control.
 
@@ -28,8 +28,10 @@ from concgui.engine.platform_info import collect
 from concgui.gui.cpu_plot import CpuPlot
 from concgui.gui.lateness_plot import LatenessPlot
 from concgui.gui.progress_state import ProgressSnapshot
+from concgui.engine.workloads import get_workload
+from concgui.gui.pace import RATES, Pace
 from concgui.gui.responsiveness_text import (SWITCH_MAX_MS, SWITCH_MIN_MS, hash_work, intro_html,
-                                             outcome_text, pair_html, python_work, wait_work)
+                                             outcome_text, pair_html, python_work, verdict, wait_work)
 from concgui.scenarios import FLOOD_ITEMS, flood_work
 
 if TYPE_CHECKING:
@@ -82,9 +84,11 @@ class _Pair(QFrame):
         self.buttons.addWidget(b)
         return b
 
-    def show_result(self, tag: str, right: bool, text: str) -> None:
-        color = "#1b5e20" if right else "#b71c1c"
-        self._lines[tag] = f"<span style='color:{color}'><b>{html.escape(tag)}</b></span>: {html.escape(text)}"
+    def show_result(self, tag: str, mark: str, sentence: str, text: str) -> None:
+        """One run's line: its measured verdict (:func:`verdict`), then its numbers."""
+        color = {"✓": "#1b5e20", "⚠": "#8a4b00"}.get(mark, "#b71c1c")
+        self._lines[tag] = (f"<span style='color:{color}'><b>{mark} {html.escape(tag)}</b>: "
+                            f"{html.escape(sentence)}</span>. {html.escape(text)}")
         self.results.setText("<br>".join(self._lines.values()))
 
 
@@ -162,8 +166,9 @@ class ResponsivenessLab(QWidget):
         self._buttons += [
             self.p_flood.add_button("One signal per item", False, self._on_flood_wrong,
                                     "The worker emits a signal for every item; each updates the bar and label"),
-            self.p_flood.add_button("Coalesced (≤ 30/s)", True, self._on_flood_right,
-                                    "The worker folds the items and sends the state at most 30 times a second"),
+            self.p_flood.add_button(f"Coalesced (≤ {RATES[Pace.RUN].progress_hz:g}/s)", True, self._on_flood_right,
+                                    "The worker folds the items and sends the state at most "
+                                    f"{RATES[Pace.RUN].progress_hz:g} times a second"),
         ]
         # 4. GIL jank
         self.p_jank = _Pair("4. Pure-Python threads and the GIL")
@@ -345,9 +350,12 @@ class ResponsivenessLab(QWidget):
     def _on_window_run_measured(self, row: "ResultRow") -> None:
         if not self._tags:
             return
-        pair, tag, right = self._tags.popleft()
+        pair, tag, _right = self._tags.popleft()
         r = row.record
-        pair.show_result(tag, right, outcome_text(row.ui, r.wall_s, r.status))
+        held = r.ran_on in ("QThreads in the window", "run-driver QThread") and self.info.gil_enabled and \
+            get_workload(r.workload).gil == "holds"
+        mark, sentence = verdict(row.ui, held, sys.getswitchinterval())
+        pair.show_result(tag, mark, sentence, outcome_text(row.ui, r.wall_s, r.status))
 
     @Slot(object)
     def _on_window_batch_done(self, _outcome: object) -> None:

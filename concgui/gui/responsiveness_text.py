@@ -12,7 +12,7 @@ import sys
 from typing import Any
 
 from concgui.engine.config import RunConfig, Where
-from concgui.engine.latency import FRAME_S
+from concgui.engine.latency import FRAME_S, FREEZE_S
 from concgui.engine.platform_info import PlatformInfo
 from concgui.engine.workloads import UNIT_S
 
@@ -65,11 +65,14 @@ def pair_html(key: str, info: PlatformInfo, limit_s: float) -> str:
     """The explanation of one wrong-way / right-way pair, true for this interpreter."""
     sw = _switch_ms()
     if key == "gui-thread":
+        gil = (" Pure-Python work on QThreads still shares the window's GIL, so the window stutters by about "
+               f"a switch interval ({sw}) each time it needs the GIL back: that is the GIL, not a freeze (pair 4)."
+               if info.gil_enabled else "")
         return ("<b>Wrong:</b> the work runs inside a slot on the GUI thread. Until it returns, the event loop "
                 "cannot paint, react to clicks or fire timers: the heartbeat stops and the window is dead "
                 f"(concgui stops such a run after {limit_s:g} s so it can never hang your desktop). "
                 "<b>Right:</b> the same tasks on QThread workers or the process pool; the GUI thread only "
-                "receives progress by signal.")
+                f"receives progress by signal.{gil}")
     if key == "blocking-wait":
         return ("<b>Wrong:</b> the work is started on a thread, then the slot waits for it "
                 "(<code>future.result()</code>, <code>thread.join()</code>). The GUI thread sits in the wait, "
@@ -81,7 +84,7 @@ def pair_html(key: str, info: PlatformInfo, limit_s: float) -> str:
                 "thread must handle one by one, updating a widget each time; they pile up faster than the "
                 "loop drains them, so the window lags and keeps catching up after the work has ended. "
                 "<b>Right:</b> coalesce: fold the items on the worker's side and send the state at most "
-                "~30 times a second.")
+                "~10 times a second (a few times a second while our own threads hold the GIL).")
     if key == "jank":
         if info.gil_enabled:
             return ("<b>Wrong (for pure Python):</b> QThreads running pure-Python code. Only one thread holds "
@@ -100,6 +103,31 @@ def _ms(v: Any) -> str:
     if v is None:
         return "–"
     return f"{v / 1000:.2f} s" if v >= 1000 else f"{v:.1f} ms"
+
+
+#: Later than this at the 99th percentile, and a run made the window visibly stutter.
+STUTTER_MS = FRAME_S * 1000
+
+
+def verdict(ui: dict[str, Any], held_our_gil: bool, switch_s: float) -> tuple[str, str]:
+    """(mark, sentence) for how the window fared during one run, from that run's numbers alone.
+
+    Whichever way the run was meant to be (wrong or right), the mark says
+    what was measured: ✗ a freeze, ⚠ a stutter, ✓ smooth. A stutter during a
+    run whose threads held this window's GIL is said to be the GIL's doing.
+    """
+    freeze = ui.get("longest_freeze_ms") or 0.0
+    p99 = ui.get("heartbeat_p99_ms") or 0.0
+    if freeze >= FREEZE_S * 1000:
+        return "✗", f"froze for {_ms(freeze)} ({int(freeze / 1000 / FRAME_S):,} frames missed)"
+    if p99 >= STUTTER_MS:
+        if held_our_gil:
+            per = p99 / (switch_s * 1000) if switch_s > 0 else 0
+            return "⚠", (f"stuttered, no freeze: p99 {_ms(p99)}, about {per:.0f} switch interval"
+                         f"{'s' if round(per) != 1 else ''} ({switch_s * 1000:g} ms): the GUI thread waited for "
+                         "the GIL behind the busy threads. That is the GIL, not a freeze")
+        return "⚠", f"stuttered, no freeze: p99 {_ms(p99)} (the GUI thread waited for a busy CPU)"
+    return "✓", f"smooth: p99 {_ms(p99)}"
 
 
 def outcome_text(ui: dict[str, Any], wall_s: float, status: str) -> str:

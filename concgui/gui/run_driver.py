@@ -60,7 +60,7 @@ from concgui.engine.worker import error_line, format_error
 from concgui.gui.progress_state import ProgressTracker
 from concgui.gui.qthread_workers import forget_python_thread, qthread_factory
 
-PROGRESS_HZ = 30.0
+PROGRESS_HZ = 10.0  # the window sets it per pace (concgui.gui.pace)
 SHUTDOWN_TIMEOUT_S = 5.0
 
 #: Driver threads that did not stop within the shutdown bound. Kept referenced

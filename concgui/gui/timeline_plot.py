@@ -3,7 +3,7 @@
 Spans reach this view already coalesced: the run driver folds task events
 into a :class:`~concgui.engine.timeline.SpanCollector` on its own thread and
 sends a :class:`~concgui.engine.timeline.SpanBatch` inside each progress
-snapshot (≤ 30 a second), which :meth:`TimelinePlot.add_batch` files in a
+snapshot (≤ 10 a second), which :meth:`TimelinePlot.add_batch` files in a
 :class:`~concgui.engine.timeline.TimelineStore`. Drawing happens on the CPU
 plot's redraw (its ``refreshed`` signal, 10 Hz, with the same "now"), with
 one graphics item for all bars and one for all GIL strips: each is a handful

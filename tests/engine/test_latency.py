@@ -42,3 +42,19 @@ def test_negative_lateness_is_clamped() -> None:
     assert r.stats().heartbeat_max_ms == 0.0
     d = r.stats().as_dict()
     assert set(d) == {"samples", "heartbeat_p50_ms", "heartbeat_p99_ms", "heartbeat_max_ms", "longest_freeze_ms"}
+
+
+def test_lateness_belongs_to_the_span_in_which_the_tick_fell_due() -> None:
+    rec = LatenessRecorder(0.02)
+    # Run A: 0..1 s; its last tick fell due at 0.98 s but ran only at 1.6 s (a 0.62 s freeze).
+    for t in (0.2, 0.4, 0.6, 0.8):
+        rec.record(t, 0.001)
+    rec.record(1.6, 0.62)
+    # Run B: 1.0..2.0 s, whose loop ran on time once the freeze was over.
+    for t in (1.7, 1.8, 1.9):
+        rec.record(t, 0.002)
+    a, b = rec.stats_due(0.0, 1.0), rec.stats_due(1.0, 2.0)
+    assert a.samples == 5 and a.longest_freeze_ms == pytest.approx(620.0)
+    assert b.samples == 3 and b.heartbeat_max_ms == pytest.approx(2.0)
+    # Counted by when they ran, the freeze would have been B's.
+    assert rec.stats(since=1.0, until=2.0).longest_freeze_ms == pytest.approx(620.0)

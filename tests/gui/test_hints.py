@@ -23,3 +23,26 @@ def test_processes_and_gui_thread_hints():
     assert "near 2" in " ".join(hint_lines("cpu-hash", "processes", 4, info))
     assert "only take turns" in " ".join(hint_lines("cpu-python", "processes", 4, info))
     assert "freeze" in " ".join(hint_lines("io-sleep", "gui-thread", 1, info))
+
+
+def test_verdicts_say_what_was_measured_not_what_was_meant():
+    from concgui.gui.responsiveness_text import verdict
+
+    froze = {"longest_freeze_ms": 511.0, "heartbeat_p99_ms": 500.0}
+    stutter = {"longest_freeze_ms": 60.0, "heartbeat_p99_ms": 55.0}
+    smooth = {"longest_freeze_ms": 3.0, "heartbeat_p99_ms": 2.5}
+    mark, text = verdict(froze, True, 0.005)
+    assert mark == "✗" and "froze" in text and "smooth" not in text
+    mark, text = verdict(stutter, True, 0.005)
+    assert mark == "⚠" and "the GIL, not a freeze" in text and "11 switch intervals (5 ms)" in text
+    mark, text = verdict(stutter, False, 0.005)
+    assert mark == "⚠" and "GIL" not in text
+    assert verdict(smooth, True, 0.005)[0] == "✓"
+
+
+def test_no_mode_hint_promises_a_responsive_window():
+    from concgui.gui.controls import MODE_HINTS
+
+    for hint in MODE_HINTS.values():
+        assert "stays responsive" not in hint
+    assert "stutters" in MODE_HINTS["qthreads"] and "worker host" in MODE_HINTS["threads"]

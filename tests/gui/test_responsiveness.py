@@ -11,7 +11,7 @@ import sys
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 
 from concgui.engine.clock import now
 from concgui.engine.config import RunConfig
@@ -173,3 +173,64 @@ def test_scenarios_carry_a_kind_per_run():
     assert SCENARIOS["compare"].kind(0) == "normal"
     with pytest.raises(ValueError):
         Scenario("x", "bad", (RunConfig(),), ("sideways",))
+
+
+def test_a_freeze_belongs_to_the_run_it_happened_in(qtbot, window):
+    # The pool run starts right after the GUI-thread run, while the tick that measured the
+    # freeze has not fired yet: the freeze is the first run's alone.
+    wrong, right = _steps(qtbot, window, [([python_work("serial", 1, WORK_S)], "gui-thread"),
+                                          ([python_work("processes", 2, WORK_S)], "normal")])
+    assert wrong.ui["longest_freeze_ms"] >= 0.8 * wrong.record.wall_s * 1000
+    assert right.ui["longest_freeze_ms"] < 250 and right.ui["gui_stall_ms"] < 250
+    assert right.ui["gui_stall_ms"] == round(right.ui["longest_freeze_ms"], 1)
+
+
+def test_start_up_is_not_reported_as_a_freeze(qtbot):
+    w = MainWindow()
+    qtbot.addWidget(w)
+    froze: list = []
+    w.ui_froze.connect(lambda s, frames: froze.append(s))
+
+    def busy_start_up() -> None:  # what a slow first paint or probe start does to the loop
+        t = now()
+        while now() - t < 0.4:
+            pass
+
+    QTimer.singleShot(0, busy_start_up)
+    w.show()
+    try:
+        qtbot.waitUntil(lambda: w.heartbeat.ticks >= 10, timeout=10_000)
+        assert not froze
+        assert "frozen" not in w.statusBar().currentMessage()
+        assert w.heartbeat.recorder.freezes(0.25) == []
+    finally:
+        w.shutdown()
+
+
+def test_runs_holding_the_windows_gil_switch_to_the_sketch_and_say_so(qtbot, window):
+    if not window.info.gil_enabled:
+        pytest.skip("free-threaded interpreter: no GIL to share")
+    drawn: list[int] = []
+    window.driver.run_started.connect(lambda _s: drawn.append(window.cpu_plot.sketch.frames))
+    (row,) = _steps(qtbot, window, [([python_work("threads", 2, WORK_S)], "normal")])
+    assert row.record.ran_on == "QThreads in the window"
+    # During the run: the pyqtgraph plot stood still, the sketch was drawn, and the titles said why.
+    assert drawn and window.cpu_plot.sketch.frames > drawn[0]
+    assert window.cpu_plot.ticks > 0
+    # After it: the full plot is back, and so are the titles.
+    assert window.pace.value == "idle" and not window.cpu_plot.paused and not window.cpu_plot.sketch.shown
+    assert "GIL" not in window.timeline.title.text() and "after the run" not in window.lateness_plot.title.text()
+
+
+def test_the_lab_marks_each_run_by_what_was_measured(qtbot, window):
+    lab = window.responsiveness
+    with qtbot.waitSignal(window.batch_done, timeout=RUN_TIMEOUT_MS):
+        lab.p_gui.buttons.itemAt(1).widget().click()  # "✓ QThread workers": pure Python on QThreads
+    row = window.results_model.rows[-1]
+    line = lab.p_gui.results.text()
+    if row.ui["longest_freeze_ms"] >= 250:
+        assert "✗" in line and "froze" in line
+    elif row.ui["heartbeat_p99_ms"] >= FRAME_S * 1000:
+        assert "⚠" in line and "not a freeze" in line
+    else:
+        assert "✓" in line and "smooth" in line

@@ -190,7 +190,7 @@ class LabPage(QWidget):
         self.cancel_button.setEnabled(True)
         self.form.set_enabled(False)
         self.defaults_button.setEnabled(False)
-        self.status.setText("Running… (off the GUI thread: the window stays responsive)")
+        self.status.setText("Running… (on a worker thread, not the GUI thread)")
         self.status.setStyleSheet("")
         self.view.begin(params)
 
