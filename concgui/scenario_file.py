@@ -15,7 +15,10 @@ object (``runs`` is required, the rest optional)::
     }
 
 A run's keys are those of :class:`~concgui.engine.config.RunConfig`, plus
-``kind`` (how the GUI runs it: see :data:`concgui.scenarios.KINDS`). Every
+``kind`` (how the GUI runs it: see :data:`concgui.scenarios.KINDS`).
+``where`` (serial and threads only) is ``"host"`` (the window's default: a worker
+host process, as the terminal runs them) or ``"here"`` (QThreads or the run
+driver in the window's own process, for a lesson about its GIL). Every
 run is validated before the window opens; any problem is one sentence that
 names the file and the run (:class:`ScenarioFileError`), which the CLI
 prints with exit code 2. Plain data, no Qt.

@@ -1,8 +1,9 @@
 """``telemetry``: what the CPU sampler costs.
 
-Only the sampler runs (10 Hz: a probe process samples, a reader thread here
-files the samples); the main thread sleeps. Its cost is this process's CPU
-(the reader; ``time.process_time``, ns) plus the probe process's CPU (psutil
+Only the sampler runs (10 Hz: a probe process writes each sample into a ring
+in shared memory; no thread here wakes up for it); the main thread sleeps. Its
+cost is this process's CPU (``time.process_time``, ns: should be ~0) plus the
+probe process's CPU (psutil
 ``cpu_times``, clock-tick resolution) per wall second, as % of one core. An
 idle stretch of the same length without the sampler is measured alongside
 (interleaved) as the floor. This is the sampler's share of the app's idle
@@ -73,8 +74,8 @@ def telemetry(report: Report, quick: bool = False) -> None:
         samples = sum(x[3] for x in on)
         cpu_s = sum((x[0] + x[1]) / 100 * x[2] for x in on)
         per_sample_us = cpu_s / max(samples, 1) * 1e6
-        report.add("telemetry", f"sampler at 10 Hz, {label}: CPU of probe + reader, % of one core",
-                   f"{total:.2f} % (probe process {probe:.2f} %, reader thread {here - floor:.2f} % above the "
+        report.add("telemetry", f"sampler at 10 Hz, {label}: CPU of probe + this process, % of one core",
+                   f"{total:.2f} % (probe process {probe:.2f} %, this process {here - floor:.2f} % above the "
                    f"idle floor of {floor:.2f} %; {per_sample_us:.0f} µs per sample; "
                    f"{samples} samples)",
                    f"≤ {TARGET_PCT:g} % (whole app idle; this is the sampler's part)", total <= TARGET_PCT,

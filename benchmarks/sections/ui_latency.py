@@ -174,7 +174,7 @@ def ui_latency(report: Report, quick: bool = False) -> None:
         (t,) = got[f"py_threads_{k}"]
         target = "p50 ≥ 4 ms (lesson visible)" if k == 2 else ""
         met = t["heartbeat_p50_ms"] >= 4.0 if k == 2 else None
-        report.add(sec, f"{k} pure-Python QThread{'s' if k > 1 else ''} (plots paused), {t['wall_s']:.2f} s",
+        report.add(sec, f"{k} pure-Python QThread{'s' if k > 1 else ''} (GIL pace: sketch plot), {t['wall_s']:.2f} s",
                    lat(t), target, met, value=t["heartbeat_p50_ms"],
                    note="the GUI thread waits for the GIL behind each busy thread: about a switch interval per "
                         "tick")
@@ -182,7 +182,8 @@ def ui_latency(report: Report, quick: bool = False) -> None:
     report.add(sec, "2 pure-Python QThreads, plots drawing through it (diagnostic)", lat(tp), "", None,
                value=tp["heartbeat_max_ms"],
                note="each pyqtgraph frame needs the GIL many times; every time the GUI thread queues behind "
-                    "the busy threads, so frames turn into long stalls: why the app pauses curve drawing then")
+                    "the busy threads, so frames turn into long stalls: why the app draws a sketch then "
+                    "(concgui/gui/pace.py)")
     (h,) = got["hash_threads"]
     report.add(sec, f"GIL-releasing work (SHA-256) on {got['cores']} QThreads, {h['wall_s']:.2f} s", lat(h), "",
                None, value=h["heartbeat_p50_ms"], note="hashlib drops the GIL while hashing: the GUI thread "

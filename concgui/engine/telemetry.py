@@ -5,8 +5,10 @@ the GUI freezes, the moment we most want to see. Why not a thread either: it
 needs the GIL at every step of reading /proc and slows to 4-5 Hz when pure-
 Python threads compete for it. So a small probe process
 (:mod:`concgui.engine.cpu_probe`) samples at a steady 10 Hz with its own GIL
-and timestamps; here a reader thread only files what arrives (one blocking
-``recv`` per sample, GIL released while waiting).
+and timestamps, and writes each sample straight into a ring buffer in shared
+memory (:class:`SharedRing`). Nothing in this process wakes up when a sample
+arrives: no reader thread asks for our GIL ten times a second, and the plot
+reads the ring when it draws.
 
 psutil's first ``cpu_percent()`` call returns a meaningless 0.0; the probe
 primes every counter once and drops that reading.
@@ -16,14 +18,16 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import struct
 import threading
 from dataclasses import dataclass
+from multiprocessing import shared_memory
 
 import numpy as np
 import psutil
 
 from concgui.engine import startmethods
-from concgui.engine.cpu_probe import probe_main
+from concgui.engine.cpu_probe import ROW_HEADER, probe_main
 
 DEFAULT_INTERVAL_S = 0.1  # 10 Hz
 DEFAULT_HISTORY_S = 120.0
@@ -69,6 +73,51 @@ class RingBuffer:
         return t, v
 
 
+class SharedRing:
+    """Columns ``cols`` of the probe's ring of samples in shared memory, read without locks.
+
+    Layout (float64 unless said): an int64 count of rows ever written, then
+    ``capacity`` rows of ``[seq, t, values...]``. The probe writes a row's values,
+    then its ``seq`` (its number + 1), then the count; a reader takes the rows
+    below the count and keeps those whose ``seq`` is the one expected, so a row
+    being rewritten as it is read is dropped, never shown half old, half new.
+    """
+
+    def __init__(self, buf: memoryview, capacity: int, width: int, cols: slice) -> None:
+        self._count = np.ndarray((1,), dtype=np.int64, buffer=buf, offset=0)
+        self._rows = np.ndarray((capacity, width), dtype=np.float64, buffer=buf, offset=ROW_HEADER)
+        self._cols = cols
+
+    @property
+    def capacity(self) -> int:
+        return len(self._rows)
+
+    @property
+    def written(self) -> int:
+        return int(self._count[0])
+
+    def __len__(self) -> int:
+        return min(self.written, self.capacity)
+
+    def snapshot(self, since: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Copies of (times, rows) in time order, optionally only rows after ``since``."""
+        n, cap = self.written, self.capacity
+        if n <= cap:
+            rows = self._rows[:n].copy()
+            first = 0
+        else:
+            i = n % cap
+            rows = np.concatenate((self._rows[i:], self._rows[:i]))
+            first = n - cap
+        expected = np.arange(first + 1, first + 1 + len(rows), dtype=np.float64)
+        rows = rows[rows[:, 0] == expected]
+        t, v = rows[:, 1].copy(), rows[:, self._cols].copy()
+        if since is not None:
+            keep = t > since
+            t, v = t[keep], v[keep]
+        return t, v
+
+
 @dataclass(frozen=True)
 class CpuReading:
     """The latest sample, ready to show as text."""
@@ -88,46 +137,62 @@ class CpuSampler:
 
     ``start()`` returns at once; samples arrive every ``interval`` seconds into
     :attr:`per_core` (one column per logical core) and :attr:`tree` (one
-    column: % of one core, can exceed 100). ``stop()`` ends the probe and the
-    reader thread. A sampler can be started once.
+    column: % of one core, can exceed 100), both views of one
+    :class:`SharedRing` the probe writes. ``stop()`` ends the probe and frees
+    the shared memory. A sampler can be started once.
     """
 
     def __init__(self, interval: float = DEFAULT_INTERVAL_S, history_s: float = DEFAULT_HISTORY_S) -> None:
         self.interval = interval
         self.cores = psutil.cpu_count(logical=True) or 1
         capacity = max(2, int(history_s / interval) + 1)
-        self.per_core = RingBuffer(capacity, self.cores)
-        self.tree = RingBuffer(capacity, 1)
-        self.samples = 0
+        width = 2 + self.cores + 1  # seq, t, per-core %, tree %
+        self._shm = shared_memory.SharedMemory(create=True, size=ROW_HEADER + capacity * width * 8)
+        self._shm.buf[:ROW_HEADER] = struct.pack("q", 0)
+        self._capacity, self._width = capacity, width
+        self.per_core = SharedRing(self._shm.buf, capacity, width, slice(2, 2 + self.cores))
+        self.tree = SharedRing(self._shm.buf, capacity, width, slice(2 + self.cores, 3 + self.cores))
         self._ctx = multiprocessing.get_context(startmethods.default())
         self._conn, self._child_conn = self._ctx.Pipe()
         self._probe: multiprocessing.process.BaseProcess | None = None
-        self._reader = threading.Thread(target=self._read, name="concgui-cpu-reader", daemon=True)
+        self._freed = False
+
+    @property
+    def samples(self) -> int:
+        """Samples the probe has written so far."""
+        return self.per_core.written
 
     def start(self) -> "CpuSampler":
-        self._probe = self._ctx.Process(target=probe_main, args=(self._child_conn, os.getpid(), self.interval),
-                                        name="concgui-cpu-probe", daemon=True)
+        self._probe = self._ctx.Process(
+            target=probe_main, name="concgui-cpu-probe", daemon=True,
+            args=(self._child_conn, os.getpid(), self.interval, self._shm.name, self._capacity, self.cores))
         self._probe.start()
         self._child_conn.close()
-        self._reader.start()
         return self
 
     def stop(self) -> None:
-        """End the probe (politely, then by force) and the reader. Idempotent."""
+        """End the probe (politely, then by force) and free the shared memory. Idempotent."""
         probe, self._probe = self._probe, None
-        if probe is None:
-            return
-        try:
-            self._conn.send("stop")
-        except OSError:
-            pass
-        probe.join(STOP_TIMEOUT_S)
-        if probe.exitcode is None:
-            probe.kill()
-            probe.join()
-        self._reader.join()
+        if probe is not None:
+            try:
+                self._conn.send("stop")
+            except OSError:
+                pass
+            probe.join(STOP_TIMEOUT_S)
+            if probe.exitcode is None:
+                probe.kill()
+                probe.join()
+            probe.close()
         self._conn.close()
-        probe.close()
+        if not self._freed:
+            self._freed = True
+            self.per_core = _Frozen(self.per_core)  # type: ignore[assignment]
+            self.tree = _Frozen(self.tree)  # type: ignore[assignment]
+            self._shm.unlink()
+            try:
+                self._shm.close()
+            except BufferError:  # a view of it is still referenced somewhere; freed with it
+                pass
 
     def __enter__(self) -> "CpuSampler":
         return self.start()
@@ -137,7 +202,7 @@ class CpuSampler:
 
     @property
     def running(self) -> bool:
-        return self._reader.is_alive()
+        return self._probe is not None and self._probe.is_alive()
 
     def latest(self) -> CpuReading | None:
         t, v = self.per_core.snapshot()
@@ -146,12 +211,21 @@ class CpuSampler:
             return None
         return CpuReading(float(t[-1]), tuple(float(x) for x in v[-1]), float(tv[-1, 0]) if len(tt) else 0.0)
 
-    def _read(self) -> None:
-        while True:
-            try:
-                t, per_core, tree = self._conn.recv()
-            except (EOFError, OSError):
-                return  # the probe has stopped
-            self.per_core.append(t, per_core)
-            self.tree.append(t, (tree,))
-            self.samples += 1
+
+class _Frozen:
+    """What a stopped sampler's ring held, kept in this process (its shared memory is gone)."""
+
+    def __init__(self, ring: SharedRing) -> None:
+        self._t, self._v = ring.snapshot()
+        self.capacity = ring.capacity
+        self.written = ring.written
+
+    def __len__(self) -> int:
+        return len(self._t)
+
+    def snapshot(self, since: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+        t, v = self._t.copy(), self._v.copy()
+        if since is not None:
+            keep = t > since
+            t, v = t[keep], v[keep]
+        return t, v

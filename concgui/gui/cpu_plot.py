@@ -37,8 +37,6 @@ READOUT_S = 0.5  # numbers beside the plot change at most twice a second
 READOUT_AVG_S = 0.5
 MAX_LANES = 16
 MIN_SPAN_S = 10.0  # the x axis grows from this to window_s as history builds up
-PAUSED_NOTE = ("  <span style='font-weight:normal; color:#8a4b00'>— simplified while Python threads "
-               "hold this window's GIL</span>")
 LABEL_STEP = 0.09  # run labels stagger down by this fraction of the plot height
 
 #: Tableau-10: distinct, readable on white, colour-blind friendlier than a hue wheel.
@@ -149,8 +147,7 @@ class CpuPlot(QWidget):
         for lab in (self.busy_label, self.tree_label):
             lab.setTextFormat(Qt.TextFormat.RichText)
         head = QHBoxLayout()
-        head.addWidget(title)
-        head.addStretch(1)
+        head.addWidget(title, 1)
         head.addWidget(self.busy_label)
         head.addSpacing(18)
         head.addWidget(self.tree_label)
@@ -206,7 +203,6 @@ class CpuPlot(QWidget):
         """
         if paused != self.paused:
             self.paused = paused
-            self.title.setText(self._title_text + (PAUSED_NOTE if paused else ""))
             if paused and not self.heat:
                 self.sketch.show()
             else:
@@ -267,8 +263,9 @@ class CpuPlot(QWidget):
         self._t_drawn = t_now
         if self.paused:
             if not self.heat:
-                t, v = self.sampler.per_core.snapshot(since=t_now - self.window_s - 1.0)
-                self.sketch.draw(t, v, t_now)
+                span = self._shown_s or MIN_SPAN_S  # the span the full plot shows, so both read alike
+                t, v = self.sampler.per_core.snapshot(since=t_now - span - 1.0)
+                self.sketch.draw(t, v, t_now, span)
             self._maybe_update_readout(t_now)
             self.ticks += 1
             self.refreshed.emit(t_now)

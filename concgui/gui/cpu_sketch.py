@@ -52,31 +52,36 @@ class CpuSketch:
         self.frames = 0
         self._bg: QPixmap | None = None
         self._bg_key: tuple = ()
+        self._colors: tuple[QColor, QColor] | None = None
 
     @property
     def shown(self) -> bool:
         return self.label.isVisible()
 
     def show(self) -> None:
+        pal = self.label.palette()  # read now: the theme cannot change during a run
+        self._colors = (pal.color(pal.ColorRole.Base), pal.color(pal.ColorRole.WindowText))
         self.label.setGeometry(self.cover.geometry())
-        self._background()  # drawn now, before the run, not in its first frame
+        self._background(self.window_s)  # drawn now, before the run, not in its first frame
         self.label.raise_()
         self.label.show()
 
     def hide(self) -> None:
         self.label.hide()
 
-    def _background(self) -> QPixmap:
-        geo = self.cover.geometry()
+    def _background(self, span_s: float) -> QPixmap:
+        geo = self.label.geometry()
         w, h = max(40, geo.width()), max(40, geo.height())
-        pal = self.label.palette()
-        key = (w, h, pal.color(pal.ColorRole.Base).rgb(), pal.color(pal.ColorRole.WindowText).rgb())
+        key = (w, h, span_s)
         if self._bg is not None and key == self._bg_key:
             return self._bg
+        if self._colors is None:
+            pal = self.label.palette()
+            self._colors = (pal.color(pal.ColorRole.Base), pal.color(pal.ColorRole.WindowText))
+        base, fg = self._colors
         pm = QPixmap(w, h)
-        pm.fill(pal.color(pal.ColorRole.Base))
+        pm.fill(base)
         p = QPainter(pm)
-        fg = pal.color(pal.ColorRole.WindowText)
         plot = self.plot_rect(w, h)
         grid = QPen(QColor(fg.red(), fg.green(), fg.blue(), 60))
         small = QFont(p.font())
@@ -91,7 +96,7 @@ class CpuSketch:
             p.drawText(QRect(0, y - 8, MARGIN_L - 6, 16), right, f"{pct}")
         p.drawText(QRect(plot.left(), plot.bottom() + 4, plot.width(), MARGIN_B - 4),
                    Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
-                   f"last {self.window_s:g} s (CPU % per core)")
+                   f"last {span_s:g} s (CPU % per core)")
         p.setPen(QColor("#8a4b00"))
         p.drawText(QRect(6, 2, w - 12, MARGIN_T - 2), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                    "Simplified live view: Python threads hold this window's GIL (full plot after the run)")
@@ -103,16 +108,17 @@ class CpuSketch:
     def plot_rect(w: int, h: int) -> QRect:
         return QRect(MARGIN_L, MARGIN_T, w - MARGIN_L - MARGIN_R, h - MARGIN_T - MARGIN_B)
 
-    def draw(self, t: np.ndarray, v: np.ndarray, t_now: float) -> None:
-        """Draw per-core % ``v`` (rows at times ``t``) over the last ``window_s`` seconds up to ``t_now``."""
+    def draw(self, t: np.ndarray, v: np.ndarray, t_now: float, span_s: float | None = None) -> None:
+        """Draw per-core % ``v`` (rows at times ``t``) over the last ``span_s`` seconds up to ``t_now``."""
+        span = float(span_s or self.window_s)
         geo = self.cover.geometry()
         if geo != self.label.geometry():
             self.label.setGeometry(geo)
-        pm = self._background().copy()
+        pm = self._background(span).copy()
         if len(t) >= 2:
             plot = self.plot_rect(pm.width(), pm.height())
-            keep = t >= t_now - self.window_s
-            tx = plot.left() + (t[keep] - (t_now - self.window_s)) / self.window_s * plot.width()
+            keep = t >= t_now - span
+            tx = plot.left() + (t[keep] - (t_now - span)) / span * plot.width()
             p = QPainter(pm)
             for i in range(min(v.shape[1], len(self.pens))):
                 p.setPen(self.pens[i])

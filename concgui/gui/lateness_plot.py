@@ -24,15 +24,14 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from concgui.engine.latency import FRAME_S, WINDOW_S, LatenessStats
 from concgui.gui.cpu_plot import MODE_COLORS, CpuPlot
 from concgui.gui.heartbeat import BAD_S, Heartbeat, HeartbeatDot, lateness_color
-from concgui.gui.live_widgets import elastic
+from concgui.gui.live_widgets import CoverNote, elastic
 from concgui.gui.plot_bands import Band
 from concgui.gui.plot_style import make_plot
 
 FLOOR_MS = 0.1  # log axis: lateness below this is drawn at this
 RAMP_S = 0.030  # ticks later than this are drawn as a ramp from their due time
 READOUT_S = 0.5  # numbers change at most twice a second
-PAUSED_NOTE = ("  <span style='font-weight:normal; color:#8a4b00'>— plotted after the run (the dot keeps "
-               "ticking)</span>")
+PAUSED_NOTE = "Plotted after the run: drawing it now would take the GIL from the threads. The dot keeps ticking."
 FREEZE_BAND_S = 0.25
 AXIS_W = 46
 LABEL_FREEZE_S = 0.5
@@ -89,9 +88,8 @@ class LatenessPlot(QWidget):
         self.curve.setClipToView(True)
         self.curve.setDownsampling(auto=True, method="peak")
 
-        self._title_text = "Event-loop lateness (heartbeat)"
         self._t_readout = float("-inf")
-        title = self.title = QLabel(self._title_text)
+        title = self.title = QLabel("Event-loop lateness (heartbeat)")
         title.setTextFormat(Qt.TextFormat.RichText)
         tf = title.font()
         tf.setBold(True)
@@ -106,13 +104,13 @@ class LatenessPlot(QWidget):
                                     "and worst; and the longest the window was stuck during the last run.")
         head = QHBoxLayout()
         head.addWidget(self.dot.label)
-        head.addWidget(title)
-        head.addStretch(1)
+        head.addWidget(title, 1)
         head.addWidget(self.stats_label)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addLayout(head)
         lay.addWidget(self.plot_widget, 1)
+        self._paused_note = CoverNote(self, self.plot_widget, PAUSED_NOTE)
         self._update_readout()
         cpu_plot.refreshed.connect(self.refresh)
 
@@ -176,8 +174,8 @@ class LatenessPlot(QWidget):
         self.ticks += 1
 
     def set_paused_note(self, paused: bool) -> None:
-        """Say on screen that the plot waits for the run's end (the GIL pace, :mod:`concgui.gui.pace`)."""
-        self.title.setText(self._title_text + (PAUSED_NOTE if paused else ""))
+        """Say over the plot that it waits for the run's end (the GIL pace, :mod:`concgui.gui.pace`)."""
+        self._paused_note.set_shown(paused)
 
     def _update_readout(self, t_now: float | None = None) -> None:
         rec = self.heartbeat.recorder

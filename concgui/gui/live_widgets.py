@@ -74,3 +74,30 @@ class LiveBar:
         self.fill.setGeometry(1, 1, px, max(1, inner_h))
         if not self.fill.isVisible():
             self.fill.show()
+
+
+class CoverNote:
+    """A one-line note laid over ``cover`` (a sibling inside ``parent``): no layout moves when it shows.
+
+    Says on screen why a plot stands still (the GIL pace, :mod:`concgui.gui.pace`).
+    A plain, opaque ``QLabel``, so it repaints without Python.
+    """
+
+    def __init__(self, parent: QWidget, cover: QWidget, text: str) -> None:
+        self.cover = cover
+        self.label = QLabel(text, parent)
+        self.label.setAutoFillBackground(True)
+        self.label.setStyleSheet("color: #8a4b00; padding: 2px 6px;")
+        self.label.setToolTip(text)
+        self.label.hide()
+
+    def set_shown(self, shown: bool) -> None:
+        if shown:
+            geo = self.cover.geometry()
+            hint = self.label.sizeHint()
+            w = min(hint.width(), max(40, geo.width() - 60))
+            self.label.setGeometry(geo.x() + 50, geo.y() + 4, w, hint.height())
+            self.label.raise_()
+            self.label.show()
+        else:
+            self.label.hide()

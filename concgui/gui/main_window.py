@@ -353,8 +353,8 @@ class MainWindow(QMainWindow):
         pace = Pace.RUN if kind in ("gui-thread", "blocking-wait") else pace_for(configs, self.info.gil_enabled)
         settle = pace is not self.pace
         self.set_pace(pace)
-        if len(configs) == 1:
-            self.progress.prepare(configs[0].workers if configs[0].mode != "serial" else 1)
+        if len(configs) == 1 and self.progress.prepare(configs[0].workers if configs[0].mode != "serial" else 1):
+            settle = settle or pace is Pace.GIL
         if kind in ("gui-thread", "blocking-wait"):
             what = "on the GUI thread" if kind == "gui-thread" else "on a thread, but the GUI thread waits for it"
             self.statusBar().showMessage(f"Running {what}: the window is frozen until the run ends.")

@@ -45,8 +45,7 @@ def worker_columns(n: int) -> int:
 
 class _WorkerRow:
     def __init__(self, grid: QGridLayout, row: int, col: int, placeholder: str) -> None:
-        self.name = QLabel(placeholder)
-        self.name.setMinimumWidth(90)
+        self.name = live_label(placeholder, "pid 88888888")
         self.task = live_label("waiting", "between tasks 888888")
         self.task.setStyleSheet("color: palette(mid);")
         self.bar = LiveBar(12)
@@ -55,6 +54,13 @@ class _WorkerRow:
         self.widgets = (self.name, self.task, self.bar.widget, self.done)
         for i, w in enumerate(self.widgets):
             grid.addWidget(w, row, col * 5 + i)
+
+    def reset(self, placeholder: str) -> None:
+        self.name.setText(placeholder)
+        self.task.setText("waiting")
+        self.bar.set_fraction(0.0)
+        self.done.setText("0 done")
+        self.shown = ()
 
 
 class ProgressPanel(QWidget):
@@ -113,10 +119,19 @@ class ProgressPanel(QWidget):
         """Update elapsed time and ETA every ``ms`` (see :mod:`concgui.gui.pace`)."""
         self._clock.setInterval(ms)
 
-    def prepare(self, workers: int) -> None:
-        """Make the rows for a run of ``workers`` before it starts (a new row re-lays out the panel)."""
-        if len(self._rows) != workers or self._row_of:
+    def prepare(self, workers: int) -> bool:
+        """Make the rows for a run of ``workers`` before it starts (a new row re-lays out the panel).
+
+        True if the rows changed (the window then lets the layout settle before starting).
+        """
+        if len(self._rows) != workers:
             self._set_rows(workers)
+            return True
+        if self._row_of:  # the same rows, again: new texts, no new layout
+            self._row_of = {}
+            for i, row in enumerate(self._rows):
+                row.reset(f"worker {i + 1}")
+        return False
 
     def begin(self, started: RunStarted, title: str | None = None) -> None:
         self._started = started

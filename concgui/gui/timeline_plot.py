@@ -33,7 +33,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QTo
 from concgui.engine.lanes import LaneSampler
 from concgui.engine.timeline import SpanBatch, TimelineStore
 from concgui.gui.cpu_plot import MODE_COLORS, CpuPlot
-from concgui.gui.live_widgets import elastic
+from concgui.gui.live_widgets import CoverNote, elastic
 from concgui.gui.plot_style import make_plot
 
 AXIS_W = 74  # left axis width shared with the CPU and lateness plots, so their x axes line up
@@ -151,8 +151,7 @@ class TimelinePlot(QWidget):
             item.setMouseEnabled(x=True, y=False)
             item.getViewBox().sigRangeChangedManually.connect(self._on_view_range_changed_manually)
 
-        self._title_text = "Timeline: who ran what, when"
-        title = self.title = QLabel(self._title_text)
+        title = self.title = QLabel("Timeline: who ran what, when")
         title.setTextFormat(Qt.TextFormat.RichText)
         tf = title.font()
         tf.setBold(True)
@@ -177,7 +176,7 @@ class TimelinePlot(QWidget):
             label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
             label.setMinimumWidth(1)
         head = QHBoxLayout()
-        head.addWidget(title)
+        head.addWidget(title, 3)
         head.addWidget(self.legend, 2)
         head.addWidget(self.share_label, 3)
         head.addWidget(self.follow_button)
@@ -186,6 +185,8 @@ class TimelinePlot(QWidget):
         lay.addLayout(head)
         lay.addWidget(self.plot_widget, 1)
 
+        self._paused_note = CoverNote(self, self.plot_widget, "Bars drawn after the run: drawing them now "
+                                      "would take the GIL from the threads.")
         self.plot_widget.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
         cpu_plot.refreshed.connect(self.refresh)
 
@@ -213,10 +214,8 @@ class TimelinePlot(QWidget):
         self.shares_measured.emit(run_id, total)
 
     def set_paused_note(self, paused: bool) -> None:
-        """Say on screen that the bars wait for the run's end (the GIL pace, :mod:`concgui.gui.pace`)."""
-        note = ("  <span style='font-weight:normal; color:#8a4b00'>— drawn after the run: its frames would "
-                "take the GIL from the threads</span>")
-        self.title.setText(self._title_text + (note if paused else ""))
+        """Say over the plot that it waits for the run's end (the GIL pace, :mod:`concgui.gui.pace`)."""
+        self._paused_note.set_shown(paused)
 
     # -- following and holding -------------------------------------------------------------
 

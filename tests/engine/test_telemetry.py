@@ -145,19 +145,53 @@ def test_sampler_sees_this_process_working(sampler: CpuSampler) -> None:
     assert tv.max() > 10.0  # % of one core: a busy thread shows
 
 
-def test_stop_ends_the_probe_and_the_reader() -> None:
+def test_stop_ends_the_probe_and_frees_the_ring() -> None:
+    from multiprocessing import shared_memory
+
+    before = set(threading.enumerate())
     s = CpuSampler(interval=0.05).start()
-    wait_until(lambda: s.samples >= 1, timeout=10, what="the first sample")
-    reader, probe_pid = s._reader, s._probe.pid
+    wait_until(lambda: s.samples >= 2, timeout=10, what="the first samples")
+    # No reader thread: the probe writes into shared memory, nothing here wakes up for it.
+    assert set(threading.enumerate()) == before
+    name, probe_pid = s._shm.name, s._probe.pid
     t0 = time.monotonic()
     s.stop()
     assert time.monotonic() - t0 < 2.0
-    assert not reader.is_alive() and reader not in threading.enumerate()
     assert not s.running
     assert not psutil.pid_exists(probe_pid) or psutil.Process(probe_pid).status() == psutil.STATUS_ZOMBIE
+    with pytest.raises(FileNotFoundError):
+        shared_memory.SharedMemory(name=name)
     n = s.samples
     s.stop()  # idempotent
     assert s.samples == n
+    assert len(s.per_core.snapshot()[0]) == n  # what it sampled stays readable
+
+
+def test_a_row_being_rewritten_is_never_read() -> None:
+    from multiprocessing import shared_memory
+
+    from concgui.engine.cpu_probe import ROW_HEADER
+    from concgui.engine.telemetry import SharedRing
+
+    cap, width = 4, 4  # seq, t, one value, tree
+    shm = shared_memory.SharedMemory(create=True, size=ROW_HEADER + cap * width * 8)
+    try:
+        ring = SharedRing(shm.buf, cap, width, slice(2, 3))
+        rows = np.ndarray((cap, width), dtype=np.float64, buffer=shm.buf, offset=ROW_HEADER)
+        count = np.ndarray((1,), dtype=np.int64, buffer=shm.buf, offset=0)
+        for n in range(6):  # rows 4 and 5 overwrote slots 0 and 1
+            rows[n % cap] = (n + 1, 10.0 + n, float(n), 0.0)
+        count[0] = 6
+        t, v = ring.snapshot()
+        assert list(t) == [12.0, 13.0, 14.0, 15.0] and list(v[:, 0]) == [2.0, 3.0, 4.0, 5.0]
+        rows[2, 0] = 0.0  # slot 2 is being rewritten for row 6: its seq is not yet the expected one
+        rows[2, 1:3] = (16.0, 6.0)
+        t, v = ring.snapshot()
+        assert list(t) == [13.0, 14.0, 15.0]  # the old row 2 is gone and the new one not yet there
+        del ring, rows, count, t, v
+    finally:
+        shm.close()
+        shm.unlink()
 
 
 def test_sampler_keeps_its_rate_while_threads_fight_for_the_gil(sampler: CpuSampler) -> None:
