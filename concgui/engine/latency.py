@@ -62,18 +62,20 @@ class LatenessRecorder:
             late = late[t <= until]
         return stats_of(late)
 
-    def stats_due(self, t0: float, t1: float) -> LatenessStats:
-        """Stats of the ticks that fell *due* in [t0, t1]: the lateness one span caused.
+    def stats_during(self, t0: float, t1: float) -> LatenessStats:
+        """Stats of the ticks whose wait lay mostly in [t0, t1]: the lateness one span caused.
 
-        A tick that ran ``late`` seconds late at ``t`` was due at ``t - late``;
-        the loop was stuck from then on. Counting ticks by when they ran would
-        give a freeze that began in one run to the next run, whose start the
-        frozen loop only saw afterwards.
+        A tick that ran ``late`` seconds late at ``t`` was due at ``t - late``:
+        the loop was stuck from then until ``t``. A tick counts for the span
+        that holds the middle of that wait. Counting ticks by when they ran
+        would give a freeze that began in one run to the next run, whose start
+        the frozen loop only saw afterwards; counting by due time alone would
+        miss a freeze whose tick fell due a moment before its run began.
         """
         t, v = self.ticks.snapshot()
         late = v[:, 0] if len(v) else np.zeros(0)
-        due = t - late
-        return stats_of(late[(due >= t0) & (due <= t1)])
+        mid = t - late / 2
+        return stats_of(late[(mid >= t0) & (mid <= t1)])
 
     def recent(self, now: float, window_s: float = WINDOW_S) -> LatenessStats:
         return self.stats(since=now - window_s)

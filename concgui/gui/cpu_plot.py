@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QHideEvent, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from concgui.engine.clock import now
 from concgui.engine.telemetry import CpuSampler
 from concgui.gui.cpu_sketch import CpuSketch
+from concgui.gui.heartbeat import Heartbeat, PeriodicCall
 from concgui.gui.pace import RATES, Pace
 from concgui.gui.theme import plot_text_color
 from concgui.gui.live_widgets import elastic
@@ -72,7 +73,7 @@ class CpuPlot(QWidget):
     refreshed = Signal(float)
 
     def __init__(self, sampler: CpuSampler, window_s: float = WINDOW_S, max_lanes: int = MAX_LANES,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, heartbeat: "Heartbeat | None" = None) -> None:
         super().__init__(parent)
         self.sampler = sampler
         self.window_s = window_s
@@ -168,20 +169,31 @@ class CpuPlot(QWidget):
         self.sketch = CpuSketch(self, self.plot_widget, colors, window_s)
 
         self._wanted = False
-        self._timer = QTimer(self)
-        self._timer.setInterval(RATES[self.pace].plot_ms)
-        self._timer.timeout.connect(self._on_timer_timeout)
+        # Redraws ride on the window's heartbeat when there is one (no timer of their own: see
+        # Heartbeat), else on a timer; either way at the pace's rate, and never while hidden.
+        self._clock = PeriodicCall(self.refresh, RATES[self.pace].plot_ms, heartbeat, self)
 
     # -- lifecycle ----------------------------------------------------------
 
     def start(self) -> None:
         self._wanted = True
         if self.isVisible() or self.parentWidget() is None:
-            self._timer.start()
+            self._run_clock(True)
 
     def stop(self) -> None:
         self._wanted = False
-        self._timer.stop()
+        self._run_clock(False)
+
+    def _run_clock(self, on: bool) -> None:
+        self._clock.set_interval(RATES[self.pace].plot_ms)
+        if on:
+            self._clock.start()
+        else:
+            self._clock.stop()
+
+    @property
+    def clock_running(self) -> bool:
+        return self._clock.active
 
     def set_pace(self, pace: Pace) -> None:
         """Redraw at ``pace``'s rate; at ``GIL`` pace, as a sketch (see :mod:`concgui.gui.pace`).
@@ -189,7 +201,8 @@ class CpuPlot(QWidget):
         Call it before the run starts: the switch itself changes the layout.
         """
         self.pace = pace
-        self._timer.setInterval(RATES[pace].plot_ms)
+        if self.clock_running:
+            self._run_clock(True)
         self.set_paused(pace is Pace.GIL)
 
     def set_paused(self, paused: bool) -> None:
@@ -207,20 +220,20 @@ class CpuPlot(QWidget):
                 self.sketch.show()
             else:
                 self.sketch.hide()
-            if self._timer.isActive():
+            if self.clock_running:
                 self.refresh()
 
     # A plot on a hidden tab would cost the GUI thread a timer entry into Python 10 times a second.
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)
-        if self._wanted and not self._timer.isActive():
-            self._timer.start()
+        if self._wanted and not self.clock_running:
+            self._run_clock(True)
             self.refresh()
 
     def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 (Qt's name)
         super().hideEvent(event)
         if self.parentWidget() is not None:
-            self._timer.stop()
+            self._run_clock(False)
 
     # -- run bands ------------------------------------------------------------
 
@@ -242,10 +255,6 @@ class CpuPlot(QWidget):
             self._deferred_ends[run_id] = t1
 
     # -- drawing ----------------------------------------------------------------
-
-    @Slot()
-    def _on_timer_timeout(self) -> None:
-        self.refresh()
 
     def hold(self, t: float | None = None) -> None:
         """Stop scrolling: redraw as of ``t`` (default: the last redraw's "now") until :meth:`follow`."""

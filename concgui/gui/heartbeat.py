@@ -40,12 +40,30 @@ def lateness_color(late_s: float) -> str:
 TickListener = Callable[[float, float], None]
 
 
+class TickJob:
+    """Periodic work that rides on the heartbeat's tick: ``fn(t)`` every ``period_s`` (None: paused)."""
+
+    __slots__ = ("fn", "period_s", "next_t")
+
+    def __init__(self, fn: Callable[[float], None], period_s: float | None) -> None:
+        self.fn = fn
+        self.period_s = period_s
+        self.next_t = 0.0
+
+    def set_period(self, period_s: float | None) -> None:
+        self.period_s = period_s
+        self.next_t = 0.0  # due at the next tick
+
+
 class Heartbeat(QObject):
     """Ticks every ``period_ms`` on the GUI thread and records how late each tick was.
 
-    Listeners (:meth:`add_listener`) are plain calls made from the tick's own
-    slot: a Qt signal to a Python slot would be one more trip through Qt, and
-    under GIL contention every such trip can wait for the GIL again.
+    Listeners (:meth:`add_listener`) and periodic jobs (:meth:`every`: plot
+    redraws, the progress clock, readouts) are plain calls made from the tick's
+    own slot. The tick has to take the GIL anyway; a timer or a signal of their
+    own would be one more trip from Qt into Python each, and while our own
+    threads hold the GIL every such trip waits for it again (a window with a
+    few more timers stuttered about twice as much as a bare loop).
     """
     #: The event loop was stuck for ``FREEZE_S`` or more: (seconds stuck, time it ended).
     froze = Signal(float, float)
@@ -69,9 +87,16 @@ class Heartbeat(QObject):
         #: Ticks due before this time (clock seconds) never report a freeze: start-up is not a run's.
         self.quiet_until = 0.0
         self._listeners: list[TickListener] = []
+        self._jobs: list[TickJob] = []
 
     def add_listener(self, listener: TickListener) -> None:
         self._listeners.append(listener)
+
+    def every(self, period_s: float | None, fn: Callable[[float], None]) -> TickJob:
+        """Run ``fn(t)`` from the tick at most every ``period_s`` seconds; change it with ``set_period``."""
+        job = TickJob(fn, period_s)
+        self._jobs.append(job)
+        return job
 
     @property
     def period_s(self) -> float:
@@ -122,6 +147,47 @@ class Heartbeat(QObject):
             listener(t, late)
         if late >= self.freeze_s and t - late >= self.quiet_until:
             self.froze.emit(late, t)
+        for job in self._jobs:
+            if job.period_s is not None and t >= job.next_t:
+                job.next_t = t + job.period_s
+                job.fn(t)
+
+
+class PeriodicCall:
+    """``fn()`` every ``interval_ms`` while started: on ``heartbeat``'s tick if given, else on a QTimer.
+
+    The window passes its heartbeat, so all its periodic work rides on one
+    trip into Python per tick; a widget used on its own keeps a timer.
+    """
+
+    def __init__(self, fn: Callable[[], None], interval_ms: int, heartbeat: "Heartbeat | None" = None,
+                 parent: QObject | None = None) -> None:
+        self._interval_ms = interval_ms
+        self._job = heartbeat.every(None, lambda _t: fn()) if heartbeat is not None else None
+        self._timer = QTimer(parent)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(fn)
+
+    def set_interval(self, ms: int) -> None:
+        self._interval_ms = ms
+        self._timer.setInterval(ms)
+        if self._job is not None and self._job.period_s is not None:
+            self._job.period_s = ms / 1000
+
+    def start(self) -> None:
+        if self._job is not None:
+            self._job.set_period(self._interval_ms / 1000)
+        else:
+            self._timer.start()
+
+    def stop(self) -> None:
+        if self._job is not None:
+            self._job.set_period(None)
+        self._timer.stop()
+
+    @property
+    def active(self) -> bool:
+        return self._job.period_s is not None if self._job is not None else self._timer.isActive()
 
 
 class HeartbeatDot(QObject):

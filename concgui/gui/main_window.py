@@ -96,6 +96,9 @@ class MainWindow(QMainWindow):
     run_measured = Signal(object)
     #: The event loop was stuck: (seconds, frames missed).
     ui_froze = Signal(float, int)
+    #: A run's progress reached the window (a ProgressSnapshot), by signal or, at the GIL pace,
+    #: taken from the run driver on a heartbeat tick: observe this, not the driver.
+    run_progressed = Signal(object)
 
     def __init__(self, sampler: CpuSampler | None = None, driver: RunDriver | None = None,
                  parent: QWidget | None = None) -> None:
@@ -117,7 +120,7 @@ class MainWindow(QMainWindow):
 
         self.controls = ControlsPanel(GUI_THREAD_LIMIT_S)
         self.error_details = ErrorDetails(self.controls.message)  # "Details…": a failed run's traceback
-        self.cpu_plot = CpuPlot(self.sampler)
+        self.cpu_plot = CpuPlot(self.sampler, heartbeat=self.heartbeat)
         self.lateness_plot = LatenessPlot(self.heartbeat, self.cpu_plot)
         #: The GIL lane: each worker thread's CPU time, sampled from a helper process (started just after
         #: the window, off its first paint: it takes a few hundred ms to be ready when cores are busy).
@@ -126,7 +129,7 @@ class MainWindow(QMainWindow):
         self.timeline = TimelinePlot(self.cpu_plot, self.lanes, linked=(self.lateness_plot.plot,))
         self.workload_panel = WorkloadPanel()
         self.scaling = ScalingView(self.info.logical_cores)
-        self.progress = ProgressPanel()
+        self.progress = ProgressPanel(heartbeat=self.heartbeat)
         self.results_model = ResultsModel(self)
         self.results_table = ResultsTable(self.results_model)
         self.comparison = ComparisonView()
@@ -150,10 +153,10 @@ class MainWindow(QMainWindow):
         self.driver.batch_finished.connect(self._on_driver_batch_finished)
         self.heartbeat.froze.connect(self._on_heartbeat_froze)
 
-        self._lag_timer = QTimer(self)
-        self._lag_timer.setInterval(LAG_READOUT_MS)
-        self._lag_timer.timeout.connect(self._on_lag_timer_timeout)
-        self._lag_timer.start()
+        # Periodic work rides on the heartbeat's tick (see Heartbeat): the lag readout, and at
+        # the GIL pace the progress the run driver keeps for us instead of signalling it.
+        self._lag_job = self.heartbeat.every(LAG_READOUT_MS / 1000, lambda _t: self._on_lag_timer_timeout())
+        self._progress_job = self.heartbeat.every(None, lambda _t: self._take_progress())
         self.cpu_plot.start()
         QTimer.singleShot(0, self, self._on_lanes_start_timeout)
         self._resize_to_screen()
@@ -424,6 +427,10 @@ class MainWindow(QMainWindow):
         self.lateness_plot.set_paused_note(pace is Pace.GIL)
         rates = RATES[pace]
         self.driver.set_progress_hz(rates.progress_hz)
+        # At the GIL pace the driver keeps its snapshots and a tick job takes them: no queued
+        # signal, so no extra trip into Python (and wait for the GIL) per snapshot.
+        self.driver.set_pull(pace is Pace.GIL)
+        self._progress_job.set_period(1.0 / rates.progress_hz if pace is Pace.GIL else None)
         self.driver.runner.drain_s = rates.drain_s  # read by the driver thread when a threads run starts
         self.progress.set_clock_ms(rates.clock_ms)
         self.lanes.set_send_every(rates.lanes_send_s)
@@ -476,9 +483,17 @@ class MainWindow(QMainWindow):
         if snap.spans is not None:
             self.timeline.add_batch(snap.spans)
         self.progress.update_snapshot(snap)
+        self.run_progressed.emit(snap)
+
+    def _take_progress(self) -> None:
+        """Apply the snapshots the driver kept (the GIL pace); the lab sees them as it would the signal."""
+        for snap in self.driver.take_pending():
+            self._on_driver_progressed(snap)
+            self.responsiveness.on_progress(snap)
 
     @Slot(object, object)
     def _on_driver_run_finished(self, started: RunStarted, finished: RunFinished) -> None:
+        self._take_progress()  # the run's last snapshots, if the driver kept them
         mode = self._display_mode(started)
         self.progress.end(finished)
         t_end = now()  # a flood's run_finished arrives only after every queued item signal
@@ -516,14 +531,14 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(UI_SETTLE_MS, lambda: self._after_step(outcome))
 
     def _measure_runs(self, b: _Batch) -> None:
-        """Fill in each finished run's lateness stats: the heartbeat ticks that fell due during it.
+        """Fill in each finished run's lateness stats: the heartbeat ticks that waited during it.
 
-        By due time, so a freeze belongs to the run it began in, whenever the
-        stuck loop got to run the tick that measured it (see
-        :meth:`~concgui.engine.latency.LatenessRecorder.stats_due`).
+        So a freeze belongs to the run it happened in, whenever the stuck loop
+        got to run the tick that measured it (see
+        :meth:`~concgui.engine.latency.LatenessRecorder.stats_during`).
         """
         for row, t0, t1 in b.spans:
-            st = self.heartbeat.recorder.stats_due(t0, t1)
+            st = self.heartbeat.recorder.stats_during(t0, t1)
             row.ui.update(st.as_dict())
             row.ui["frames_missed"] = st.frames_missed
             row.ui["gui_stall_ms"] = round(st.longest_freeze_ms, 1)
@@ -687,7 +702,7 @@ class MainWindow(QMainWindow):
         if self._closed:
             return
         self._closed = True
-        self._lag_timer.stop()
+        self._lag_job.set_period(None)
         self.heartbeat.stop()
         self.cpu_plot.stop()
         self.responsiveness.shutdown()

@@ -13,12 +13,13 @@ parents, each a trip into Python (the GIL) for the Python-made ones.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QScrollArea, QSizePolicy,
                                QVBoxLayout, QWidget)
 
 from concgui.engine.clock import now
 from concgui.engine.events import RunFinished, RunStarted
+from concgui.gui.heartbeat import Heartbeat, PeriodicCall
 from concgui.gui.live_widgets import LiveBar, elastic, live_label
 from concgui.gui.progress_state import ProgressSnapshot
 
@@ -64,7 +65,7 @@ class _WorkerRow:
 
 
 class ProgressPanel(QWidget):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, heartbeat: Heartbeat | None = None) -> None:
         super().__init__(parent)
         self.title = QLabel("Idle: choose a workload and press Run or Compare.")
         f = self.title.font()
@@ -109,15 +110,13 @@ class ProgressPanel(QWidget):
         self._started: RunStarted | None = None
         self._t_end: float | None = None
         self._fraction = 0.0
-        self._clock = QTimer(self)
-        self._clock.setInterval(CLOCK_MS)
-        self._clock.timeout.connect(self._on_clock_timeout)
+        self._clock = PeriodicCall(self._on_clock_timeout, CLOCK_MS, heartbeat, self)
 
     # -- driven by the window ---------------------------------------------------
 
     def set_clock_ms(self, ms: int) -> None:
         """Update elapsed time and ETA every ``ms`` (see :mod:`concgui.gui.pace`)."""
-        self._clock.setInterval(ms)
+        self._clock.set_interval(ms)
 
     def prepare(self, workers: int) -> bool:
         """Make the rows for a run of ``workers`` before it starts (a new row re-lays out the panel).

@@ -105,7 +105,7 @@ class ResponsivenessLab(QWidget):
         self._live_units: deque[tuple[float, float]] = deque()
         self._segment_t0 = now()
 
-        self.cpu_plot = CpuPlot(window.sampler)
+        self.cpu_plot = CpuPlot(window.sampler, heartbeat=window.heartbeat)
         self.lateness_plot = LatenessPlot(window.heartbeat, self.cpu_plot)
 
         self.intro = QLabel()
@@ -374,6 +374,10 @@ class ResponsivenessLab(QWidget):
 
     @Slot(object)
     def _on_driver_progressed(self, snap: ProgressSnapshot) -> None:
+        self.on_progress(snap)
+
+    def on_progress(self, snap: ProgressSnapshot) -> None:
+        """A progress snapshot, by signal or (at the GIL pace) handed over by the window."""
         if self._flood_active:
             self.flood_bar.setValue(snap.done)
             self.flood_label.setText(f"{snap.done:,} / {self._flood_total:,} items")

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -165,7 +166,10 @@ class _Coalescer:
         batch = self._spans.drain()
         if batch is not None and snap is not None:
             snap = replace(snap, spans=batch)
-        self._worker.progressed.emit(snap)
+        if self._worker.pull:
+            self._worker.pending.append(snap)  # taken by the GUI thread on its own tick
+        else:
+            self._worker.progressed.emit(snap)
 
 
 class _RunWorker(QObject):
@@ -184,6 +188,9 @@ class _RunWorker(QObject):
         self.progress_interval_s = 1.0 / progress_hz
         #: Progress signals each run sent (run_id -> count), written before run_finished.
         self.signal_counts: dict[int, int] = {}
+        #: Keep snapshots in :attr:`pending` instead of emitting ``progressed`` (see RunDriver.set_pull).
+        self.pull = False
+        self.pending: deque = deque()
 
     @Slot(object)
     def run_batch(self, request: tuple) -> None:
@@ -274,6 +281,22 @@ class RunDriver(QObject):
         this process hold its GIL, each trip waits for it.
         """
         self._worker.progress_interval_s = self._here.progress_interval_s = 1.0 / hz
+
+    def set_pull(self, pull: bool) -> None:
+        """Keep progress snapshots for :meth:`take_pending` instead of signalling each one.
+
+        The GUI thread then takes them from a tick it runs anyway: at the GIL
+        pace a queued signal would be one more wait for the GIL per snapshot.
+        """
+        self._worker.pull = self._here.pull = pull
+
+    def take_pending(self) -> list:
+        """The snapshots kept since the last call, oldest first (call on the GUI thread)."""
+        out = []
+        for w in (self._worker, self._here):
+            while w.pending:
+                out.append(w.pending.popleft())
+        return out
 
     def set_lane_sampler(self, lanes: LaneSampler | None) -> None:
         """Sample each worker thread's CPU time (the GIL lane) with ``lanes`` during runs."""

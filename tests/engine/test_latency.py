@@ -44,17 +44,20 @@ def test_negative_lateness_is_clamped() -> None:
     assert set(d) == {"samples", "heartbeat_p50_ms", "heartbeat_p99_ms", "heartbeat_max_ms", "longest_freeze_ms"}
 
 
-def test_lateness_belongs_to_the_span_in_which_the_tick_fell_due() -> None:
+def test_lateness_belongs_to_the_span_in_which_the_tick_waited() -> None:
     rec = LatenessRecorder(0.02)
-    # Run A: 0..1 s; its last tick fell due at 0.98 s but ran only at 1.6 s (a 0.62 s freeze).
-    for t in (0.2, 0.4, 0.6, 0.8):
+    # Run A: 0..1 s, frozen from 0.4 s; the tick due then ran only at 1.2 s, once run B had begun.
+    for t in (0.1, 0.2, 0.3):
         rec.record(t, 0.001)
-    rec.record(1.6, 0.62)
+    rec.record(1.2, 0.8)
     # Run B: 1.0..2.0 s, whose loop ran on time once the freeze was over.
     for t in (1.7, 1.8, 1.9):
         rec.record(t, 0.002)
-    a, b = rec.stats_due(0.0, 1.0), rec.stats_due(1.0, 2.0)
-    assert a.samples == 5 and a.longest_freeze_ms == pytest.approx(620.0)
+    a, b = rec.stats_during(0.0, 1.0), rec.stats_during(1.0, 2.0)
+    assert a.samples == 4 and a.longest_freeze_ms == pytest.approx(800.0)
     assert b.samples == 3 and b.heartbeat_max_ms == pytest.approx(2.0)
     # Counted by when they ran, the freeze would have been B's.
-    assert rec.stats(since=1.0, until=2.0).longest_freeze_ms == pytest.approx(620.0)
+    assert rec.stats(since=1.0, until=2.0).longest_freeze_ms == pytest.approx(800.0)
+    # A run that froze the loop from just after a tick fell due keeps its freeze all the same.
+    rec.record(3.51, 0.5)  # due at 3.01, run C ran from 3.02 to 3.5
+    assert rec.stats_during(3.02, 3.5).longest_freeze_ms == pytest.approx(500.0)

@@ -29,7 +29,7 @@ def _run(qtbot, window: MainWindow, start) -> object:
 
 def _record_progress(window: MainWindow) -> list:
     seen: list = []
-    window.driver.progressed.connect(lambda snap: seen.append(snap))
+    window.run_progressed.connect(lambda snap: seen.append(snap))
     return seen
 
 

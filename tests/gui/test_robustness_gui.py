@@ -38,7 +38,7 @@ def _run(qtbot, window: MainWindow, start) -> object:
 
 def _progress(window: MainWindow) -> list:
     seen: list = []
-    window.driver.progressed.connect(lambda snap: seen.append(snap))
+    window.run_progressed.connect(lambda snap: seen.append(snap))
     return seen
 
 

@@ -36,7 +36,7 @@ def test_driver_forwards_spans_coalesced(qtbot) -> None:
 def test_timeline_bar_per_task_hover_and_trace(window, qtbot, tmp_path) -> None:
     configure(window, **SMALL, mode="threads", workers=2)
     seen: list[TaskFinished] = []
-    window.driver.progressed.connect(lambda snap: seen.extend(snap.spans.finished if snap.spans else ()))
+    window.run_progressed.connect(lambda snap: seen.extend(snap.spans.finished if snap.spans else ()))
     with qtbot.waitSignal(window.batch_done, timeout=RUN_TIMEOUT_MS):
         assert window.start_run()
     store: TimelineStore = window.timeline.store
