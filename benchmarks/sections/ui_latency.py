@@ -149,7 +149,7 @@ def ui_latency(report: Report, quick: bool = False) -> None:
                idle["heartbeat_p99_ms"] <= 2.0, value=idle["heartbeat_p99_ms"],
                note="" if idle["heartbeat_p99_ms"] <= 2.0 else
                "missed: the worst ticks are the ones queued behind a CPU-plot + lateness-plot redraw "
-               "(10 Hz, several ms each in pyqtgraph); a tick due during a redraw waits for it")
+               "(3.3 Hz between runs, several ms each in pyqtgraph); a tick due during a redraw waits for it")
     cpu = got.get("idle_cpu_pct")
     if cpu is not None:
         report.add(sec, "whole app idle, every plot live (this process + CPU and lane probes)",

@@ -31,7 +31,7 @@ from concgui.gui.plot_style import make_plot
 FLOOR_MS = 0.1  # log axis: lateness below this is drawn at this
 RAMP_S = 0.030  # ticks later than this are drawn as a ramp from their due time
 READOUT_S = 0.5  # numbers change at most twice a second
-PAUSED_NOTE = "Plotted after the run: drawing it now would take the GIL from the threads. The dot keeps ticking."
+PAUSED_NOTE = "Plotted after the run: drawing it now would take the GIL from the threads."
 FREEZE_BAND_S = 0.25
 AXIS_W = 46
 LABEL_FREEZE_S = 0.5
@@ -104,8 +104,10 @@ class LatenessPlot(QWidget):
                                     "and worst; and the longest the window was stuck during the last run.")
         head = QHBoxLayout()
         head.addWidget(self.dot.label)
-        head.addWidget(title, 1)
-        head.addWidget(self.stats_label)
+        head.addWidget(title, 2)
+        self.stats_label.setText("last 10 s: <b>–</b>")  # one line's height, for elastic()
+        head.addWidget(elastic(self.stats_label), 5)
+        self.stats_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addLayout(head)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 
 def live_label(text: str, widest: str, align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft) -> QLabel:
@@ -40,11 +40,15 @@ def elastic(label: QLabel) -> QLabel:
 
 
 class LiveBar:
-    """A horizontal bar: :attr:`widget` (a plain, opaque frame) and a filled child sized to the fraction.
+    """A horizontal bar: :attr:`widget` (a plain, opaque frame) with a filled part and an empty part.
 
-    Not a Python subclass of a Qt widget, so Qt paints and resizes it without
-    taking the GIL; :meth:`set_fraction` moves the fill only when a pixel changes.
+    The two parts share the frame's own layout by stretch factors, so Qt keeps
+    them right when the bar is resized, in C++. Not a Python subclass of a Qt
+    widget, so painting and resizing it never takes the GIL; :meth:`set_fraction`
+    changes the stretches only when a step (1/1000) changes.
     """
+
+    STEPS = 1000
 
     def __init__(self, height: int = 12, parent: QWidget | None = None) -> None:
         self.widget = QFrame(parent)
@@ -54,26 +58,32 @@ class LiveBar:
         self.widget.setAutoFillBackground(True)
         self.widget.setBackgroundRole(QPalette.ColorRole.Base)
         self.widget.setForegroundRole(QPalette.ColorRole.Mid)
-        self.fill = QWidget(self.widget)
+        self.fill = QWidget()
         self.fill.setAutoFillBackground(True)
         self.fill.setBackgroundRole(QPalette.ColorRole.Highlight)
+        self.rest = QWidget()
+        for part in (self.fill, self.rest):
+            part.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Expanding)
+            part.setMinimumWidth(0)
+        self._lay = QHBoxLayout(self.widget)
+        self._lay.setContentsMargins(1, 1, 1, 1)
+        self._lay.setSpacing(0)
+        self._lay.addWidget(self.fill, 0)
+        self._lay.addWidget(self.rest, self.STEPS)
         self.fill.hide()
         self.fraction = 0.0
-        self._px = -1
+        self._step = 0
 
     def set_fraction(self, fraction: float) -> None:
         self.fraction = f = min(1.0, max(0.0, fraction))
-        inner_w, inner_h = self.widget.width() - 2, self.widget.height() - 2
-        px = int(round(f * max(0, inner_w)))
-        if px == self._px:
+        step = int(round(f * self.STEPS))
+        if step == self._step:
             return
-        self._px = px
-        if px <= 0:
-            self.fill.hide()
-            return
-        self.fill.setGeometry(1, 1, px, max(1, inner_h))
-        if not self.fill.isVisible():
-            self.fill.show()
+        self._step = step
+        self._lay.setStretch(0, step)
+        self._lay.setStretch(1, self.STEPS - step)
+        self.fill.setVisible(step > 0)
+        self.rest.setVisible(step < self.STEPS)
 
 
 class CoverNote:
