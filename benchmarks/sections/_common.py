@@ -53,3 +53,37 @@ def child_env() -> dict[str, str]:
 
 def python() -> str:
     return sys.executable
+
+
+def qt_child(report, section: str, what: str, module: str, quick: bool, timeout: int) -> dict | None:
+    """Run ``module.child(quick)`` in a fresh interpreter with Qt offscreen; its JSON, or None (row added).
+
+    The Qt sections run in a child so that this process stays Qt-free and a
+    missing display or Qt install costs one "skipped" row, not the whole run.
+    """
+    import importlib.util
+    import json
+    import subprocess
+
+    if importlib.util.find_spec("PySide6") is None or importlib.util.find_spec("pyqtgraph") is None:
+        report.add(section, what, "skipped: PySide6 or pyqtgraph not installed")
+        return None
+    env = child_env()
+    env["QT_QPA_PLATFORM"] = os.environ.get("CONCGUI_BENCH_QPA", "offscreen")
+    code = f"from {module} import child; child({quick!r})"
+    try:
+        p = subprocess.run([python(), "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                           timeout=timeout)
+    except subprocess.TimeoutExpired:
+        report.add(section, what, f"skipped: the Qt child did not finish in {timeout} s")
+        return None
+    lines = [ln for ln in p.stdout.strip().splitlines() if ln.startswith("{")]
+    if p.returncode != 0 or not lines:
+        why = (p.stderr.strip().splitlines() or [f"exit code {p.returncode}"])[-1][:200]
+        report.add(section, what, f"skipped: Qt could not start here ({why})")
+        return None
+    got = json.loads(lines[-1])
+    if "skip" in got:
+        report.add(section, what, f"skipped: {got['skip']}")
+        return None
+    return got

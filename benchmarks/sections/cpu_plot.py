@@ -26,7 +26,7 @@ CORES = 16
 POINTS = 600
 SIZE = (900, 320)
 FRAME_MS = 1000 / 60  # fits in one 60 Hz frame
-REFRESH_MS = 200  # CpuPlot's redraw period during a run (concgui.gui.pace.RATES, the run pace; not imported: no Qt here)
+REFRESH_MS = 300  # CpuPlot's redraw period during a run (concgui.gui.pace.RATES, the run pace; not imported: no Qt here)
 
 
 def child(frames: int) -> None:

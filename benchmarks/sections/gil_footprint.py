@@ -35,7 +35,7 @@ import subprocess
 import sys
 
 from benchmarks.report import Report
-from benchmarks.sections._common import ROOT, child_env, median, python
+from benchmarks.sections._common import ROOT, median, qt_child
 
 HEARTBEAT_MS = 20
 MAX_TARGET_MS = 150.0
@@ -248,7 +248,7 @@ def child(quick: bool) -> None:
     args = ["--workload", "cpu-python", "--tasks", str(compare[0].tasks), "--size", str(compare[0].size),
             "--workers", str(n)]
     out["window"], out["terminal"] = [], []
-    for _ in range(reps):
+    for _ in range(1 if quick else 5):  # wall-time pairs are noisier than lateness: more of them
         out["window"].append(measured(steps([([c], "normal") for c in compare])))
         out["terminal"].append(_terminal(args))
 
@@ -293,28 +293,9 @@ def child(quick: bool) -> None:
 
 
 def gil_footprint(report: Report, quick: bool = False) -> None:
-    import importlib.util
-
     sec = "gil-footprint"
-    if importlib.util.find_spec("PySide6") is None or importlib.util.find_spec("pyqtgraph") is None:
-        report.add(sec, "GIL footprint", "skipped: PySide6 or pyqtgraph not installed")
-        return
-    env = child_env()
-    env["QT_QPA_PLATFORM"] = os.environ.get("CONCGUI_BENCH_QPA", "offscreen")
-    code = f"from benchmarks.sections.gil_footprint import child; child({quick!r})"
-    try:
-        p = subprocess.run([python(), "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=400)
-    except subprocess.TimeoutExpired:
-        report.add(sec, "GIL footprint", "skipped: the Qt child did not finish in 400 s")
-        return
-    lines = [ln for ln in p.stdout.strip().splitlines() if ln.startswith("{")]
-    if p.returncode != 0 or not lines:
-        why = (p.stderr.strip().splitlines() or [f"exit code {p.returncode}"])[-1][:200]
-        report.add(sec, "GIL footprint", f"skipped: Qt could not start here ({why})")
-        return
-    got = json.loads(lines[-1])
-    if "skip" in got:
-        report.add(sec, "GIL footprint", f"skipped: {got['skip']}")
+    got = qt_child(report, sec, "GIL footprint", "benchmarks.sections.gil_footprint", quick, timeout=400)
+    if got is None:
         return
     add_rows(report, got)
 

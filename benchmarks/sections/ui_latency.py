@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 
 from benchmarks.report import Report
-from benchmarks.sections._common import ROOT, child_env, python
+from benchmarks.sections._common import qt_child
 
 FRAME_MS = 1000 / 60
 
@@ -115,28 +114,9 @@ def _tree_cpu_s() -> float:
 
 
 def ui_latency(report: Report, quick: bool = False) -> None:
-    import importlib.util
-
     sec = "ui-latency"
-    if importlib.util.find_spec("PySide6") is None or importlib.util.find_spec("pyqtgraph") is None:
-        report.add(sec, "event-loop lateness", "skipped: PySide6 or pyqtgraph not installed")
-        return
-    env = child_env()
-    env["QT_QPA_PLATFORM"] = os.environ.get("CONCGUI_BENCH_QPA", "offscreen")
-    code = f"from benchmarks.sections.ui_latency import child; child({quick!r})"
-    try:
-        p = subprocess.run([python(), "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
-    except subprocess.TimeoutExpired:
-        report.add(sec, "event-loop lateness", "skipped: the Qt child did not finish in 300 s")
-        return
-    lines = [ln for ln in p.stdout.strip().splitlines() if ln.startswith("{")]
-    if p.returncode != 0 or not lines:
-        why = (p.stderr.strip().splitlines() or [f"exit code {p.returncode}"])[-1][:200]
-        report.add(sec, "event-loop lateness", f"skipped: Qt could not start here ({why})")
-        return
-    got = json.loads(lines[-1])
-    if "skip" in got:
-        report.add(sec, "event-loop lateness", f"skipped: {got['skip']}")
+    got = qt_child(report, sec, "event-loop lateness", "benchmarks.sections.ui_latency", quick, timeout=300)
+    if got is None:
         return
 
     def lat(d: dict) -> str:

@@ -53,9 +53,10 @@ class Rates:
 
 RATES = {
     Pace.IDLE: Rates(plot_ms=300, progress_hz=10.0, clock_ms=200, drain_s=0.05, lanes_send_s=0.1),
-    # 5 redraws a second show every second sample of the 10 Hz probe, at half the
-    # CPU that 10 took from the workers (benchmarks/sections/gil_footprint.py).
-    Pace.RUN: Rates(plot_ms=200, progress_hz=10.0, clock_ms=200, drain_s=0.05, lanes_send_s=0.1),
+    # During a run the plots redraw as slowly as between runs: on a small machine each
+    # frame's CPU time is taken from workers that fill every core (at 5 redraws a second
+    # the pool ran 1.13x the terminal's time; benchmarks/sections/gil_footprint.py).
+    Pace.RUN: Rates(plot_ms=300, progress_hz=10.0, clock_ms=200, drain_s=0.05, lanes_send_s=0.1),
     Pace.GIL: Rates(plot_ms=500, progress_hz=4.0, clock_ms=500, drain_s=0.25, lanes_send_s=0.5),
 }
 
