@@ -248,7 +248,7 @@ def child(quick: bool) -> None:
     args = ["--workload", "cpu-python", "--tasks", str(compare[0].tasks), "--size", str(compare[0].size),
             "--workers", str(n)]
     out["window"], out["terminal"] = [], []
-    for _ in range(1 if quick else 5):  # wall-time pairs are noisier than lateness: more of them
+    for _ in range(1 if quick else 7):  # wall-time pairs are noisier than lateness: more of them
         out["window"].append(measured(steps([([c], "normal") for c in compare])))
         out["terminal"].append(_terminal(args))
 
@@ -341,11 +341,12 @@ def add_rows(report: Report, got: dict) -> None:
         wins = [rep[i] for rep in got["window"]]
         ratios = [wr["wall_s"] / t[mode] for wr, t in zip(wins, got["terminal"])]
         ratio = median(ratios)
+        best = min(x["wall_s"] for x in wins) / min(t[mode] for t in got["terminal"])
         last = wins[-1]
         report.add(sec, f"Compare's {mode} run in the window ({last['ran_on']}) / the terminal's "
-                        f"(`concgui bench`), same tasks",
-                   f"{ratio:.2f}× (pairs: {', '.join(f'{x:.2f}' for x in ratios)}; window "
-                   f"{median([x['wall_s'] for x in wins]):.3f} s, terminal "
+                        f"(`concgui bench`), same tasks, median of {len(ratios)} interleaved pairs",
+                   f"{ratio:.2f}× (pairs: {', '.join(f'{x:.2f}' for x in ratios)}; best-of-{len(ratios)} "
+                   f"{best:.2f}×; window {median([x['wall_s'] for x in wins]):.3f} s, terminal "
                    f"{median([t[mode] for t in got['terminal']]):.3f} s); heartbeat {_lat(last)}",
                    "≤ 1.10", ratio <= 1.10, value=ratio,
                    note="" if ratio <= 1.10 else _why_slower(mode))
@@ -364,5 +365,6 @@ def add_rows(report: Report, got: dict) -> None:
 def _why_slower(mode: str) -> str:
     if mode == "processes":
         return ("the worker processes fill every core, and the window's own drawing (the GUI thread and "
-                "the probes) takes CPU time from them")
-    return "the window's process takes CPU from the worker host"
+                "the probes) takes CPU time from them; compare the best-of ratio for the noise")
+    return ("the worker host runs exactly the terminal's loop, so what is left is the machine's noise "
+            "(see the spread of the pairs and the best-of ratio) and the window's CPU time on a small machine")
