@@ -166,6 +166,7 @@ class TimelinePlot(QWidget):
         self.legend.setTextFormat(Qt.TextFormat.RichText)
         self.share_label = QLabel()
         self.share_label.setTextFormat(Qt.TextFormat.RichText)
+        self.share_label.setText("last run: <b style='font-size:large'>–</b>")  # one line's height, for elastic()
         self.share_label.setToolTip("The workers' CPU shares added up, over the time all of them were running: "
                                     "about 1 core for pure-Python threads (the GIL), about N for N processes.")
         self.follow_button = QPushButton("Follow live")
@@ -178,7 +179,7 @@ class TimelinePlot(QWidget):
         head = QHBoxLayout()
         head.addWidget(title, 3)
         head.addWidget(self.legend, 2)
-        head.addWidget(self.share_label, 3)
+        head.addWidget(elastic(self.share_label), 3)
         head.addWidget(self.follow_button)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -201,6 +202,9 @@ class TimelinePlot(QWidget):
 
     def _measure_shares(self, run_id: int) -> None:
         if self.lanes is None:
+            return
+        if self.cpu_plot.paused:  # the next run holds our GIL now: sum and show it once that run is over
+            QTimer.singleShot(SHARE_DELAY_MS, self, lambda: self._measure_shares(run_id))
             return
         total = self.lanes.total_share(run_id)
         if total is None:
