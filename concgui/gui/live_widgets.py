@@ -102,9 +102,10 @@ class CoverNote:
         self.label.hide()
 
     def set_shown(self, shown: bool) -> None:
-        if shown:
-            geo = self.cover.geometry()
-            hint = self.label.sizeHint()
+        geo = self.cover.geometry()
+        hint = self.label.sizeHint()
+        visible = geo.intersected(self.label.parentWidget().rect()).height()
+        if shown and visible >= hint.height() + 8:  # a plot squeezed thinner shows nothing to explain
             w = min(hint.width(), max(40, geo.width() - 60))
             self.label.setGeometry(geo.x() + 50, geo.y() + 4, w, hint.height())
             self.label.raise_()

@@ -180,6 +180,7 @@ class TimelinePlot(QWidget):
         head.addWidget(title, 3)
         head.addWidget(self.legend, 2)
         head.addWidget(elastic(self.share_label), 3)
+        self.share_label.setText("")
         head.addWidget(self.follow_button)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)

@@ -242,3 +242,28 @@ def test_the_lab_marks_each_run_by_what_was_measured(qtbot, window):
         assert "⚠" in line and "not a freeze" in line
     else:
         assert "✓" in line and "smooth" in line
+
+
+def test_the_windows_periodic_work_rides_on_the_heartbeat(qtbot, window):
+    from PySide6.QtCore import QTimer
+
+    qtbot.waitUntil(lambda: window.heartbeat.active and window.heartbeat.ticks >= 5, timeout=5000)
+    # One timer of ours runs between runs: the heartbeat's. Plots, readouts and clocks are its jobs.
+    active = [t for t in window.findChildren(QTimer) if t.isActive()]
+    assert active == [window.heartbeat._timer]
+    drawn = window.cpu_plot.ticks
+    qtbot.waitUntil(lambda: window.cpu_plot.ticks >= drawn + 2, timeout=5000)
+
+
+def test_at_the_gil_pace_progress_comes_without_a_signal(qtbot, window):
+    if not window.info.gil_enabled:
+        pytest.skip("free-threaded interpreter: no GIL pace")
+    signalled: list = []
+    seen: list = []
+    window.driver.progressed.connect(lambda snap: signalled.append(snap))
+    window.run_progressed.connect(lambda snap: seen.append(snap))
+    (row,) = _steps(qtbot, window, [([python_work("threads", 2, WORK_S)], "normal")])
+    assert row.record.ran_on == "QThreads in the window"
+    assert not signalled  # the driver kept its snapshots for the heartbeat's tick to take
+    assert seen and seen[-1].done == row.record.tasks
+    assert window.progress.fraction == 1.0
