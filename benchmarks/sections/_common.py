@@ -87,3 +87,12 @@ def qt_child(report, section: str, what: str, module: str, quick: bool, timeout:
         report.add(section, what, f"skipped: {got['skip']}")
         return None
     return got
+
+
+def qt_wait(ms: int) -> None:
+    """Let a Qt child's event loop run for ``ms`` (its timers, paints and queued signals)."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()

@@ -35,7 +35,7 @@ import subprocess
 import sys
 
 from benchmarks.report import Report
-from benchmarks.sections._common import ROOT, median, qt_child
+from benchmarks.sections._common import ROOT, median, qt_child, qt_wait
 
 HEARTBEAT_MS = 20
 MAX_TARGET_MS = 150.0
@@ -185,7 +185,7 @@ def _terminal(cfg_args: list[str]) -> dict[str, float]:
 def child(quick: bool) -> None:
     """Body of the Qt child: prints one JSON line (or {"skip": why})."""
     try:
-        from PySide6.QtCore import QEventLoop, QTimer
+        from PySide6.QtCore import QEventLoop
         from PySide6.QtWidgets import QApplication
     except ImportError as exc:
         print(json.dumps({"skip": f"Qt not importable ({exc})"}))
@@ -204,10 +204,7 @@ def child(quick: bool) -> None:
     out: dict = {"platform": app.platformName(), "cores": os.cpu_count() or 1,
                  "switch_ms": sys.getswitchinterval() * 1000, "work_s": work_s}
 
-    def wait(ms: int) -> None:
-        loop = QEventLoop()
-        QTimer.singleShot(ms, loop.quit)
-        loop.exec()
+    wait = qt_wait
 
     # The floor with no busy thread, in a process with no window yet.
     out["bare"] = {0: _bare_floor(0, work_s)}

@@ -21,7 +21,7 @@ import json
 import os
 
 from benchmarks.report import Report
-from benchmarks.sections._common import qt_child
+from benchmarks.sections._common import qt_child, qt_wait
 
 FRAME_MS = 1000 / 60
 
@@ -29,7 +29,7 @@ FRAME_MS = 1000 / 60
 def child(quick: bool) -> None:
     """Body of the Qt child: prints one JSON line (or {"skip": why})."""
     try:
-        from PySide6.QtCore import QEventLoop, QTimer
+        from PySide6.QtCore import QEventLoop
         from PySide6.QtWidgets import QApplication
     except ImportError as exc:
         print(json.dumps({"skip": f"Qt not importable ({exc})"}))
@@ -52,10 +52,7 @@ def child(quick: bool) -> None:
     out: dict = {"platform": app.platformName(), "cores": n, "work_s": work_s,
                  "switch_ms": sys.getswitchinterval() * 1000}
 
-    def wait(ms: int) -> None:
-        loop = QEventLoop()
-        QTimer.singleShot(ms, loop.quit)
-        loop.exec()
+    wait = qt_wait
 
     def steps(name: str, st: list) -> list[dict]:
         loop = QEventLoop()
