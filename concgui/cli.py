@@ -73,10 +73,12 @@ def build_parser() -> argparse.ArgumentParser:
                        description=f"Workloads: {workloads}.")
     b.add_argument("--workload", default="cpu-python", help=f"one of: {', '.join(CATALOG)}")
     b.add_argument("--modes", type=_str_list, default=list(MODES), help="comma-separated: serial,threads,processes")
-    b.add_argument("--workers", type=_int_list, default=None, help="comma-separated counts, e.g. 1,2,4 (default: cores)")
+    b.add_argument("--workers", type=_int_list, default=None,
+                   help="comma-separated counts, e.g. 1,2,4 (default: cores)")
     b.add_argument("--tasks", type=int, default=None, help="number of tasks (default: the workload's)")
     b.add_argument("--size", type=int, default=None, help="size of each task, in the workload's unit")
-    b.add_argument("--start-method", default=None, help="process start method (default: forkserver on Linux, else spawn)")
+    b.add_argument("--start-method", default=None,
+                   help="process start method (default: forkserver on Linux, else spawn)")
     b.add_argument("--chunk-size", type=int, default=None, help="tasks per process-pool message (default: automatic)")
     b.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     b.add_argument("--trace", metavar="FILE.json",

@@ -26,7 +26,8 @@ CORES = 16
 POINTS = 600
 SIZE = (900, 320)
 FRAME_MS = 1000 / 60  # fits in one 60 Hz frame
-REFRESH_MS = 300  # CpuPlot's redraw period during a run (concgui.gui.pace.RATES, the run pace; not imported: no Qt here)
+#: CpuPlot's redraw period during a run (concgui.gui.pace.RATES, the run pace; not imported: no Qt here).
+REFRESH_MS = 300
 
 
 def child(frames: int) -> None:
@@ -130,7 +131,8 @@ def child(frames: int) -> None:
             tb.append(frame_bare(k))
         frame_nogrid(k)
         app.processEvents()
-    out = {"bare": tb, "app_nogrid": tn, "app": ta, "app_refresh": refresh_s, "app_note": app_note, "platform": app.platformName()}
+    out = {"bare": tb, "app_nogrid": tn, "app": ta, "app_refresh": refresh_s, "app_note": app_note,
+           "platform": app.platformName()}
     if app_plot is not None:
         out["curves"] = len(app_plot.curves)
         out["heat"] = app_plot.heat

@@ -317,8 +317,8 @@ def add_rows(report: Report, got: dict) -> None:
     report.add(sec, f"bare PySide6 loop, 20 ms heartbeat, {where}: 0 / 1 / 2 busy pure-Python threads "
                     f"(fresh process; median of {reps})",
                f"p99 {idle['heartbeat_p99_ms']:.1f} · " + " · ".join(
-                   f"{med(got[f'bare_{k}'], 'heartbeat_p99_ms'):.1f} (max {med(got[f'bare_{k}'], 'heartbeat_max_ms'):.1f})"
-                   for k in (1, 2)) + " ms",
+                   f"{med(got[f'bare_{k}'], 'heartbeat_p99_ms'):.1f} "
+                   f"(max {med(got[f'bare_{k}'], 'heartbeat_max_ms'):.1f})" for k in (1, 2)) + " ms",
                "the floor", None, value=med(got["bare_1"], "heartbeat_p99_ms"),
                note="what the GIL alone costs a GUI thread: it waits about a switch interval behind the busy "
                     "threads each time it needs the GIL back")

@@ -74,6 +74,8 @@ def probe_main(conn: Connection, pid: int, interval: float, shm_name: str, capac
     except (FileNotFoundError, OSError):
         conn.close()
         return
+    buf = shm.buf
+    assert buf is not None
     row_bytes = (2 + cores + 1) * 8
     values = struct.Struct(f"{cores + 2}d")  # t, per-core %..., tree %
     seq, count = struct.Struct("d"), struct.Struct("q")
@@ -92,12 +94,13 @@ def probe_main(conn: Connection, pid: int, interval: float, shm_name: str, capac
             per_core = list(psutil.cpu_percent(percpu=True))[:cores]
             per_core += [0.0] * (cores - len(per_core))
             at = ROW_HEADER + (n % capacity) * row_bytes
-            values.pack_into(shm.buf, at + 8, t, *per_core, tree.percent(t))
-            seq.pack_into(shm.buf, at, float(n + 1))
+            values.pack_into(buf, at + 8, t, *per_core, tree.percent(t))
+            seq.pack_into(buf, at, float(n + 1))
             n += 1
-            count.pack_into(shm.buf, 0, n)
+            count.pack_into(buf, 0, n)
     except (EOFError, OSError, KeyboardInterrupt, psutil.NoSuchProcess):
         pass
     finally:
+        del buf
         shm.close()
         conn.close()

@@ -65,7 +65,7 @@ class BlobServer:
     @property
     def base_url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}" if isinstance(host, str) else f"http://{host.decode()}:{port}"
 
     def __enter__(self) -> "BlobServer":
         self._thread.start()

@@ -22,6 +22,9 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
+from multiprocessing.connection import Connection
+from typing import Any
+
 import numpy as np
 
 from concgui.engine import startmethods
@@ -60,7 +63,8 @@ class LaneSampler:
         self._send_lock = threading.Lock()
         self._probe: multiprocessing.process.BaseProcess | None = None
         self._reader: threading.Thread | None = None
-        self._cmd = self._data = None
+        self._cmd: Connection | None = None
+        self._data: Connection | None = None
         self._closed = False
 
     # -- lifecycle -----------------------------------------------------------------
@@ -73,7 +77,7 @@ class LaneSampler:
         """Start the probe (idempotent; does nothing after :meth:`stop`)."""
         if self._probe is not None or self._closed:
             return self
-        ctx = multiprocessing.get_context(startmethods.default())
+        ctx: Any = multiprocessing.get_context(startmethods.default())
         cmd_parent, cmd_child = ctx.Pipe()
         data_parent, data_child = ctx.Pipe(duplex=False)
         probe = ctx.Process(target=lane_probe_main, args=(cmd_child, data_child, self.interval),
@@ -227,7 +231,7 @@ def lane_shares(readings: dict[str, tuple[np.ndarray, np.ndarray]], t0: float, t
     The cumulative CPU time is interpolated at ``t0`` and ``t1`` (held flat
     before the first and after the last reading).
     """
-    out = {}
+    out: dict[str, float] = {}
     if t1 <= t0:
         return out
     for name, (t, cpu) in readings.items():

@@ -16,7 +16,7 @@ from __future__ import annotations
 import multiprocessing
 import threading
 from multiprocessing.connection import Connection, wait
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 import psutil
 
@@ -41,7 +41,7 @@ class ProcessPool:
     """``workers`` processes started with ``start_method``, reused across runs."""
 
     def __init__(self, workers: int, start_method: str) -> None:
-        ctx = multiprocessing.get_context(start_method)
+        ctx: Any = multiprocessing.get_context(start_method)
         if start_method == "forkserver":
             # Import the worker code once in the fork server, not in every worker.
             ctx.set_forkserver_preload(["concgui.engine.host"])
@@ -74,9 +74,9 @@ class ProcessPool:
                 why = f"exit code {dead[0].exitcode}" if dead else f"no answer in {timeout:.0f} s"
                 self.terminate()
                 raise RuntimeError(f"the worker processes could not start ({why})")
-            for conn in wait(self._conns, timeout=min(left, POLL_S)):
+            for ready in wait(self._conns, timeout=min(left, POLL_S)):
                 try:
-                    self._handle(conn.recv(), None, PoolOutcome())
+                    self._handle(cast(Connection, ready).recv(), None, PoolOutcome())
                 except (EOFError, OSError):
                     pass
 
@@ -111,9 +111,10 @@ class ProcessPool:
                 self.terminate()
                 return out
             ready = wait([*self._conns, *by_sentinel], timeout=POLL_S)
-            for obj in ready:
-                if obj in by_sentinel:
+            for got in ready:
+                if got in by_sentinel:
                     continue  # handled below, after draining what the worker sent
+                obj = cast(Connection, got)
                 try:
                     msg = obj.recv()
                 except (EOFError, OSError):
@@ -144,6 +145,7 @@ class ProcessPool:
         elif msg[1] != run_id:
             pass  # a leftover from an earlier run
         elif kind == "batch":
+            assert emit is not None, "a batch outside a run"
             for ev in msg[2]:
                 emit(ev)
             out.results.update(msg[3])

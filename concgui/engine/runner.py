@@ -198,6 +198,7 @@ class Runner:
             out.results.update(results)
 
         batch = Batcher(flush)
+        assert cfg.size is not None  # a validated config
         name = threading.current_thread().name
         t = now()
         batch.add(WorkerStarted(run_id, name, os.getpid(), threading.get_native_id(), t), t)
@@ -213,6 +214,7 @@ class Runner:
     def _run_threads(self, run_id: int, cfg: RunConfig, ctx: dict, on_event: EventSink,
                      cancel: threading.Event) -> _Outcome:
         out = _Outcome()
+        assert cfg.size is not None  # a validated config
         loop = ThreadLoop(run_id, cfg.workload, cfg.size, ctx, cfg.tasks, cancel)
 
         def on_batch(events: list, results: list) -> None:

@@ -22,6 +22,7 @@ import struct
 import threading
 from dataclasses import dataclass
 from multiprocessing import shared_memory
+from typing import Any
 
 import numpy as np
 import psutil
@@ -148,11 +149,14 @@ class CpuSampler:
         capacity = max(2, int(history_s / interval) + 1)
         width = 2 + self.cores + 1  # seq, t, per-core %, tree %
         self._shm = shared_memory.SharedMemory(create=True, size=ROW_HEADER + capacity * width * 8)
-        self._shm.buf[:ROW_HEADER] = struct.pack("q", 0)
+        buf = self._shm.buf
+        assert buf is not None
+        buf[:ROW_HEADER] = struct.pack("q", 0)
         self._capacity, self._width = capacity, width
-        self.per_core = SharedRing(self._shm.buf, capacity, width, slice(2, 2 + self.cores))
-        self.tree = SharedRing(self._shm.buf, capacity, width, slice(2 + self.cores, 3 + self.cores))
-        self._ctx = multiprocessing.get_context(startmethods.default())
+        self.per_core: SharedRing | _Frozen = SharedRing(buf, capacity, width, slice(2, 2 + self.cores))
+        self.tree: SharedRing | _Frozen = SharedRing(buf, capacity, width, slice(2 + self.cores, 3 + self.cores))
+        del buf
+        self._ctx: Any = multiprocessing.get_context(startmethods.default())
         self._conn, self._child_conn = self._ctx.Pipe()
         self._probe: multiprocessing.process.BaseProcess | None = None
         self._freed = False
@@ -186,8 +190,8 @@ class CpuSampler:
         self._conn.close()
         if not self._freed:
             self._freed = True
-            self.per_core = _Frozen(self.per_core)  # type: ignore[assignment]
-            self.tree = _Frozen(self.tree)  # type: ignore[assignment]
+            self.per_core = _Frozen(self.per_core)
+            self.tree = _Frozen(self.tree)
             self._shm.unlink()
             try:
                 self._shm.close()
@@ -215,10 +219,10 @@ class CpuSampler:
 class _Frozen:
     """What a stopped sampler's ring held, kept in this process (its shared memory is gone)."""
 
-    def __init__(self, ring: SharedRing) -> None:
+    def __init__(self, ring: "SharedRing | _Frozen") -> None:
         self._t, self._v = ring.snapshot()
-        self.capacity = ring.capacity
-        self.written = ring.written
+        self.capacity: int = ring.capacity
+        self.written: int = ring.written
 
     def __len__(self) -> int:
         return len(self._t)

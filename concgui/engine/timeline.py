@@ -288,10 +288,10 @@ class TimelineStore:
 
     def spans(self) -> list[tuple[int, str, int, float, float, float]]:
         """(run_id, worker, task_id, t0, t1, cpu_s) of every stored task (for a trace export)."""
-        out = []
+        out: list[tuple[int, str, int, float, float, float]] = []
         for name, lane in self.lanes.items():
             out.extend((r, name, task, t0, t1, cpu) for r, task, t0, t1, cpu in lane.spans())
         return out
 
     def clear(self) -> None:
-        self.__init__()
+        TimelineStore.__init__(self)

@@ -114,12 +114,13 @@ def trace_document(runs: dict[int, RunStarted], spans: Iterable[SpanRow],
     for run_id, worker, task_id, t0, t1, cpu_s in spans:
         pid, tid = track(run_id, worker)
         wall = max(0.0, t1 - t0)
-        rs = runs.get(run_id)
+        task_run = runs.get(run_id)
         events.append({
-            "name": f"task {task_id}", "cat": f"{rs.workload},{rs.mode}" if rs else "task", "ph": "X",
+            "name": f"task {task_id}", "cat": f"{task_run.workload},{task_run.mode}" if task_run else "task", "ph": "X",
             "ts": _us(t0, origin), "dur": round(wall * 1e6, 3), "pid": pid, "tid": tid,
             "args": {"task_id": task_id, "run_id": run_id, "worker": worker, "wall_ms": round(wall * 1e3, 3),
-                     "cpu_ms": round(cpu_s * 1e3, 3), "cpu_share": round(min(1.0, cpu_s / wall), 3) if wall > 0 else None},
+                     "cpu_ms": round(cpu_s * 1e3, 3),
+                     "cpu_share": round(min(1.0, cpu_s / wall), 3) if wall > 0 else None},
         })
 
     if cpu is not None:

@@ -440,7 +440,8 @@ class ResponsivenessLab(QWidget):
         t = now()
         while self._live_units and self._live_units[0][0] < t - 60:
             self._live_units.popleft()
-        self.live_label.setText(f"last {LIVE_WINDOW_S:g} s: " + self._live_text(max(self._segment_t0, t - LIVE_WINDOW_S), t))
+        since = max(self._segment_t0, t - LIVE_WINDOW_S)
+        self.live_label.setText(f"last {LIVE_WINDOW_S:g} s: " + self._live_text(since, t))
 
     # -- plots and closing ------------------------------------------------------------------------------
 

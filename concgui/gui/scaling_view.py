@@ -107,7 +107,8 @@ class ScalingView(QWidget):
             if fit is None:
                 fit_text = "no fit"
             else:
-                lim = "no limit" if math.isinf(fit.max_speedup) else f"at most {fit.max_speedup:.1f}× however many workers"
+                lim = ("no limit" if math.isinf(fit.max_speedup)
+                       else f"at most {fit.max_speedup:.1f}× however many workers")
                 fit_text = f"serial fraction <b>f = {fit.serial_fraction:.3f}</b> ({lim})"
             rows.append(f"<p><span style='color:{color}'><b>{html.escape(MODE_NAMES.get(mode, mode))}</b></span>: "
                         f"{cells}<br>Amdahl fit over 1–{result.cores} workers: {fit_text}</p>")

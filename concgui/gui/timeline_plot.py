@@ -44,6 +44,7 @@ STRIP_SHADES = 6
 #: Draw each task separately (with an outline) while they average at least this many pixels.
 SEPARATE_PX = 4.0
 SHARE_DELAY_MS = 350  # after a run, wait for the lane probe's last readings before summing shares
+WAITED = "waited part of the time (GIL, I/O or a lock)"
 STRIP_MIN_STEP_S = 0.002
 
 
@@ -393,7 +394,7 @@ class TimelinePlot(QWidget):
         return (f"<b>task {span.task_id}</b> · {html.escape(name)} · run {span.run_id}<br>"
                 f"wall {span.wall_s * 1000:.1f} ms · CPU {span.cpu_s * 1000:.1f} ms · "
                 f"<b>CPU share {span.share:.0%}</b><br>"
-                f"<span style='color:gray'>{'on a CPU all along' if span.share > 0.9 else 'waited part of the time (GIL, I/O or a lock)'}</span>")
+                f"<span style='color:gray'>{'on a CPU all along' if span.share > 0.9 else WAITED}</span>")
 
     def _describe_strip(self, name: str, t: float, px: float) -> str:
         assert self.lanes is not None

@@ -331,7 +331,8 @@ def explain(result: ConditionResult | None = None) -> str:
 
 def summary(result: ConditionResult) -> list[str]:
     p = result.params
-    rate = (lambda d: "as fast as possible" if d == 0 else f"{1 / d:,.0f} items/s")
+    def rate(d: float) -> str:
+        return "as fast as possible" if d == 0 else f"{1 / d:,.0f} items/s"
     return [
         f"{p.variant} variant, capacity {p.capacity}, {p.items} items; "
         f"{p.producers} producer(s) at {rate(p.produce_s)}, {p.consumers} consumer(s) at {rate(p.consume_s)}",

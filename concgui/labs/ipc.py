@@ -250,7 +250,8 @@ def run(params: IpcParams, on_event: EventSink | None = None,
         if "shm" in params.methods:
             room = _shm_room()
             if room is not None and room < params.max_size:
-                raise _ChildGone(f"/dev/shm has only {room / MIB:,.0f} MiB free, less than {params.max_size / MIB:,.0f} MiB")
+                raise _ChildGone(f"/dev/shm has only {room / MIB:,.0f} MiB free, "
+                                 f"less than {params.max_size / MIB:,.0f} MiB")
             shm_name = f"{SHM_PREFIX}{os.getpid()}_{next(_names)}"
             shm = shared_memory.SharedMemory(name=shm_name, create=True, size=params.max_size)
         ctrl, ctrl_child = ctx.Pipe()

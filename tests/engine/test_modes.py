@@ -139,7 +139,8 @@ def test_same_digest_in_every_mode(runner: Runner, workload: str, mode: str) -> 
 
 
 def test_catalog_is_covered() -> None:
-    assert set(SMALL_SIZE) == {n for n, w in CATALOG.items() if not w.fails}, "add a small size for the new workload to tests/engine/_util.py"
+    assert set(SMALL_SIZE) == {n for n, w in CATALOG.items() if not w.fails}, \
+        "add a small size for the new workload to tests/engine/_util.py"
 
 
 def test_different_inputs_give_different_digests(runner: Runner) -> None:

@@ -82,7 +82,7 @@ def test_timeline_gets_one_bar_per_task_on_the_right_worker() -> None:
     ran_on = {e.task_id: e.worker for e in events if isinstance(e, TaskStarted)}
     spans = store.spans()
     assert sorted(s[2] for s in spans) == list(range(8))  # one bar per task
-    for run_id, worker, task_id, t0, t1, cpu in spans:
+    for _run_id, worker, task_id, t0, t1, cpu in spans:
         assert worker == ran_on[task_id] and t1 >= t0 and cpu >= 0
     assert set(store.lanes) == set(ran_on.values()) <= {"thread-1", "thread-2"}
     announced = {w.worker: w for w in events if isinstance(w, WorkerStarted)}

@@ -31,7 +31,8 @@ def test_detects_the_cycle_recovers_and_the_fix_completes() -> None:
     assert timed_out and all(len(e.holding) == 1 and e.lock not in e.holding for e in timed_out)
     assert len(rec.of(deadlock.DeadlockDetected)) == 1
     assert f.completed and f.transfers == 2 * p.rounds and not f.gave_up and f.deadlock is None
-    assert not [e for e in rec.events if isinstance(e, deadlock.LockTimedOut) and e.t > rec.of(deadlock.PhaseStarted)[1].t]
+    second = rec.of(deadlock.PhaseStarted)[1].t
+    assert not [e for e in rec.events if isinstance(e, deadlock.LockTimedOut) and e.t > second]
     assert rec.threads == {threading.get_ident()}
     assert time.perf_counter() - t0 < p.timeout_s + 3
     text = deadlock.explain(r)
