@@ -13,6 +13,7 @@ import os
 from dataclasses import dataclass, replace
 
 from concgui.engine import startmethods
+from concgui.engine.errors import ConfigError
 from concgui.engine.workloads import CATALOG, get_workload
 
 MODES = ("serial", "threads", "processes")
@@ -47,10 +48,6 @@ MAX_SIZE = {
 #: Target work per process-pool submission: per-task dispatch costs 50-130 µs,
 #: so ~20 ms chunks keep the overhead well under 1 %.
 CHUNK_TARGET_S = 0.020
-
-
-class ConfigError(ValueError):
-    """Invalid user input, with a message meant for the user."""
 
 
 def max_processes() -> int:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import multiprocessing
 import sys
 
+from concgui.engine.errors import ConfigError
+
 FORK_WARNING = (
     "the 'fork' start method copies this process with all its threads; a lock "
     "held by another thread at that moment stays locked in the child and can "
@@ -29,8 +31,6 @@ def default() -> str:
 
 
 def check(method: str) -> None:
-    from concgui.engine.config import ConfigError
-
     if method not in available():
         raise ConfigError(
             f"start method {method!r} is not available here; choose one of: {', '.join(available())}"

@@ -41,7 +41,7 @@ Two more wrong ways, on purpose, for the responsiveness lab:
 
 from __future__ import annotations
 
-import sys
+import logging
 import threading
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
@@ -60,6 +60,8 @@ from concgui.engine.timeline import SpanCollector
 from concgui.engine.worker import error_line, format_error
 from concgui.gui.progress_state import ProgressTracker
 from concgui.gui.qthread_workers import forget_python_thread, qthread_factory
+
+log = logging.getLogger(__name__)
 
 PROGRESS_HZ = 10.0  # the window sets it per pace (concgui.gui.pace)
 SHUTDOWN_TIMEOUT_S = 5.0
@@ -105,23 +107,15 @@ class FloodMeter:
         self.emitted = 0
         self.delivered = 0
         self.peak_backlog = 0
-        self.t_first_emit: float | None = None
-        self.t_last_emit: float | None = None
-        self.t_last_delivered: float | None = None
 
     def on_emit(self) -> None:
         self.emitted += 1
         backlog = self.emitted - self.delivered
         if backlog > self.peak_backlog:
             self.peak_backlog = backlog
-        t = now()
-        if self.t_first_emit is None:
-            self.t_first_emit = t
-        self.t_last_emit = t
 
     def on_delivered(self) -> None:
         self.delivered += 1
-        self.t_last_delivered = now()
 
     @property
     def backlog(self) -> int:
@@ -372,7 +366,7 @@ class RunDriver(QObject):
         stopped = self._thread.wait(max(0, int(timeout_s * 1000)))
         if not stopped:
             _ABANDONED.append(self._thread)
-            print("concgui: the run driver did not stop in time; leaving it to finish", file=sys.stderr)
+            log.warning("the run driver did not stop in time; leaving it to finish")
         self.runner.close()  # processes runs end at once on cancel, so the pool is idle by now
         self._busy = False
         return stopped

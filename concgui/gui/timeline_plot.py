@@ -131,7 +131,6 @@ class TimelinePlot(QWidget):
         self.bars_drawn = 0  # rectangles in the latest redraw
         self.lanes_shown: list[str] = []
         self._label_every = 1
-        self.last_shares: dict[int, float] = {}
         self._t_now = cpu_plot._t_drawn  # noqa: SLF001 - the same "now" as the plot it follows
 
         self.plot_widget, p = make_plot(self, min_height=50, grid_x=False, grid_y=False, mouse_x=True)
@@ -211,7 +210,6 @@ class TimelinePlot(QWidget):
         total = self.lanes.total_share(run_id)
         if total is None:
             return
-        self.last_shares[run_id] = total
         rs = self.store.runs.get(run_id)
         n = len(self.lanes.keys(run_id))
         what = f"{rs.mode} × {rs.workers}" if rs is not None else f"run {run_id}"

@@ -28,7 +28,7 @@ while running.
 
 from __future__ import annotations
 
-import sys
+import logging
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -216,7 +216,7 @@ class LabRunner(QObject):
         stopped = self._thread.wait(max(0, int(timeout_s * 1000)))
         if not stopped:
             _ABANDONED.append(self._thread)
-            print("concgui: a lab did not stop in time; leaving it to finish", file=sys.stderr)
+            logging.getLogger(__name__).warning("a lab did not stop in time; leaving it to finish")
         self._running = None
         return stopped
 
