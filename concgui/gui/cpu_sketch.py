@@ -41,7 +41,6 @@ class CpuSketch:
 
     def __init__(self, parent: QWidget, cover: QWidget, colors: list[QColor], window_s: float) -> None:
         self.cover = cover
-        self.colors = colors
         self.pens = [QPen(c, 1.5) for c in colors]
         self.window_s = window_s
         self.label = QLabel(parent)

@@ -84,8 +84,6 @@ class Heartbeat(QObject):
         self._recent_s = 0.0  # worst lateness since the last recent() call
         self.ticks = 0
         self.last_s = 0.0  # lateness of the latest tick
-        #: Ticks due before this time (clock seconds) never report a freeze: start-up is not a run's.
-        self.quiet_until = 0.0
         self._listeners: list[TickListener] = []
         self._jobs: list[TickJob] = []
 
@@ -145,7 +143,7 @@ class Heartbeat(QObject):
             self._recent_s = late
         for listener in self._listeners:
             listener(t, late)
-        if late >= self.freeze_s and t - late >= self.quiet_until:
+        if late >= self.freeze_s:
             self.froze.emit(late, t)
         for job in self._jobs:
             if job.period_s is not None and t >= job.next_t:
