@@ -96,3 +96,33 @@ def qt_wait(ms: int) -> None:
     loop = QEventLoop()
     QTimer.singleShot(ms, loop.quit)
     loop.exec()
+
+
+def qt_app_or_skip():  # -> QApplication | None
+    """In a Qt child: the QApplication (started with the GUI's safe start method), or None after
+    printing the ``{"skip": why}`` line that :func:`qt_child` turns into a "skipped" row."""
+    import json
+
+    try:
+        from PySide6.QtWidgets import QApplication
+    except ImportError as exc:
+        print(json.dumps({"skip": f"Qt not importable ({exc})"}))
+        return None
+    from concgui.gui.app import use_safe_start_method
+
+    use_safe_start_method()
+    return QApplication.instance() or QApplication([])
+
+
+def run_window_steps(window, steps: list, settle_ms: int = 400) -> list:
+    """Drive a MainWindow through ``steps`` (as ``run_steps``), wait for its batch, return its rows."""
+    from PySide6.QtCore import QEventLoop
+
+    loop = QEventLoop()
+    window.batch_done.connect(loop.quit)
+    assert window.run_steps("bench", steps)
+    loop.exec()
+    window.batch_done.disconnect(loop.quit)
+    rows = window.results_model.rows[-len(steps):]
+    qt_wait(settle_ms)
+    return rows

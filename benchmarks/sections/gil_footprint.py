@@ -35,7 +35,7 @@ import subprocess
 import sys
 
 from benchmarks.report import Report
-from benchmarks.sections._common import ROOT, median, qt_child, qt_wait
+from benchmarks.sections._common import ROOT, median, qt_app_or_skip, qt_child, qt_wait, run_window_steps
 
 HEARTBEAT_MS = 20
 MAX_TARGET_MS = 150.0
@@ -184,21 +184,17 @@ def _terminal(cfg_args: list[str]) -> dict[str, float]:
 
 def child(quick: bool) -> None:
     """Body of the Qt child: prints one JSON line (or {"skip": why})."""
-    try:
-        from PySide6.QtCore import QEventLoop
-        from PySide6.QtWidgets import QApplication
-    except ImportError as exc:
-        print(json.dumps({"skip": f"Qt not importable ({exc})"}))
+    app = qt_app_or_skip()
+    if app is None:
         return
+    from PySide6.QtCore import QEventLoop
+
     import threading
 
     from concgui.engine.config import RunConfig
-    from concgui.gui.app import use_safe_start_method
     from concgui.gui.main_window import MainWindow
     from concgui.gui.responsiveness_text import python_work
 
-    use_safe_start_method()
-    app = QApplication.instance() or QApplication([])
     work_s = 1.0 if quick else 1.6
     reps = 1 if quick else 3
     out: dict = {"platform": app.platformName(), "cores": os.cpu_count() or 1,
@@ -213,14 +209,7 @@ def child(quick: bool) -> None:
     w.show()
 
     def steps(st: list) -> list:
-        loop = QEventLoop()
-        w.batch_done.connect(loop.quit)
-        assert w.run_steps("bench", st)
-        loop.exec()
-        w.batch_done.disconnect(loop.quit)
-        rows = w.results_model.rows[-len(st):]
-        wait(400)
-        return rows
+        return run_window_steps(w, st)
 
     def measured(rows: list) -> list[dict]:
         return [{"wall_s": r.record.wall_s, "mode": r.record.mode, "ran_on": r.record.ran_on, **r.ui}

@@ -21,29 +21,24 @@ import json
 import os
 
 from benchmarks.report import Report
-from benchmarks.sections._common import qt_child, qt_wait
+from benchmarks.sections._common import qt_app_or_skip, qt_child, qt_wait, run_window_steps
 
 FRAME_MS = 1000 / 60
 
 
 def child(quick: bool) -> None:
     """Body of the Qt child: prints one JSON line (or {"skip": why})."""
-    try:
-        from PySide6.QtCore import QEventLoop
-        from PySide6.QtWidgets import QApplication
-    except ImportError as exc:
-        print(json.dumps({"skip": f"Qt not importable ({exc})"}))
+    app = qt_app_or_skip()
+    if app is None:
         return
+
     import sys
 
     from concgui.engine.clock import now
-    from concgui.gui.app import use_safe_start_method
     from concgui.gui.main_window import MainWindow
     from concgui.gui.responsiveness_text import hash_work, python_work
     from concgui.scenarios import flood_work
 
-    use_safe_start_method()
-    app = QApplication.instance() or QApplication([])
     w = MainWindow()
     w.show()
     rec = w.heartbeat.recorder
@@ -55,15 +50,9 @@ def child(quick: bool) -> None:
     wait = qt_wait
 
     def steps(name: str, st: list) -> list[dict]:
-        loop = QEventLoop()
-        w.batch_done.connect(loop.quit)
-        assert w.run_steps("bench", st)
-        loop.exec()
-        w.batch_done.disconnect(loop.quit)
-        rows = w.results_model.rows[-len(st):]
+        rows = run_window_steps(w, st, settle_ms=500)
         res = [{"wall_s": r.record.wall_s, "status": r.record.status, **r.ui} for r in rows]
         out[name] = res
-        wait(500)
         return res
 
     wait(1500)  # first paints, probe start-up
