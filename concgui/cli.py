@@ -11,7 +11,7 @@ import argparse
 import contextlib
 import sys
 import threading
-from typing import Sequence
+from typing import Iterable, Sequence
 
 from concgui import __version__
 
@@ -149,67 +149,75 @@ def _check_output(path: str | None) -> None:
             raise UsageError(str(exc)) from None
 
 
-def plan_bench(args: argparse.Namespace) -> list:
-    """The validated RunConfigs of a bench, serial first (it is the baseline)."""
-    import os
+def _validated(configs: Iterable) -> list:
+    """Each RunConfig checked by :meth:`RunConfig.validate`, the one judge of run settings.
 
-    from concgui.engine.config import MAX_THREADS, MODES, ConfigError, RunConfig
-    from concgui.engine.workloads import CATALOG
+    The CLI adds no limits of its own, so a command line, a scenario file and
+    the window accept exactly the same runs; what validate refuses is the
+    user's to fix: one line, exit code 2. Sorted serial first (the baseline),
+    then threads and processes; each mode keeps the order it was asked in.
+    """
+    from concgui.engine.config import MODES, ConfigError
 
-    unknown = [m for m in args.modes if m not in MODES]
-    if unknown or not args.modes:
-        raise UsageError(f"unknown mode {unknown[0]!r}; choose from: {', '.join(MODES)}" if unknown
-                         else "--modes needs at least one mode")
-    if args.workload not in CATALOG:
-        raise UsageError(f"unknown workload {args.workload!r}; choose one of: {', '.join(CATALOG)}")
-    tasks = CATALOG[args.workload].default_tasks if args.tasks is None else args.tasks
-    if getattr(args, "scale", False):
-        return _plan_scale(args, tasks)
-    workers = args.workers or [os.cpu_count() or 1]
-    for n in workers:  # checked even when only serial runs: a typo should not pass silently
-        if not 1 <= n <= MAX_THREADS:
-            raise UsageError(f"workers must be between 1 and {MAX_THREADS}, not {n:,}")
-    plan = []
-    for mode in sorted(dict.fromkeys(args.modes), key=MODES.index):
-        counts = [1] if mode == "serial" else workers
-        for n in dict.fromkeys(counts):
-            cfg = RunConfig(args.workload, mode, n, tasks, args.size,
-                            args.start_method if mode == "processes" else None,
-                            args.chunk_size if mode == "processes" else None)
-            try:
-                plan.append(cfg.validate())
-            except ConfigError as exc:
-                raise UsageError(str(exc)) from None
-    if args.start_method and "processes" not in args.modes:
-        raise UsageError("--start-method only applies to the processes mode")
-    return plan
-
-
-def _plan_scale(args: argparse.Namespace, tasks: int) -> list:
-    """``--scale``: serial, then each parallel mode of ``--modes`` × 1, 2, 4, … 2 × cores workers."""
-    import os
-
-    from concgui.engine.config import MAX_THREADS, ConfigError
-    from concgui.engine.scaling import SCALE_MODES, plan, worker_counts
-
-    modes = [m for m in SCALE_MODES if m in args.modes]
-    if not modes:
-        raise UsageError("--scale needs threads or processes in --modes")
-    counts = list(dict.fromkeys(args.workers)) if args.workers else worker_counts(os.cpu_count() or 1)
-    for n in counts:
-        if not 1 <= n <= MAX_THREADS:
-            raise UsageError(f"workers must be between 1 and {MAX_THREADS}, not {n:,}")
     out = []
-    for cfg in plan(args.workload, tasks, args.size, os.cpu_count() or 1, modes, args.start_method, counts):
-        if cfg.mode == "processes" and args.chunk_size is not None:
-            from dataclasses import replace
-
-            cfg = replace(cfg, chunk_size=args.chunk_size)
+    for cfg in configs:
         try:
             out.append(cfg.validate())
         except ConfigError as exc:
             raise UsageError(str(exc)) from None
+    return sorted(out, key=lambda c: MODES.index(c.mode))
+
+
+def _bench_tasks(args: argparse.Namespace) -> int | None:
+    """``--tasks``, or the workload's own count (None for an unknown workload: validate names it)."""
+    from concgui.engine.workloads import CATALOG
+
+    if args.tasks is not None:
+        return args.tasks
+    w = CATALOG.get(args.workload)
+    return None if w is None else w.default_tasks
+
+
+def plan_bench(args: argparse.Namespace) -> list:
+    """The validated RunConfigs of a bench, serial first (it is the baseline)."""
+    import os
+
+    from concgui.engine.config import RunConfig
+
+    modes = list(dict.fromkeys(args.modes))
+    if not modes:
+        raise UsageError("--modes needs at least one mode")
+    tasks = _bench_tasks(args)
+    if getattr(args, "scale", False):
+        return _plan_scale(args, modes, tasks)
+    workers = list(dict.fromkeys(args.workers or [os.cpu_count() or 1]))
+    plan = _validated(RunConfig(args.workload, mode, n, tasks, args.size,
+                                args.start_method if mode == "processes" else None,
+                                args.chunk_size if mode == "processes" else None)
+                      for mode in modes for n in ([1] if mode == "serial" else workers))
+    if args.workers and modes == ["serial"]:
+        # A serial run ignores --workers, but a typo should not pass silently: check the counts
+        # as a threads run would take them.
+        _validated(RunConfig(args.workload, "threads", n, tasks, args.size) for n in workers)
     if args.start_method and "processes" not in modes:
+        raise UsageError("--start-method only applies to the processes mode")
+    return plan
+
+
+def _plan_scale(args: argparse.Namespace, modes: list[str], tasks: int | None) -> list:
+    """``--scale``: serial, then each parallel mode of ``--modes`` × 1, 2, 4, … 2 × cores workers."""
+    import os
+    from dataclasses import replace
+
+    from concgui.engine.scaling import plan, worker_counts
+
+    parallel = [m for m in modes if m != "serial"]
+    if not parallel:
+        raise UsageError("--scale needs threads or processes in --modes")
+    counts = list(dict.fromkeys(args.workers)) if args.workers else worker_counts(os.cpu_count() or 1)
+    runs = plan(args.workload, tasks, args.size, os.cpu_count() or 1, parallel, args.start_method, counts)
+    out = _validated(replace(cfg, chunk_size=args.chunk_size) if cfg.mode == "processes" else cfg for cfg in runs)
+    if args.start_method and "processes" not in parallel:
         raise UsageError("--start-method only applies to the processes mode")
     return out
 
@@ -349,100 +357,112 @@ def _byte_size(text: str) -> int:
     return int(value * _SIZE_UNITS[unit])
 
 
-def _add_lab_parser(sub: argparse._SubParsersAction) -> None:
-    """``concgui lab NAME [options]``: options default to None, so the lab's own defaults apply."""
-    lab = sub.add_parser("lab", help="run a synchronization or IPC lab headless and print what it measured",
-                         description="Run a lab headless: race, semaphore, condition, deadlock, ipc, subclass.")
-    labs = lab.add_subparsers(dest="lab", parser_class=_Parser, metavar="LAB")
-    labs.required = True
+def _size_text(n: int) -> str:
+    """``n`` bytes as :func:`_byte_size` reads it back: 1K, 64M, or a plain number."""
+    for suffix, unit in (("G", 1024**3), ("M", 1024**2), ("K", 1024)):
+        if n % unit == 0:
+            return f"{n // unit}{suffix}"
+    return str(n)
 
-    def add(name: str, help: str) -> argparse.ArgumentParser:
-        q = labs.add_parser(name, help=help, description=help)
+
+#: What ``concgui lab -h`` says each lab does.
+_LAB_HELP = {
+    "race": "N workers add 1 to a shared counter M times, without and with a lock",
+    "semaphore": "K permits guard a resource that N threads use",
+    "condition": "producers and consumers share a bounded buffer",
+    "deadlock": "two threads take two locks in opposite order; then the fix",
+    "ipc": "move payloads from a child process: Queue, Pipe, shared memory",
+    "subclass": "Thread/Process subclasses beside concurrent.futures pools",
+}
+#: How the command line reads each kind of lab parameter.
+_LAB_TYPES = {"int": int, "float": float, "bytes": _byte_size, "multi": _str_list}
+
+
+def _lab_option_help(p) -> str:
+    """A lab parameter's help, with its default as the command line spells it."""
+    if p.default is None or p.kind == "bool":
+        return p.help
+    value = p.cli.from_param(p.default) if p.cli else p.default
+    if p.kind == "bytes":
+        return f"{p.help} (default {_size_text(value)})"
+    if p.kind in ("choice", "multi"):
+        return f"{p.help} (default: {value if isinstance(value, str) else ','.join(value)})"
+    return f"{p.help} (default {value:g})" if isinstance(value, float) else f"{p.help} (default {value})"
+
+
+class _LabParser(_Parser):
+    """``concgui lab NAME``: its options are made from the lab's Params, when this lab is parsed.
+
+    Each option comes from the field's :class:`concgui.labs.common.Param`, so
+    the command line offers what the lab checks and the window shows, with
+    the same defaults. Made on first use, not with the parser, so that
+    ``bench``, ``info`` and ``gui`` do not import all six labs (~0.1 s) to build
+    options they never read. Every option defaults to None: the lab's own
+    default applies.
+    """
+
+    def __init__(self, *args, lab: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.lab = lab
+        self._described = False
+
+    def _describe(self) -> None:
+        from concgui import labs
+        from concgui.labs.common import described
+
+        if self._described:
+            return
+        self._described = True
+        for p in described(labs.params_class(self.lab)):
+            flag = p.option or "--" + p.name.replace("_", "-")
+            if p.kind == "bool":  # the flag flips the default
+                self.add_argument(flag, dest=p.name, action="store_false" if p.default else "store_true",
+                                  default=None, help=p.help)
+                continue
+            kwargs: dict = {"type": _LAB_TYPES.get(p.kind)}
+            if p.kind == "choice" and not callable(p.choices):
+                kwargs["choices"] = p.values  # the machine's start methods are the lab's to check
+            else:
+                kwargs["metavar"] = flag[2:].replace("-", "_").upper()
+            self.add_argument(flag, dest=p.name, help=_lab_option_help(p), **kwargs)
+
+    def parse_known_args(self, args=None, namespace=None):
+        self._describe()
+        return super().parse_known_args(args, namespace)
+
+    def format_help(self) -> str:
+        self._describe()
+        return super().format_help()
+
+
+def _add_lab_parser(sub: argparse._SubParsersAction) -> None:
+    """``concgui lab NAME [options]``: one sub-command per lab, its options from the lab's Params."""
+    from concgui import labs
+
+    lab = sub.add_parser("lab", help="run a synchronization or IPC lab headless and print what it measured",
+                         description=f"Run a lab headless: {', '.join(labs.LABS)}.")
+    names = lab.add_subparsers(dest="lab", parser_class=_LabParser, metavar="LAB")
+    names.required = True
+    for name in labs.LABS:
+        q = names.add_parser(name, help=_LAB_HELP[name], description=_LAB_HELP[name], lab=name)
         q.add_argument("--json", metavar="FILE", help="also write the numbers as JSON")
         q.add_argument("--explain", action="store_true", help="also print the explanation")
-        return q
-
-    def start_method(q: argparse.ArgumentParser) -> None:
-        q.add_argument("--start-method", default=None,
-                       help="process start method (default: forkserver on Linux, else spawn)")
-
-    q = add("race", "N workers add 1 to a shared counter M times, without and with a lock")
-    q.add_argument("--workers", type=int, help="threads / processes (default 4)")
-    q.add_argument("--increments", type=int, help="increments per worker (default 1000)")
-    q.add_argument("--mode", choices=("threads", "processes", "both"), help="default: both")
-    q.add_argument("--no-yield", dest="yield_point", action="store_false", default=None,
-                   help="plain counter += 1, no time.sleep(0) between read and write")
-    start_method(q)
-
-    q = add("semaphore", "K permits guard a resource that N threads use")
-    q.add_argument("--permits", type=int, help="K (default 3)")
-    q.add_argument("--workers", type=int, help="N threads (default 8)")
-    q.add_argument("--rounds", type=int, help="uses per worker (default 3)")
-    q.add_argument("--hold-ms", type=float, help="how long each use holds a permit (default 50)")
-
-    q = add("condition", "producers and consumers share a bounded buffer")
-    q.add_argument("--variant", choices=("condition", "queue"), help="threading.Condition or queue.Queue")
-    q.add_argument("--capacity", type=int, help="buffer size (default 5)")
-    q.add_argument("--items", type=int, help="items in all (default 60)")
-    q.add_argument("--producers", type=int, help="default 1")
-    q.add_argument("--consumers", type=int, help="default 1")
-    q.add_argument("--produce-ms", type=float, help="time to make one item (default 5)")
-    q.add_argument("--consume-ms", type=float, help="time to use one item (default 10)")
-
-    q = add("deadlock", "two threads take two locks in opposite order; then the fix")
-    q.add_argument("--timeout", type=float, help="seconds an acquire waits before giving up (default 0.5)")
-    q.add_argument("--hold-ms", type=float, help="pause between the first and second lock (default 20)")
-    q.add_argument("--rounds", type=int, help="transfers per thread in the fixed run (default 5)")
-    q.add_argument("--no-fix", dest="run_fix", action="store_false", default=None, help="skip the fixed run")
-
-    q = add("ipc", "move payloads from a child process: Queue, Pipe, shared memory")
-    q.add_argument("--methods", type=_str_list, help="comma-separated: queue,pipe,shm (default: all)")
-    q.add_argument("--min-size", type=_byte_size, help="smallest payload (default 1K)")
-    q.add_argument("--max-size", type=_byte_size, help="largest payload (default 64M)")
-    q.add_argument("--factor", type=int, help="each size is this many times the last (default 4)")
-    q.add_argument("--repeats", type=int, help="transfers per size up to 4 MiB, median taken (default 3)")
-    q.add_argument("--large-repeats", type=int, help="transfers per size above 4 MiB (default 1)")
-    start_method(q)
-
-    q = add("subclass", "Thread/Process subclasses beside concurrent.futures pools")
-    q.add_argument("--tasks", type=int, help="default 8")
-    q.add_argument("--size", type=int, help="cpu-python steps per task (default 300000)")
-    q.add_argument("--workers", type=int, help="default 2")
-    q.add_argument("--mode", choices=("threads", "processes", "both"), help="default: both")
-    start_method(q)
-
-
-#: CLI option -> (Params field, converter)
-_LAB_FIELDS = {
-    "workers": ("workers", None), "increments": ("increments", None), "mode": ("mode", None),
-    "yield_point": ("yield_point", None), "start_method": ("start_method", None),
-    "permits": ("permits", None), "rounds": ("rounds", None), "variant": ("variant", None),
-    "capacity": ("capacity", None), "items": ("items", None), "producers": ("producers", None),
-    "consumers": ("consumers", None), "timeout": ("timeout_s", None), "run_fix": ("run_fix", None),
-    "methods": ("methods", tuple), "min_size": ("min_size", None), "max_size": ("max_size", None),
-    "factor": ("factor", None), "repeats": ("repeats", None), "large_repeats": ("large_repeats", None),
-    "tasks": ("tasks", None), "size": ("size", None),
-}
-_MS_FIELDS = {"semaphore": {"hold_ms": "hold_s"}, "deadlock": {"hold_ms": "hold_s"},
-              "condition": {"produce_ms": "produce_s", "consume_ms": "consume_s"}}
 
 
 def lab_params(args: argparse.Namespace):
     """The lab's Params from the command line (UsageError for values it refuses)."""
     from concgui import labs
     from concgui.engine.config import ConfigError
+    from concgui.labs.common import described
 
+    params_class = labs.params_class(args.lab)
     kwargs = {}
-    for opt, value in vars(args).items():
-        if value is None or opt in ("command", "lab", "json", "explain"):
-            continue
-        if opt in _MS_FIELDS.get(args.lab, {}):
-            kwargs[_MS_FIELDS[args.lab][opt]] = value / 1000.0
-        else:
-            field, conv = _LAB_FIELDS[opt]
-            kwargs[field] = conv(value) if conv else value
+    for p in described(params_class):
+        value = getattr(args, p.name, None)
+        if value is not None:
+            kwargs[p.name] = p.cli.to_param(value) if p.cli else tuple(value) if p.kind == "multi" else value
     try:
-        return labs.params_class(args.lab)(**kwargs)
+        return params_class(**kwargs)
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
 

@@ -14,14 +14,41 @@ task). ``coalesced`` is a normal run, named as the right way of a flood.
 
 from __future__ import annotations
 
+import enum
 import os
 from dataclasses import dataclass, replace
 
 from concgui.engine.config import RunConfig, Where
 
+
+class StepKind(str, enum.Enum):
+    """How the GUI runs a step: the right way, or one of the lessons' wrong ways on purpose.
+
+    A string enum, so scenario files, the export's ``ui.kind`` and the CLI keep
+    their plain words. The engine never sees these: it runs a serial, threads
+    or processes run and says where (``RunRecord.ran_on``); how the GUI
+    arranged that run is the GUI's business.
+    """
+
+    NORMAL = "normal"  # on the run driver, progress coalesced
+    COALESCED = "coalesced"  # a normal run, named as the right way of a flood
+    GUI_THREAD = "gui-thread"  # the engine's serial run on the GUI thread itself: the window freezes
+    BLOCKING_WAIT = "blocking-wait"  # on a thread, but the GUI thread waits for it
+    FLOOD = "flood"  # on the driver, plus one signal per finished task
+
+    @property
+    def blocks_gui(self) -> bool:
+        """Whether the GUI thread itself is stuck until the run ends (nothing can be clicked)."""
+        return self in (StepKind.GUI_THREAD, StepKind.BLOCKING_WAIT)
+
+    @property
+    def wrong(self) -> bool:
+        return self in WRONG_KINDS
+
+
 #: How the GUI runs a scenario's run; every kind but these three is a normal run.
-WRONG_KINDS = ("gui-thread", "blocking-wait", "flood")
-KINDS = ("normal", "coalesced", *WRONG_KINDS)
+WRONG_KINDS = (StepKind.GUI_THREAD, StepKind.BLOCKING_WAIT, StepKind.FLOOD)
+KINDS = tuple(k.value for k in StepKind)
 
 
 @dataclass(frozen=True)
@@ -39,10 +66,10 @@ class Scenario:
         if unknown:
             raise ValueError(f"scenario {self.name!r}: unknown kind {unknown[0]!r}; choose one of: {', '.join(KINDS)}")
 
-    def kind(self, i: int) -> str:
-        return self.kinds[i] if self.kinds else "normal"
+    def kind(self, i: int) -> StepKind:
+        return StepKind(self.kinds[i]) if self.kinds else StepKind.NORMAL
 
-    def steps(self) -> list[tuple[RunConfig, str]]:
+    def steps(self) -> list[tuple[RunConfig, StepKind]]:
         """(config, kind) of every run, in order."""
         return [(cfg, self.kind(i)) for i, cfg in enumerate(self.runs)]
 

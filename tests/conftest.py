@@ -23,13 +23,14 @@ import time  # noqa: E402
 import psutil  # noqa: E402
 import pytest  # noqa: E402
 
+from tests.helpers import alive, is_mp_helper, kill  # noqa: E402
+
 #: How long a test's threads and processes may take to wind down after it.
 LEAK_GRACE_S = 3.0
 _POLL_S = 0.02
 #: Threads multiprocessing may start for its helpers (none on CPython 3.11, but
 #: names differ between versions); matched against the thread's name.
 _HELPER_THREAD_WORDS = ("resource_tracker", "forkserver", "QueueFeederThread")
-_HELPER_CMD_WORDS = ("resource_tracker", "forkserver")
 
 
 try:  # hypothesis: no example database (it would leave a .hypothesis/ folder in the checkout)
@@ -98,22 +99,6 @@ def _children() -> dict[int, psutil.Process]:
         return {}
 
 
-def _is_helper_process(p: psutil.Process) -> bool:
-    try:
-        if p.ppid() != os.getpid():
-            return False  # e.g. a worker forked by the fork server: same cmdline, not a helper
-    except psutil.Error:
-        return True  # gone
-    return any(w in _cmdline(p) for w in _HELPER_CMD_WORDS)
-
-
-def _running(p: psutil.Process) -> bool:
-    try:
-        return p.is_running() and p.status() != psutil.STATUS_ZOMBIE
-    except psutil.Error:
-        return False
-
-
 def _leaked_processes(before: dict[int, float]) -> list[psutil.Process]:
     out = []
     for pid, p in _children().items():
@@ -123,7 +108,7 @@ def _leaked_processes(before: dict[int, float]) -> list[psutil.Process]:
             continue
         if before.get(pid) == created:
             continue  # existed before the test (pid reuse: compare start times too)
-        if _running(p) and not _is_helper_process(p):
+        if alive(p) and not is_mp_helper(p):
             out.append(p)
     return out
 
@@ -144,15 +129,6 @@ def _describe_process(p: psutil.Process) -> str:
     except psutil.Error:
         parent = "?"
     return f"pid {p.pid} (parent {parent}): {_cmdline(p)[:200]}"
-
-
-def _kill(procs: list[psutil.Process]) -> None:
-    for p in procs:
-        try:
-            p.kill()
-        except psutil.Error:
-            pass
-    psutil.wait_procs(procs, timeout=3)
 
 
 @pytest.fixture(autouse=True)
@@ -180,5 +156,5 @@ def no_leaks(request: pytest.FixtureRequest):
     if procs:
         problems.append("child processes still running (killed now): " + "; ".join(
             _describe_process(p) for p in procs))
-        _kill(procs)
+        kill(procs)
     pytest.fail(f"test leaked after {LEAK_GRACE_S:.0f} s grace: " + " | ".join(problems), pytrace=False)

@@ -16,6 +16,8 @@ import pytest
 from concgui import __version__
 from concgui.engine import startmethods
 
+from tests.helpers import kill, wait_gone
+
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ["--workload", "cpu-python", "--tasks", "6", "--size", "20000"]
 
@@ -219,9 +221,6 @@ def test_ctrl_c_during_a_process_run() -> None:
             p.communicate()
     assert p.returncode == 130, (out, err)
     assert err.strip().splitlines() == ["concgui: interrupted"], err
-    deadline = time.monotonic() + 5
-    while (left := _session_members(p.pid)) and time.monotonic() < deadline:
-        time.sleep(0.02)  # poll interval
-    for q in left:
-        q.kill()
+    left = wait_gone(_session_members(p.pid), timeout=5)
+    kill(left)
     assert not left, [(q.pid, q.cmdline()) for q in left]

@@ -30,6 +30,8 @@ from pathlib import Path
 import psutil
 import pytest
 
+from tests.helpers import kill, wait_gone, when_gone
+
 pytest.importorskip("PySide6")
 pytestmark = pytest.mark.skipif(not hasattr(os, "killpg"), reason="needs POSIX signals and process groups")
 
@@ -42,13 +44,6 @@ LONG_RUN = {"workload": "cpu-python", "tasks": 64, "size": 3_000_000}
 #: What must never appear on stderr.
 BAD_STDERR = ("QThread: Destroyed", "leaked semaphore", "leaked shared_memory", "resource_tracker",
               "Traceback", "Fatal Python error", "Segmentation fault")
-
-
-def _alive(p: psutil.Process) -> bool:
-    try:
-        return p.is_running() and p.status() != psutil.STATUS_ZOMBIE
-    except psutil.Error:
-        return False
 
 
 class App:
@@ -134,12 +129,8 @@ def launch(tmp_path):
 
 def _check_clean_exit(app: App, kids: list[psutil.Process]) -> None:
     """Every process the app started is gone soon after it; stderr has no warning of a leak."""
-    t0 = time.monotonic()
-    while [k for k in kids if _alive(k)] and time.monotonic() - t0 < ORPHAN_BOUND_S:
-        time.sleep(0.01)  # poll interval
-    left = [k for k in kids if _alive(k)]
-    for k in left:
-        k.kill()
+    left = wait_gone(kids, ORPHAN_BOUND_S)
+    kill(left)
     assert not left, [(k.pid, k.cmdline()) for k in left]
     bad = [ln for ln in app.err.splitlines() if any(b in ln for b in BAD_STDERR)]
     assert not bad, app.err
@@ -240,15 +231,9 @@ def test_sigkill_mid_run_leaves_no_orphan_burning_cpu(launch):
     t0 = time.monotonic()
     os.kill(app.pid, signal.SIGKILL)  # only the app: its helpers must notice by themselves
     app.finish(10)
-    gone_at: dict[int, float] = {}
-    while len(gone_at) < len(kids) and time.monotonic() - t0 < ORPHAN_BOUND_S + 3:
-        for k in kids:
-            if k.pid not in gone_at and not _alive(k):
-                gone_at[k.pid] = time.monotonic() - t0
-        time.sleep(0.01)  # poll interval
+    gone_at = when_gone(kids, t0, ORPHAN_BOUND_S + 3)
     left = [k for k in kids if k.pid not in gone_at]
-    for k in left:
-        k.kill()
+    kill(left)
     print(f"\n[SIGKILL] {len(kids)} helper processes gone after "
           f"{max(gone_at.values(), default=0) * 1000:.0f} ms (slowest)")
     assert not left, [(k.pid, k.cmdline()) for k in left]

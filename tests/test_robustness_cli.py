@@ -23,15 +23,10 @@ import pytest
 
 from concgui.engine import startmethods
 
+from tests.helpers import kill, when_gone
+
 ROOT = Path(__file__).resolve().parents[1]
 ORPHAN_BOUND_S = 2.0
-
-
-def _alive(p: psutil.Process) -> bool:
-    try:
-        return p.is_running() and p.status() != psutil.STATUS_ZOMBIE
-    except psutil.Error:
-        return False
 
 
 @pytest.mark.skipif(not hasattr(os, "killpg"), reason="needs POSIX signals")
@@ -59,15 +54,9 @@ def test_sigkilled_bench_leaves_no_worker_burning_cpu(method: str) -> None:
         t0 = time.monotonic()
         os.kill(p.pid, signal.SIGKILL)  # the parent only
         p.communicate(timeout=10)
-        gone: dict[int, float] = {}
-        while len(gone) < len(kids) and time.monotonic() - t0 < ORPHAN_BOUND_S + 3:
-            for k in kids:
-                if k.pid not in gone and not _alive(k):
-                    gone[k.pid] = time.monotonic() - t0
-            time.sleep(0.01)  # poll interval
+        gone = when_gone(kids, t0, ORPHAN_BOUND_S + 3)
         left = [k for k in kids if k.pid not in gone]
-        for k in left:
-            k.kill()
+        kill(left)
         print(f"\n[SIGKILL bench, {method}] {len(kids)} processes gone after "
               f"{max(gone.values(), default=0) * 1000:.0f} ms")
         assert not left, [(k.pid, k.cmdline()) for k in left]

@@ -119,10 +119,10 @@ def run_window_steps(window, steps: list, settle_ms: int = 400) -> list:
     from PySide6.QtCore import QEventLoop
 
     loop = QEventLoop()
-    window.batch_done.connect(loop.quit)
-    assert window.run_steps("bench", steps)
+    window.session.batch_done.connect(loop.quit)
+    assert window.session.run_steps("bench", steps)
     loop.exec()
-    window.batch_done.disconnect(loop.quit)
-    rows = window.results_model.rows[-len(steps):]
+    window.session.batch_done.disconnect(loop.quit)
+    rows = window.session.results.rows[-len(steps):]
     qt_wait(settle_ms)
     return rows

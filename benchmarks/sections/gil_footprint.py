@@ -245,15 +245,15 @@ def child(quick: bool) -> None:
         ticks0, w0 = w.cpu_plot.ticks, _thread_wakeups()
         sys.setprofile(counter)
         loop = QEventLoop()
-        w.batch_done.connect(loop.quit)
+        w.session.batch_done.connect(loop.quit)
         from concgui.engine.clock import now
 
         t0 = now()
-        assert w.run_steps("bench", [([c], "normal") for c in cfgs])
+        assert w.session.run_steps("bench", [([c], "normal") for c in cfgs])
         loop.exec()
         span = now() - t0
         sys.setprofile(None)
-        w.batch_done.disconnect(loop.quit)
+        w.session.batch_done.disconnect(loop.quit)
         w1 = _thread_wakeups()
         names.update({t.native_id: t.name for t in threading.enumerate()})
         wake = {}

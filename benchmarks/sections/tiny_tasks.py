@@ -21,6 +21,7 @@ from functools import partial
 
 from benchmarks.report import Report
 from benchmarks.sections._common import cores, interleave, median, ms, paired_ratio
+from concgui.engine.messages import Batch, ThreadBatch
 
 TARGET = 1.1
 SIZE = 20  # cpu-python iterations: ~3 µs
@@ -34,7 +35,7 @@ class _CountingOutbox:
         self._counter = counter
 
     def put(self, msg) -> None:
-        if msg[0] == "batch":
+        if isinstance(msg, ThreadBatch):
             self._counter["batches"] += 1
         self._inner.put(msg)
 
@@ -110,7 +111,7 @@ def tiny_tasks(report: Report, quick: bool = False) -> None:
         handle = pool._handle
 
         def counting_handle(msg, *a, **k):
-            if msg[0] == "batch":
+            if isinstance(msg, Batch):
                 counter["batches"] += 1
             return handle(msg, *a, **k)
 
@@ -190,7 +191,7 @@ def _split_row(report: Report, func, n: int, reps: int) -> None:
         return time.perf_counter() - t0
 
     def engine_pickled() -> float:
-        out = Batcher(lambda ev, res: pickle.dumps(("batch", 1, ev, res), pickle.HIGHEST_PROTOCOL))
+        out = Batcher(lambda ev, res: pickle.dumps(Batch(1, ev, res), pickle.HIGHEST_PROTOCOL))
         t0 = time.perf_counter()
         run_chunk(1, "w", "cpu-python", SIZE, {}, range(n), out)
         out.flush()

@@ -41,7 +41,7 @@ def child(quick: bool) -> None:
 
     w = MainWindow()
     w.show()
-    rec = w.heartbeat.recorder
+    rec = w.session.heartbeat.recorder
     n = os.cpu_count() or 1
     work_s = 1.0 if quick else 2.0
     out: dict = {"platform": app.platformName(), "cores": n, "work_s": work_s,
@@ -74,9 +74,9 @@ def child(quick: bool) -> None:
 
     for k in (1, 2):
         steps(f"py_threads_{k}", [([python_work("threads", k, work_s)], "normal")])
-    w.pause_plots_under_gil = False  # the same two threads with the plots drawing through it
+    w.session.pause_plots_under_gil = False  # the same two threads with the plots drawing through it
     steps("py_threads_2_plots", [([python_work("threads", 2, work_s)], "normal")])
-    w.pause_plots_under_gil = True
+    w.session.pause_plots_under_gil = True
     steps("hash_threads", [([hash_work(n, work_s)], "normal")])
     items = 50_000 if quick else 200_000
     steps("flood", [([flood_work(items)], "flood"), ([flood_work(items)], "coalesced")])

@@ -48,8 +48,9 @@ class RunRecord:
 
     @property
     def is_serial_baseline(self) -> bool:
-        # "gui-thread" is the GUI's serial run on its own thread: same engine run, same baseline.
-        return self.mode in ("serial", "gui-thread") and self.status == RunStatus.DONE.value
+        # Wherever a serial run ran (this process, a worker host, a GUI's own thread), it is the same
+        # engine run on the same inputs: a baseline.
+        return self.mode == "serial" and self.status == RunStatus.DONE.value
 
 
 def find_baseline(records: Iterable[RunRecord], started: RunStarted) -> RunRecord | None:
@@ -77,11 +78,11 @@ def ran_on(started: RunStarted) -> str:
 
 
 def make_record(started: RunStarted, finished: RunFinished, baseline: RunRecord | None,
-                mode: str | None = None, ran_on_override: str | None = None) -> RunRecord:
+                ran_on_override: str | None = None) -> RunRecord:
     """Combine a run's first and last events (and its serial baseline) into a record.
 
-    ``mode`` overrides the engine's mode name, e.g. the GUI's "gui-thread";
-    ``ran_on_override`` the engine's words for where it ran (e.g. "GUI thread").
+    ``ran_on_override``: a caller's own, more precise words for where the run
+    ran in its process (a GUI's "GUI thread"), instead of :func:`ran_on`'s.
     """
     speedup = efficiency = None
     results_ok = None
@@ -96,7 +97,7 @@ def make_record(started: RunStarted, finished: RunFinished, baseline: RunRecord 
     return RunRecord(
         run_id=started.run_id,
         workload=started.workload,
-        mode=mode or started.mode,
+        mode=started.mode,
         workers=started.workers,
         tasks=started.tasks,
         size=started.size,

@@ -16,7 +16,23 @@ from concgui.engine import startmethods
 from concgui.engine.errors import ConfigError
 from concgui.engine.workloads import CATALOG, get_workload
 
-MODES = ("serial", "threads", "processes")
+
+class Mode(str, enum.Enum):
+    """How a run spreads its tasks: the three ways this app compares.
+
+    A ``str`` enum, so a member is the very string the CLI, scenario files,
+    JSON exports and :class:`RunConfig` spell (``Mode.THREADS == "threads"``):
+    code can name a mode without a typo slipping through, while everything
+    outside Python keeps reading and writing plain strings. The order is the
+    order of a comparison: serial first, the baseline the others are measured against.
+    """
+
+    SERIAL = "serial"  # one task after another, on one thread
+    THREADS = "threads"  # a thread pool in one process: they share its GIL
+    PROCESSES = "processes"  # a pool of worker processes: one interpreter and GIL each
+
+
+MODES = tuple(m.value for m in Mode)
 
 
 class Where(str, enum.Enum):
@@ -34,17 +50,6 @@ class Where(str, enum.Enum):
 
 MAX_THREADS = 256
 MAX_TASKS = 1_000_000
-#: Upper bounds per workload, in its own size unit: large enough for any demo,
-#: small enough that a typo cannot fill the disk or hang a class for an hour.
-MAX_SIZE = {
-    "cpu-python": 200_000_000,
-    "cpu-hash": 40_000,
-    "cpu-zlib": 10_000,
-    "io-sleep": 60_000,
-    "io-file": 256 * 1024,
-    "io-http": 64 * 1024,
-    "crash": 3,
-}
 #: Target work per process-pool submission: per-task dispatch costs 50-130 µs,
 #: so ~20 ms chunks keep the overhead well under 1 %.
 CHUNK_TARGET_S = 0.020
@@ -75,7 +80,7 @@ class RunConfig:
         w = get_workload(self.workload)
         size = w.default_size if self.size is None else self.size
         _check_int("tasks", self.tasks, 1, MAX_TASKS)
-        _check_int("size", size, 1, MAX_SIZE[self.workload], unit=w.size_unit)
+        _check_int("size", size, 1, w.max_size, unit=w.size_unit)
         workers = 1 if self.mode == "serial" else self.workers
         cap = max_processes() if self.mode == "processes" else MAX_THREADS
         _check_int("workers", workers, 1, cap)

@@ -87,7 +87,7 @@ def probe_main(conn: Connection, pid: int, interval: float, shm_name: str, capac
         n = 0
         while True:
             if conn.poll(max(0.0, due - now())):
-                conn.recv()  # "stop" (or EOFError: the parent is gone)
+                conn.recv()  # CPU_PROBE_STOP (concgui.engine.messages; or EOFError: the parent is gone)
                 return
             t = now()
             due = max(due + interval, t)  # steady rate; never a burst after a stall

@@ -11,11 +11,12 @@ root) through a file descriptor kept open and re-read with ``pread``
 thread's ``stat`` (utime + stime, in 10 ms clock ticks), and off Linux to
 psutil's per-thread times.
 
-Protocol: the parent sends on ``cmd``: ``("watch", key, pid, tid)``,
-``("unwatch", run_id)`` (keys are ``(run_id, worker)``), ``("send_every", s)``,
-or ``None`` to stop. The probe sends on ``data`` lists of ``(t, ((key, cpu_s),
-...))`` every ``send_every`` seconds (0.1 by default), only while something
-is watched; idle, it blocks on ``cmd`` and costs nothing. Each batch wakes a
+Protocol (:mod:`concgui.engine.messages`): the parent sends on ``cmd``
+:class:`~concgui.engine.messages.Watch`, :class:`~concgui.engine.messages.Unwatch`
+and :class:`~concgui.engine.messages.SendEvery`, or ``None`` to stop. The probe
+sends on ``data`` lists of :class:`~concgui.engine.messages.LaneReading` every
+``send_every`` seconds (0.1 by default), only while something is watched;
+idle, it blocks on ``cmd`` and costs nothing. Each batch wakes a
 reader thread in the app, which takes the app's GIL: while the app's own
 threads hold it, the app asks for fewer, larger batches. It imports neither
 numpy nor Qt.
@@ -29,6 +30,7 @@ from multiprocessing.connection import Connection
 from typing import Any, Callable
 
 from concgui.engine.clock import now
+from concgui.engine.messages import LaneCommand, LaneKey, LaneReading, SendEvery, Unwatch, Watch
 
 SEND_EVERY_S = 0.1
 
@@ -94,16 +96,17 @@ def lane_probe_main(cmd: Connection, data: Connection, interval: float) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the parent's to handle (it stops us)
-    # (Imports nothing else of concgui: it must be watching within milliseconds of its start.)
-    watched: dict[tuple, Callable[[], float]] = {}
-    buf: list = []
+    # (Imports nothing of concgui but the leaf modules clock and messages: it must be watching
+    # within milliseconds of its start.)
+    watched: dict[LaneKey, Callable[[], float]] = {}
+    buf: list[LaneReading] = []
     last_send = now()
     due = now()
     send_every = SEND_EVERY_S
 
-    def sample(keys: list[tuple]) -> None:
+    def sample(keys: list[LaneKey]) -> None:
         t = now()
-        row = []
+        row: list[tuple[LaneKey, float]] = []
         for key in keys:
             read = watched.get(key)
             if read is None:
@@ -113,28 +116,28 @@ def lane_probe_main(cmd: Connection, data: Connection, interval: float) -> None:
             except (OSError, ValueError, IndexError):
                 _close(watched.pop(key))  # the thread has ended
         if row:
-            buf.append((t, tuple(row)))
+            buf.append(LaneReading(t, tuple(row)))
 
     try:
         while True:
             timeout = None if not watched else max(0.0, due - now())
             if cmd.poll(timeout):
-                msg = cmd.recv()
+                msg: LaneCommand = cmd.recv()
                 if msg is None:
                     return
-                if msg[0] == "send_every":
-                    send_every = float(msg[1])
-                elif msg[0] == "watch":
-                    _, key, pid, tid = msg
+                if isinstance(msg, SendEvery):
+                    send_every = float(msg.seconds)
+                elif isinstance(msg, Watch):
+                    key = msg.key
                     if key not in watched:
-                        read = _reader(pid, tid)
+                        read = _reader(msg.pid, msg.tid)
                         if read is not None:
                             if not watched:
                                 due = now()
                             watched[key] = read
                             sample([key])
-                elif msg[0] == "unwatch":
-                    gone = [k for k in watched if k[0] == msg[1]]
+                elif isinstance(msg, Unwatch):
+                    gone = [k for k in watched if k[0] == msg.run_id]
                     sample(gone)  # a last reading, then let go
                     for k in gone:
                         _close(watched.pop(k, None))

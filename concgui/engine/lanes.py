@@ -30,13 +30,14 @@ import numpy as np
 from concgui.engine import startmethods
 from concgui.engine.events import RunFinished, WorkerStarted
 from concgui.engine.lane_probe import lane_probe_main
+from concgui.engine.messages import LaneCommand, LaneKey, LaneReading, SendEvery, Unwatch, Watch
 
 DEFAULT_INTERVAL_S = 0.01  # 100 Hz: ~2 GIL switch intervals per sample
 MAX_RUNS = 64  # runs whose lanes are kept (oldest dropped first)
 MAX_SAMPLES = 200_000  # per lane
 STOP_TIMEOUT_S = 2.0
 
-Key = tuple[int, str]  # (run_id, worker)
+Key = LaneKey  # (run_id, worker)
 
 
 class _Lane:
@@ -135,18 +136,18 @@ class LaneSampler:
                     for k in [k for k in self._lanes if k[0] == old]:
                         del self._lanes[k]
             self._lanes.setdefault((run_id, worker), _Lane())
-        self._send(("watch", (run_id, worker), pid, native_id))
+        self._send(Watch((run_id, worker), pid, native_id))
 
     def set_send_every(self, seconds: float) -> None:
         """Have the probe send its readings every ``seconds`` (each batch wakes our reader thread once)."""
         if self._probe is not None:
-            self._send(("send_every", seconds))
+            self._send(SendEvery(seconds))
 
     def unwatch(self, run_id: int) -> None:
         if self._probe is not None:
-            self._send(("unwatch", run_id))
+            self._send(Unwatch(run_id))
 
-    def _send(self, msg: object) -> None:
+    def _send(self, msg: LaneCommand) -> None:
         with self._send_lock:
             try:
                 if self._cmd is not None:
@@ -159,7 +160,7 @@ class LaneSampler:
         assert data is not None
         while True:
             try:
-                batch = data.recv()
+                batch: list[LaneReading] = data.recv()
             except (EOFError, OSError):
                 return
             with self._lock:

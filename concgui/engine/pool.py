@@ -21,7 +21,8 @@ from typing import Any, Callable, cast
 import psutil
 
 from concgui.engine.events import Event
-from concgui.engine.host import Job, process_main
+from concgui.engine.host import process_main
+from concgui.engine.messages import Batch, Hello, Job, JobDone, JobFailed, WorkerReply
 
 IN_FLIGHT = 2  # chunks queued per worker
 POLL_S = 0.05  # how often a waiting run checks for cancel
@@ -85,7 +86,7 @@ class ProcessPool:
         """Run tasks ``0..tasks-1`` in chunks; events go to ``emit`` on this thread.
 
         ``threads > 0`` (a worker host): each chunk runs on that many threads
-        inside the worker process (see :class:`~concgui.engine.host.Job`).
+        inside the worker process (see :class:`~concgui.engine.messages.Job`).
         """
         out = PoolOutcome()
         chunks = [(s, min(s + chunk, tasks)) for s in range(0, tasks, chunk)]
@@ -137,22 +138,22 @@ class ProcessPool:
                 return out
         return out
 
-    def _handle(self, msg: tuple, run_id: int | None, out: PoolOutcome,
+    def _handle(self, msg: WorkerReply, run_id: int | None, out: PoolOutcome,
                 emit: Callable[[Event], None] | None = None) -> int:
-        kind = msg[0]
-        if kind == "hello":
-            self.qt_modules[msg[1]] = msg[2]
-        elif msg[1] != run_id:
+        """File one worker's reply; returns the tasks it says it finished (a :class:`JobDone`), else 0."""
+        if isinstance(msg, Hello):
+            self.qt_modules[msg.pid] = msg.qt_modules
+        elif msg.run_id != run_id:
             pass  # a leftover from an earlier run
-        elif kind == "batch":
+        elif isinstance(msg, Batch):
             assert emit is not None, "a batch outside a run"
-            for ev in msg[2]:
+            for ev in msg.events:
                 emit(ev)
-            out.results.update(msg[3])
-        elif kind == "done":
-            return msg[2]
-        elif kind == "error":
-            out.error, out.details = msg[2], msg[3]
+            out.results.update(msg.results)
+        elif isinstance(msg, JobDone):
+            return msg.tasks
+        elif isinstance(msg, JobFailed):
+            out.error, out.details = msg.error, msg.details
         return 0
 
     def cpu_seconds(self) -> float:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import os
 import threading
 import time
 from dataclasses import replace
@@ -23,10 +22,10 @@ import psutil
 from concgui.engine.clock import now
 from concgui.engine import startmethods
 from concgui.engine.config import RunConfig, Where
-from concgui.engine.events import Event, RunFinished, RunStarted, RunStatus, WorkerStarted
+from concgui.engine.events import Event, RunFinished, RunStarted, RunStatus
 from concgui.engine.pool import ProcessPool
 from concgui.engine.threads import DRAIN_S, TaskThread, ThreadLoop, WorkerFactory, run_on_threads
-from concgui.engine.worker import Batcher, Cancelled, error_line, format_error, run_chunk
+from concgui.engine.worker import Batcher, Cancelled, announce, error_line, format_error, run_chunk
 from concgui.engine.workloads import get_workload
 
 EventSink = Callable[[Event], None]
@@ -200,8 +199,7 @@ class Runner:
         batch = Batcher(flush)
         assert cfg.size is not None  # a validated config
         name = threading.current_thread().name
-        t = now()
-        batch.add(WorkerStarted(run_id, name, os.getpid(), threading.get_native_id(), t), t)
+        announce(batch, run_id, name)
         try:
             run_chunk(run_id, name, cfg.workload, cfg.size, ctx, range(cfg.tasks), batch, cancel.is_set)
         except Cancelled:

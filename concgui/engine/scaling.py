@@ -126,7 +126,7 @@ class ScalingResult:
 def analyze(records: Iterable[RunRecord], cores: int) -> ScalingResult | None:
     """Group finished runs by mode and worker count, and fit each mode (None if no mode has two counts)."""
     recs = [r for r in records if r.status == "done"]
-    serial = next((r for r in recs if r.mode in ("serial", "gui-thread")), None)
+    serial = next((r for r in recs if r.is_serial_baseline), None)
     by_mode: dict[str, dict[int, RunRecord]] = {}
     for r in recs:
         if r.mode in SCALE_MODES:

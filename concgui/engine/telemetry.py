@@ -29,6 +29,7 @@ import psutil
 
 from concgui.engine import startmethods
 from concgui.engine.cpu_probe import ROW_HEADER, probe_main
+from concgui.engine.messages import CPU_PROBE_STOP
 
 DEFAULT_INTERVAL_S = 0.1  # 10 Hz
 DEFAULT_HISTORY_S = 120.0
@@ -179,7 +180,7 @@ class CpuSampler:
         probe, self._probe = self._probe, None
         if probe is not None:
             try:
-                self._conn.send("stop")
+                self._conn.send(CPU_PROBE_STOP)
             except OSError:
                 pass
             probe.join(STOP_TIMEOUT_S)

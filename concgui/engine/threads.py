@@ -8,14 +8,12 @@ run the same :class:`ThreadLoop`, so their numbers are comparable.
 
 from __future__ import annotations
 
-import os
 import queue
 import threading
 from typing import Any, Callable, Iterator, Protocol
 
-from concgui.engine.clock import now
-from concgui.engine.events import WorkerStarted
-from concgui.engine.worker import Batcher, Cancelled, error_line, format_error, run_chunk
+from concgui.engine.messages import ThreadBatch, ThreadExited, ThreadFailed, ThreadReport
+from concgui.engine.worker import Batcher, Cancelled, announce, error_line, format_error, run_chunk
 
 
 class WorkerHandle(Protocol):
@@ -34,8 +32,9 @@ class ThreadLoop:
     """The shared state of one thread run and the loop each worker runs.
 
     Workers report to ``outbox`` (a queue the runner's thread drains):
-    ``("batch", events, results)``, then ``("exit", name)`` or
-    ``("error", name, message, traceback)``.
+    :class:`~concgui.engine.messages.ThreadBatch` es, then one
+    :class:`~concgui.engine.messages.ThreadExited` or
+    :class:`~concgui.engine.messages.ThreadFailed` each.
     """
 
     def __init__(self, run_id: int, workload: str, size: int, ctx: dict[str, Any], tasks: int | range,
@@ -46,7 +45,7 @@ class ThreadLoop:
         self.ctx = ctx
         self.cancel = cancel
         self.failed = threading.Event()  # one worker failed: the others stop too
-        self.outbox: queue.SimpleQueue[tuple] = queue.SimpleQueue()
+        self.outbox: queue.SimpleQueue[ThreadReport] = queue.SimpleQueue()
         #: Set when the last of the workers :meth:`expect` announced has reported its end.
         self.all_done = threading.Event()
         self._left = 0
@@ -79,9 +78,8 @@ class ThreadLoop:
 
     def run(self, name: str) -> None:
         """Pull and run tasks until none are left, the run is cancelled, or one fails."""
-        out = Batcher(lambda ev, res: self.outbox.put(("batch", ev, res)))
-        t = now()
-        out.add(WorkerStarted(self.run_id, name, os.getpid(), threading.get_native_id(), t), t)
+        out = Batcher(lambda ev, res: self.outbox.put(ThreadBatch(ev, res)))
+        announce(out, self.run_id, name)
         try:
             run_chunk(self.run_id, name, self.workload, self.size, self.ctx, self._take(), out,
                       self._cancelled)
@@ -90,11 +88,11 @@ class ThreadLoop:
         except Exception as exc:
             self.failed.set()
             out.flush()
-            self.outbox.put(("error", name, error_line(exc), format_error(exc)))
+            self.outbox.put(ThreadFailed(name, error_line(exc), format_error(exc)))
             self._ended()
             return
         out.flush()
-        self.outbox.put(("exit", name))
+        self.outbox.put(ThreadExited(name))
         self._ended()
 
 
@@ -138,10 +136,10 @@ def run_on_threads(loop: ThreadLoop, factory: WorkerFactory, workers: int, on_ba
                 msg = loop.outbox.get_nowait()
             except queue.Empty:
                 break
-            if msg[0] == "batch":
-                on_batch(msg[1], msg[2])
-            elif msg[0] == "error" and error[0] is None:
-                error = (msg[2], msg[3])
+            if isinstance(msg, ThreadBatch):
+                on_batch(msg.events, msg.results)
+            elif isinstance(msg, ThreadFailed) and error[0] is None:
+                error = (msg.error, msg.details)
         if finished:
             break
     for w in handles:

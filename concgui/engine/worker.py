@@ -11,14 +11,16 @@ and worker hosts) around it.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
+import threading
 import time
 import traceback
 from typing import Any, Callable, Iterable
 
 from concgui.engine.clock import now
-from concgui.engine.events import Event, TaskFinished, TaskProgress, TaskStarted
+from concgui.engine.events import Event, TaskFinished, TaskProgress, TaskStarted, WorkerStarted
 from concgui.engine.workloads import get_workload, task_seed
 
 FLUSH_S = 0.020  # batch events for at most this long
@@ -53,6 +55,17 @@ class Batcher:
             self._flush(self.events, self.results)
             self.events, self.results = [], []
         self._last = now() if t is None else t
+
+
+def announce(out: Batcher, run_id: int, worker: str) -> None:
+    """Report :class:`~concgui.engine.events.WorkerStarted`: the calling thread is ``worker`` of run ``run_id``.
+
+    The one place that event is made. Call it on the thread that will run the
+    tasks, before its first one: the event carries that thread's process and
+    OS thread ids.
+    """
+    ev = WorkerStarted(run_id, worker, os.getpid(), threading.get_native_id(), now())
+    out.add(ev, ev.t)
 
 
 def run_chunk(

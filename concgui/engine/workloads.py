@@ -28,14 +28,6 @@ PROGRESS_STEPS = 10
 #: ...and at most this much work between two of them, so that a thread run of
 #: huge tasks still stops within ~10 ms of a cancel.
 MAX_STEP_S = 0.010
-
-
-# Rough cost of one unit of each workload's size, measured on a 2-core dev
-# machine: used to chunk process runs and to space progress points.
-UNIT_S = {"cpu-python": 1.4e-7, "cpu-hash": 1.5e-4, "cpu-zlib": 3.5e-3, "io-sleep": 1.0e-3,
-          "io-file": 7.5e-6, "io-http": 2.0e-2 / 64, "crash": 1.0e-2}
-
-
 #: ...but never less than this much: a tiny task (a few µs) reports only when it
 #: ends, so reporting does not cost more than the work.
 MIN_STEP_S = 0.001
@@ -58,6 +50,15 @@ def _seed_bytes(seed: int, n: int) -> bytes:
 # --- the task functions ----------------------------------------------------
 
 
+# The rough cost of one unit of a task's size (:attr:`Workload.seconds_per_unit`),
+# for the task functions that space their progress points by it. Each is written
+# once, here, and the function and its catalog entry both read it.
+CPU_PYTHON_UNIT_S = 1.4e-7  # one iteration
+CPU_HASH_UNIT_S = 1.5e-4  # one 256 KiB block
+CPU_ZLIB_UNIT_S = 3.5e-3  # one 128 KiB block
+IO_SLEEP_UNIT_S = 1.0e-3  # one millisecond
+
+
 def cpu_python(size: int, seed: int, ctx: Mapping[str, Any] = {}, progress: Progress = _no_progress) -> int:
     """Pure-Python integer arithmetic: a linear congruential generator.
 
@@ -66,7 +67,7 @@ def cpu_python(size: int, seed: int, ctx: Mapping[str, Any] = {}, progress: Prog
     """
     x = seed & 0x7FFFFFFF
     acc = 0
-    step = _step(size, UNIT_S["cpu-python"])
+    step = _step(size, CPU_PYTHON_UNIT_S)
     done = 0
     while done < size:
         n = min(step, size - done)
@@ -89,7 +90,7 @@ def cpu_hash(size: int, seed: int, ctx: Mapping[str, Any] = {}, progress: Progre
     """
     block = _seed_bytes(seed, HASH_BLOCK)
     h = hashlib.sha256()
-    step = _step(size, UNIT_S["cpu-hash"])
+    step = _step(size, CPU_HASH_UNIT_S)
     for i in range(size):
         h.update(block)
         if (i + 1) % step == 0 or i + 1 == size:
@@ -110,7 +111,7 @@ def cpu_zlib(size: int, seed: int, ctx: Mapping[str, Any] = {}, progress: Progre
     words = [b"thread", b"process", b"lock", b"queue", b"pipe", b"GIL", b"core", b"task"]
     block = b" ".join(rng.choice(words) for _ in range(ZLIB_BLOCK // 6))[:ZLIB_BLOCK]
     crc = 0
-    step = _step(size, UNIT_S["cpu-zlib"])
+    step = _step(size, CPU_ZLIB_UNIT_S)
     for i in range(size):
         crc = zlib.crc32(zlib.compress(block, 6), crc)
         if (i + 1) % step == 0 or i + 1 == size:
@@ -123,7 +124,7 @@ def io_sleep(size: int, seed: int, ctx: Mapping[str, Any] = {}, progress: Progre
 
     ``time.sleep`` releases the GIL, so waiting threads overlap perfectly.
     """
-    step = _step(size, UNIT_S["io-sleep"])
+    step = _step(size, IO_SLEEP_UNIT_S)
     done = 0
     while done < size:
         n = min(step, size - done)
@@ -222,17 +223,29 @@ def _http_context() -> Iterator[dict[str, Any]]:
 
 @dataclass(frozen=True)
 class Workload:
-    """One entry of the catalog: a task function and what to say about it."""
+    """One entry of the catalog: a task function and every fact about it.
+
+    The entry is the only place a workload is described: the size check
+    (:meth:`concgui.engine.config.RunConfig.validate`), process-run chunking,
+    the GUI's spin boxes and Workload panel and the CLI all read it here, so a
+    new workload, or a new measurement of one, is a change in one place.
+    """
 
     name: str
     func: TaskFunction
     kind: str  # "cpu" or "io"
     gil: str  # "holds" or "releases": what the task does with the GIL
     summary: str  # one line, shown in the GUI and `concgui bench --help`
+    why: str  # why it holds or releases the GIL, in a few plain sentences (the Workload panel)
     size_unit: str
     default_size: int
+    #: The largest size a run may ask for, in ``size_unit``: large enough for
+    #: any demo, small enough that a typo cannot fill the disk or hang a class for an hour.
+    max_size: int
     default_tasks: int
-    seconds_per_unit: float  # rough cost (UNIT_S); used for chunking
+    #: Rough cost of one unit of size, measured on a 2-core dev machine: used to
+    #: chunk process runs, to space progress points and to size the GUI's demo runs.
+    seconds_per_unit: float
     context: Callable[[], Any] = _no_context
     fails: bool = False  # fails on purpose (the crash workload): no digest to compare
 
@@ -253,38 +266,64 @@ CATALOG: dict[str, Workload] = {
     for w in (
         Workload(
             "cpu-python", cpu_python, "cpu", "holds",
-            "Pure-Python arithmetic: holds the GIL, so threads take turns",
-            "iterations", 300_000, 16, UNIT_S["cpu-python"],
+            summary="Pure-Python arithmetic: holds the GIL, so threads take turns",
+            why="Every step is Python bytecode (a multiply, an add, a modulo on Python ints), and CPython runs "
+                "bytecode only while holding the GIL. A thread gives it up only when another thread has asked "
+                "for it for a switch interval (sys.getswitchinterval()), so N threads take turns on one core's "
+                "worth of time. Processes each have their own interpreter and GIL, so they really run at once.",
+            size_unit="iterations", default_size=300_000, max_size=200_000_000, default_tasks=16,
+            seconds_per_unit=CPU_PYTHON_UNIT_S,
         ),
         Workload(
             "cpu-hash", cpu_hash, "cpu", "releases",
-            "SHA-256 over 256 KiB blocks: hashlib releases the GIL",
-            "blocks of 256 KiB", 200, 16, UNIT_S["cpu-hash"],
+            summary="SHA-256 over 256 KiB blocks: hashlib releases the GIL",
+            why="The loop is Python, but almost all the time is spent inside hashlib's C code, which releases "
+                "the GIL while it hashes any buffer larger than 2047 bytes (here 256 KiB). While one thread "
+                "hashes, the others can run: threads scale with the cores, like processes, without pickling.",
+            size_unit="blocks of 256 KiB", default_size=200, max_size=40_000, default_tasks=16,
+            seconds_per_unit=CPU_HASH_UNIT_S,
         ),
         Workload(
             "cpu-zlib", cpu_zlib, "cpu", "releases",
-            "zlib compression of text: C code that releases the GIL",
-            "blocks of 128 KiB", 10, 16, UNIT_S["cpu-zlib"],
+            summary="zlib compression of text: C code that releases the GIL",
+            why="zlib.compress does its work in C and releases the GIL around deflate, so compression on "
+                "several threads runs in parallel. Building the input is Python (holds the GIL) but takes "
+                "little time.",
+            size_unit="blocks of 128 KiB", default_size=10, max_size=10_000, default_tasks=16,
+            seconds_per_unit=CPU_ZLIB_UNIT_S,
         ),
         Workload(
             "io-sleep", io_sleep, "io", "releases",
-            "Simulated latency with time.sleep: waiting releases the GIL",
-            "milliseconds", 100, 16, UNIT_S["io-sleep"],
+            summary="Simulated latency with time.sleep: waiting releases the GIL",
+            why="time.sleep releases the GIL and uses no CPU while it waits, so any number of sleeping threads "
+                "overlap: 8 threads finish 8 waits in the time of one. Their CPU share stays near 0.",
+            size_unit="milliseconds", default_size=100, max_size=60_000, default_tasks=16,
+            seconds_per_unit=IO_SLEEP_UNIT_S,
         ),
         Workload(
             "io-file", io_file, "io", "releases",
-            "Write, fsync and read back a real temporary file",
-            "KiB", 1024, 16, UNIT_S["io-file"], _tmpdir_context,
+            summary="Write, fsync and read back a real temporary file",
+            why="write, fsync and read are blocking system calls; CPython releases the GIL around each one, so "
+                "other threads run while the disk works. The random data and the hash are quick C calls.",
+            size_unit="KiB", default_size=1024, max_size=256 * 1024, default_tasks=16,
+            seconds_per_unit=7.5e-6, context=_tmpdir_context,
         ),
         Workload(
             "io-http", io_http, "io", "releases",
-            "HTTP GETs from a local server with 20 ms latency",
-            "KiB", 64, 16, UNIT_S["io-http"], _http_context,
+            summary="HTTP GETs from a local server with 20 ms latency",
+            why="Waiting for the server's reply (a socket recv) releases the GIL. The 20 ms latency overlaps "
+                "across threads; parsing the small reply is Python and takes the GIL briefly.",
+            size_unit="KiB", default_size=64, max_size=64 * 1024, default_tasks=16,
+            seconds_per_unit=2.0e-2 / 64, context=_http_context,
         ),
         Workload(
             "crash", crash, "cpu", "holds",
-            "Fails on purpose in every third task: see how a failed run is handled",
-            "1 raise, 2 exit, 3 segfault", 1, 8, UNIT_S["crash"], fails=True,
+            summary="Fails on purpose in every third task: see how a failed run is handled",
+            why="It does ~10 ms of pure-Python work (holds the GIL), then fails on purpose in every third "
+                "task, so you can see how a failed run is reported and how a crashed worker process is "
+                "replaced.",
+            size_unit="1 raise, 2 exit, 3 segfault", default_size=1, max_size=3, default_tasks=8,
+            seconds_per_unit=1.0e-2, fails=True,
         ),
     )
 }

@@ -19,10 +19,11 @@ from PySide6.QtWidgets import QApplication
 
 from concgui.engine.clock import now
 from concgui.engine.export import ExportError
-from concgui.gui import quit_signals, run_reporter
+from concgui.gui import qt_logging, quit_signals, run_reporter
 from concgui.gui.gc_pinning import GuiThreadCollector
 from concgui.gui.main_window import MainWindow
-from concgui.gui.run_driver import BatchOutcome, abandoned_threads_running
+from concgui.gui.qt_worker import abandoned_threads_running
+from concgui.gui.run_driver import BatchOutcome
 from concgui.scenarios import SCENARIOS, Scenario
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -117,7 +118,7 @@ class ScenarioDriver(QObject):
         self.app, self.window, self.scenario = app, window, scenario
         self.export, self.screenshot, self.quit_when_done = export, screenshot, quit_when_done
         self.exit_code = EXIT_OK
-        window.batch_done.connect(self._on_window_batch_done)
+        window.session.batch_done.connect(self._on_session_batch_done)
         if scenario is not None:
             window.load_scenario(scenario)
         if scenario is not None and autorun:
@@ -134,7 +135,7 @@ class ScenarioDriver(QObject):
             self._finish()
 
     @Slot(object)
-    def _on_window_batch_done(self, outcome: BatchOutcome) -> None:
+    def _on_session_batch_done(self, outcome: BatchOutcome) -> None:
         if not outcome.ok:
             self.exit_code = EXIT_FAILED
         QTimer.singleShot(SETTLE_MS, self._finish)
@@ -167,6 +168,7 @@ def main(args: Any = None) -> int:
                   file=sys.stderr)
             return EXIT_USAGE
     use_safe_start_method()
+    qt_logging.install()  # before the QApplication: its start-up messages are logged too
     app = make_app()
     collector = GuiThreadCollector(app)
     window = MainWindow()
@@ -176,11 +178,12 @@ def main(args: Any = None) -> int:
     driver = ScenarioDriver(app, window, scenario, bool(getattr(args, "autorun", False)),
                             getattr(args, "export", None), getattr(args, "screenshot", None),
                             bool(getattr(args, "quit_when_done", False)))
-    quitter = quit_signals.install(app, window.driver.cancel)  # Ctrl+C / SIGTERM close the window
-    run_reporter.install_if_asked(window)
+    quitter = quit_signals.install(app, window.session.cancel)  # Ctrl+C / SIGTERM close the window
+    run_reporter.install_if_asked(window.session)
     code = app.exec()
     window.shutdown()
     collector.stop()
+    qt_logging.uninstall()
     quitter.uninstall()  # only now: a second Ctrl+C during the shutdown still ends it at once
     if quitter.exit_code is not None:
         code = quitter.exit_code

@@ -2,7 +2,28 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
+
+
+def bold_label(text: str) -> QLabel:
+    """A title: ``text`` in the application font, bold."""
+    label = QLabel(text)
+    f = label.font()
+    f.setBold(True)
+    label.setFont(f)
+    return label
+
+
+def scroll_column(widget: QWidget, min_width: int) -> QScrollArea:
+    """``widget`` in a frameless area that scrolls up and down, never sideways (a settings or lesson column)."""
+    scroll = QScrollArea()
+    scroll.setWidget(widget)
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    scroll.setMinimumWidth(min_width)
+    return scroll
 
 
 def card(widget: QWidget, title: str | None = None) -> QFrame:
@@ -16,10 +37,6 @@ def card(widget: QWidget, title: str | None = None) -> QFrame:
     lay = QVBoxLayout(frame)
     lay.setContentsMargins(10, 8, 10, 10)
     if title:
-        label = QLabel(title)
-        f = label.font()
-        f.setBold(True)
-        label.setFont(f)
-        lay.addWidget(label)
+        lay.addWidget(bold_label(title))
     lay.addWidget(widget, 1)
     return frame

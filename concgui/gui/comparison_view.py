@@ -8,7 +8,8 @@ from PySide6.QtWidgets import QLabel, QTextBrowser, QVBoxLayout, QWidget
 
 from concgui.engine.compare import RunRecord
 from concgui.gui.cpu_plot import MODE_COLORS
-from concgui.gui.results_table import MODE_NAMES
+from concgui.gui.run_words import MODE_NAMES, record_key
+from concgui.scenarios import StepKind
 from concgui.gui.theme import plot_text_color
 from concgui.gui.plot_style import make_plot
 
@@ -55,7 +56,8 @@ class ComparisonView(QWidget):
         bold = QFont()
         bold.setBold(True)
         for i, r in enumerate(records):
-            c = QColor(MODE_COLORS.get(r.mode, "#888888"))
+            key = record_key(r.ran_on, r.mode)
+            c = QColor(MODE_COLORS.get(key, "#888888"))
             bar = pg.BarGraphItem(x=[i], height=[r.wall_s], width=0.6, brush=c, pen=pg.mkPen(c.darker(130)))
             p.addItem(bar)
             label = f"{r.wall_s:.2f} s"
@@ -69,7 +71,7 @@ class ComparisonView(QWidget):
             p.addItem(text)
             self._items += [bar, text]
             # Short names: pyqtgraph drops tick labels that would overlap.
-            name = "GUI thread" if r.mode == "gui-thread" else MODE_NAMES.get(r.mode, r.mode)
+            name = "GUI thread" if key == StepKind.GUI_THREAD else MODE_NAMES.get(key, key)
             ticks.append((i, f"{name} ×{r.workers}" if r.workers > 1 else name))
         p.getAxis("bottom").setTicks([ticks])
         p.getAxis("left").setStyle(showValues=bool(records))

@@ -29,8 +29,8 @@ from concgui.gui.cpu_sketch import CpuSketch
 from concgui.gui.heartbeat import Heartbeat, PeriodicCall
 from concgui.gui.pace import RATES, Pace
 from concgui.gui.theme import plot_text_color
-from concgui.gui.live_widgets import elastic
-from concgui.gui.plot_bands import Band
+from concgui.gui.live_widgets import plot_title
+from concgui.gui.plot_bands import Band, RunBands, place_bands
 from concgui.gui.plot_style import make_plot
 
 WINDOW_S = 60.0
@@ -83,9 +83,7 @@ class CpuPlot(QWidget):
         self.pace = Pace.IDLE
         self._t_readout = float("-inf")
         self.samples_drawn = 0  # points in the latest redraw
-        self._bands: dict[int, Band] = {}
-        self._deferred: list[tuple[int, str, str, float]] = []  # runs started while paused
-        self._deferred_ends: dict[int, float] = {}
+        self.runs = RunBands(lambda: self.paused, self._make_band)
         #: While set, redraws take this as "now" (the view stands still, e.g. to zoom into the timeline).
         self.hold_t: float | None = None
 
@@ -129,15 +127,11 @@ class CpuPlot(QWidget):
 
         self._title_text = "CPU per core" if not self.heat else f"CPU per core ({self.cores} cores, heat strip)"
         self.paused = False
-        title = self.title = QLabel(self._title_text)
-        title.setTextFormat(Qt.TextFormat.RichText)
-        title.setToolTip("While pure-Python threads of this window's process hold its GIL, the plot is drawn "
-                         "as a simple image: a full frame would make the window wait for the GIL dozens of "
-                         "times. Every sample is kept; the full plot returns when the run ends.")
-        tf = title.font()
-        tf.setBold(True)
-        title.setFont(tf)
-        elastic(title)
+        title = self.title = plot_title(
+            self._title_text,
+            "While pure-Python threads of this window's process hold its GIL, the plot is drawn as a simple "
+            "image: a full frame would make the window wait for the GIL dozens of times. Every sample is kept; "
+            "the full plot returns when the run ends.")
         self.busy_label = QLabel()
         self.busy_label.setToolTip(
             "Sum of every core's CPU % divided by 100: how many cores' worth of work the whole machine "
@@ -238,21 +232,17 @@ class CpuPlot(QWidget):
     # -- run bands ------------------------------------------------------------
 
     def mark_run_started(self, run_id: int, label: str, mode: str, t0: float) -> None:
-        if self.paused:  # a new item would repaint the plot: wait until drawing resumes
-            self._deferred.append((run_id, label, mode, t0))
-            return
-        level = len(self._bands) % 3  # stagger, so short neighbouring runs keep readable labels
+        self.runs.start(run_id, label, mode, t0)
+
+    def mark_run_finished(self, run_id: int, t1: float) -> None:
+        self.runs.finish(run_id, t1)
+
+    def _make_band(self, label: str, mode: str, t0: float) -> Band:
+        level = len(self.runs.bands) % 3  # stagger, so short neighbouring runs keep readable labels
         band = Band(self.plot, t0, None, MODE_COLORS.get(mode, "#888888"), 38, label,
                     plot_text_color(QColor(MODE_COLORS.get(mode, "#888888")).darker(130)))
         band.y = self.y_top * (1.0 - LABEL_STEP * level)
-        self._bands[run_id] = band
-
-    def mark_run_finished(self, run_id: int, t1: float) -> None:
-        band = self._bands.get(run_id)
-        if band is not None:
-            band.t1 = t1
-        else:
-            self._deferred_ends[run_id] = t1
+        return band
 
     # -- drawing ----------------------------------------------------------------
 
@@ -279,11 +269,7 @@ class CpuPlot(QWidget):
             self.ticks += 1
             self.refreshed.emit(t_now)
             return
-        while self._deferred:
-            self.mark_run_started(*self._deferred.pop(0))
-        for run_id, t1 in list(self._deferred_ends.items()):
-            self.mark_run_finished(run_id, t1)
-        self._deferred_ends.clear()
+        self.runs.catch_up()
         t, v = self.sampler.per_core.snapshot(since=t_now - self.window_s - 1.0)
         x = t - t_now
         if self.heat:
@@ -299,12 +285,7 @@ class CpuPlot(QWidget):
         self.samples_drawn = len(t)
         if len(t) and self.hold_t is None:
             self._show_span(min(self.window_s, max(MIN_SPAN_S, 1.0 - float(x[0]))))
-        for run_id, band in list(self._bands.items()):
-            if band.t1 is not None and band.t1 < t_now - self.window_s:
-                band.remove(self.plot)
-                del self._bands[run_id]
-            else:
-                band.place(t_now, band.y)
+        place_bands(self.runs.bands, self.plot, t_now, t_now - self.window_s)
         self._maybe_update_readout(t_now)
         self.ticks += 1
         self.refreshed.emit(t_now)

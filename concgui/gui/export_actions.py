@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Any, Callable
 import pyqtgraph as pg
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, Slot
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QStatusBar, QWidget
 
 from concgui.engine.export import ExportError, results_csv, results_markdown, write_bytes, write_text
 
 if TYPE_CHECKING:
-    from concgui.gui.main_window import MainWindow
+    from concgui.gui.results_table import ResultsModel
     from concgui.gui.settings import Settings
 
 PLOT_FILTERS = "PNG image (*.png);;SVG image (*.svg)"
@@ -106,11 +106,17 @@ def save_plot(widget: pg.PlotWidget, path: str) -> str:
 
 
 class ExportActions(QObject):
-    """The window's CSV, Markdown and plot exports, and their File menu entries."""
+    """The session's CSV, Markdown and plot exports, and their File menu entries.
 
-    def __init__(self, window: "MainWindow", settings: "Settings | None" = None) -> None:
+    Given what it exports (the results model, the plots by name) and where to
+    say so (a status bar), not the window: it never reaches into other views.
+    """
+
+    def __init__(self, window: QWidget, results: "ResultsModel", plots: dict[str, pg.PlotWidget],
+                 status: QStatusBar, settings: "Settings | None" = None) -> None:
         super().__init__(window)
-        self.window, self.settings = window, settings
+        self.window, self.results, self.plots, self.status = window, results, plots, status
+        self.settings = settings
         self.export_csv_action = QAction("Export results as &CSV…", window)
         self.export_csv_action.setShortcut(QKeySequence("Ctrl+Shift+E"))
         self.export_csv_action.triggered.connect(self._on_export_csv_action_triggered)
@@ -151,7 +157,7 @@ class ExportActions(QObject):
     # -- the work (no dialogs) ------------------------------------------------------------------
 
     def _rows(self) -> list[dict[str, Any]]:
-        return [row.as_dict() for row in self.window.results_model.rows]
+        return [row.as_dict() for row in self.results.rows]
 
     def export_csv(self, path: str) -> None:
         """Every run of this session as CSV; raises ExportError with a user message."""
@@ -178,10 +184,10 @@ class ExportActions(QObject):
 
     def _saved(self, what: str, path: str) -> None:
         self._remember_dir(path)
-        self.window.statusBar().showMessage(f"Saved {what} to {path}", 8000)
+        self.status.showMessage(f"Saved {what} to {path}", 8000)
 
     def _failed(self, what: str, exc: ExportError) -> None:
-        self.window.statusBar().showMessage(f"Could not save {what}.", 8000)
+        self.status.showMessage(f"Could not save {what}.", 8000)
         self.warn("Export failed", f"Could not save {what}: {exc}\n\n{NOTHING_LOST}")
 
     @Slot()
@@ -190,7 +196,7 @@ class ExportActions(QObject):
                                               self._start_dir("concgui-results.csv"), "CSV (*.csv)")
         if not path:
             return
-        n = len(self.window.results_model.rows)
+        n = len(self.results.rows)
         try:
             self.export_csv(path)
         except ExportError as exc:
@@ -201,8 +207,8 @@ class ExportActions(QObject):
     @Slot()
     def _on_copy_markdown_action_triggered(self) -> None:
         self.copy_markdown()
-        n = len(self.window.results_model.rows)
-        self.window.statusBar().showMessage(f"Copied {n} run(s) as a Markdown table.", 5000)
+        n = len(self.results.rows)
+        self.status.showMessage(f"Copied {n} run(s) as a Markdown table.", 5000)
 
     def _save_plot_dialog(self, widget: pg.PlotWidget, what: str, name: str) -> None:
         path, chosen = QFileDialog.getSaveFileName(self.window, f"Save {what}", self._start_dir(name),
@@ -220,8 +226,8 @@ class ExportActions(QObject):
 
     @Slot()
     def _on_save_cpu_plot_action_triggered(self) -> None:
-        self._save_plot_dialog(self.window.cpu_plot.plot_widget, "CPU plot", "concgui-cpu.png")
+        self._save_plot_dialog(self.plots["cpu"], "CPU plot", "concgui-cpu.png")
 
     @Slot()
     def _on_save_chart_action_triggered(self) -> None:
-        self._save_plot_dialog(self.window.comparison.chart, "comparison chart", "concgui-comparison.png")
+        self._save_plot_dialog(self.plots["comparison"], "comparison chart", "concgui-comparison.png")

@@ -24,8 +24,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from concgui.engine.latency import FRAME_S, WINDOW_S, LatenessStats
 from concgui.gui.cpu_plot import MODE_COLORS, CpuPlot
 from concgui.gui.heartbeat import BAD_S, Heartbeat, HeartbeatDot, lateness_color
-from concgui.gui.live_widgets import CoverNote, elastic
-from concgui.gui.plot_bands import Band
+from concgui.gui.live_widgets import CoverNote, elastic, plot_title
+from concgui.gui.plot_bands import Band, RunBands, place_bands
 from concgui.gui.plot_style import make_plot
 
 FLOOR_MS = 0.1  # log axis: lateness below this is drawn at this
@@ -64,11 +64,10 @@ class LatenessPlot(QWidget):
         self.ticks = 0
         self.points_drawn = 0
         self.last_run: LatenessStats | None = None
-        self._runs: dict[int, Band] = {}
+        self.runs = RunBands(lambda: self.cpu_plot.paused,  # drawing pauses with the CPU plot's
+                             lambda mode, t0: Band(self.plot, t0, None, MODE_COLORS.get(mode, "#888888"), 30))
         self._freezes: dict[float, Band] = {}
         self._y_top = 0.0
-        self._deferred: list[tuple[int, str, float]] = []
-        self._deferred_ends: dict[int, float] = {}
 
         self.plot_widget, p = make_plot(self, min_height=110, grid_x=False, grid_y=False)
         self.plot = p
@@ -89,14 +88,10 @@ class LatenessPlot(QWidget):
         self.curve.setDownsampling(auto=True, method="peak")
 
         self._t_readout = float("-inf")
-        title = self.title = QLabel("Event-loop lateness (heartbeat)")
-        title.setTextFormat(Qt.TextFormat.RichText)
-        tf = title.font()
-        tf.setBold(True)
-        title.setFont(tf)
-        elastic(title)
-        title.setToolTip("How late each 20 ms heartbeat tick of the GUI thread ran. A frozen GUI thread shows as "
-                         "a red band: no tick could run until the freeze ended.")
+        title = self.title = plot_title(
+            "Event-loop lateness (heartbeat)",
+            "How late each 20 ms heartbeat tick of the GUI thread ran. A frozen GUI thread shows as "
+            "a red band: no tick could run until the freeze ended.")
         self.dot = HeartbeatDot(heartbeat, parent=self)
         self.stats_label = QLabel()
         self.stats_label.setTextFormat(Qt.TextFormat.RichText)
@@ -119,17 +114,10 @@ class LatenessPlot(QWidget):
     # -- runs --------------------------------------------------------------------------
 
     def mark_run_started(self, run_id: int, mode: str, t0: float) -> None:
-        if self.cpu_plot.paused:  # drawing is paused with the CPU plot's (see CpuPlot.set_paused)
-            self._deferred.append((run_id, mode, t0))
-            return
-        self._runs[run_id] = Band(self.plot, t0, None, MODE_COLORS.get(mode, "#888888"), 30)
+        self.runs.start(run_id, mode, t0)
 
     def mark_run_finished(self, run_id: int, t1: float) -> None:
-        band = self._runs.get(run_id)
-        if band is not None:
-            band.t1 = t1
-        else:
-            self._deferred_ends[run_id] = t1
+        self.runs.finish(run_id, t1)
 
     def set_last_run(self, stats: LatenessStats) -> None:
         self.last_run = stats
@@ -146,11 +134,7 @@ class LatenessPlot(QWidget):
         if self.cpu_plot.paused:  # the numbers too: a longer text would re-lay out the header
             self.ticks += 1
             return
-        while self._deferred:
-            self.mark_run_started(*self._deferred.pop(0))
-        for run_id, t1 in list(self._deferred_ends.items()):
-            self.mark_run_finished(run_id, t1)
-        self._deferred_ends.clear()
+        self.runs.catch_up()
         t, late = self.heartbeat.recorder.series(since=t_now - self.window_s - 1.0)
         x, y = ramp_series(t, late)
         ms = np.maximum(y * 1000.0, FLOOR_MS)
@@ -163,13 +147,8 @@ class LatenessPlot(QWidget):
             if t0 not in self._freezes:
                 label = f"frozen {t1 - t0:.2f} s" if t1 - t0 >= LABEL_FREEZE_S else ""  # short ones: band only
                 self._freezes[t0] = Band(self.plot, t0, t1, "#c62828", 70, label)
-        for store in (self._freezes, self._runs):
-            for key, band in list(store.items()):
-                if band.t1 is not None and band.t1 < t_now - self.window_s - 1.0:
-                    band.remove(self.plot)
-                    del store[key]
-                else:
-                    band.place(t_now, y_text)
+        for store in (self._freezes, self.runs.bands):
+            place_bands(store, self.plot, t_now, t_now - self.window_s - 1.0, y_text)
         if t_now - self._t_readout >= READOUT_S or t_now < self._t_readout:
             self._t_readout = t_now
             self._update_readout(t_now)

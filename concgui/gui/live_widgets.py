@@ -16,6 +16,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QWidget
 
+from concgui.gui.cards import bold_label
+
 
 def live_label(text: str, widest: str, align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft) -> QLabel:
     """A label sized once for ``widest`` that then shows ``text`` and any later value."""
@@ -25,6 +27,14 @@ def live_label(text: str, widest: str, align: Qt.AlignmentFlag = Qt.AlignmentFla
     lab.setAutoFillBackground(True)
     lab.setText(text)
     return lab
+
+
+def plot_title(text: str, tip: str) -> QLabel:
+    """A plot's bold, rich-text title that never widens the window (:func:`elastic`), with ``tip``."""
+    title = bold_label(text)
+    title.setTextFormat(Qt.TextFormat.RichText)
+    title.setToolTip(tip)
+    return elastic(title)
 
 
 def elastic(label: QLabel) -> QLabel:

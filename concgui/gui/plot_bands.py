@@ -11,6 +11,8 @@ geometry Qt knows without asking Python.
 
 from __future__ import annotations
 
+from typing import Callable
+
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPen, QTransform
@@ -59,3 +61,55 @@ class Band:
         plot.removeItem(self.rect)
         if self.text is not None:
             plot.removeItem(self.text)
+
+
+def place_bands(store: dict, plot: pg.PlotItem, t_now: float, keep_after: float, y_text: float | None = None) -> None:
+    """Place every band of ``store`` relative to ``t_now``; drop those that ended before ``keep_after``.
+
+    ``y_text``: where the labels go (None: each band's own ``y``).
+    """
+    for key, band in list(store.items()):
+        if band.t1 is not None and band.t1 < keep_after:
+            band.remove(plot)
+            del store[key]
+        else:
+            band.place(t_now, band.y if y_text is None else y_text)
+
+
+class RunBands:
+    """The bands of runs on one plot, by run id. Marks that come while drawing is paused wait for it.
+
+    A new item repaints its plot, a storm of trips into Python; at the GIL pace
+    a plot stands still (see :mod:`concgui.gui.pace`), so a run that starts
+    then gets its band on the first real redraw (:meth:`catch_up`).
+    """
+
+    def __init__(self, paused: Callable[[], bool], make: Callable[..., Band]) -> None:
+        self.bands: dict[int, Band] = {}
+        self._paused = paused
+        self._make = make
+        self._starts: list[tuple[int, tuple]] = []
+        self._ends: dict[int, float] = {}
+
+    def start(self, run_id: int, *args: object) -> None:
+        """A band for run ``run_id``: ``make(*args)``, now or once drawing resumes."""
+        if self._paused():
+            self._starts.append((run_id, args))
+        else:
+            self.bands[run_id] = self._make(*args)
+
+    def finish(self, run_id: int, t1: float) -> None:
+        band = self.bands.get(run_id)
+        if band is not None:
+            band.t1 = t1
+        else:
+            self._ends[run_id] = t1
+
+    def catch_up(self) -> None:
+        """Make the bands and close the ends that waited while drawing was paused (call before a redraw)."""
+        while self._starts:
+            run_id, args = self._starts.pop(0)
+            self.bands[run_id] = self._make(*args)
+        for run_id, t1 in list(self._ends.items()):
+            self.finish(run_id, t1)
+        self._ends.clear()

@@ -1,6 +1,6 @@
 """Progress of the current run: one overall bar and one bar per worker.
 
-Fed with :class:`~concgui.gui.progress_state.ProgressSnapshot` objects (a few
+Fed with :class:`~concgui.engine.progress.ProgressSnapshot` objects (a few
 to ~10 a second, from the run driver, see :mod:`concgui.gui.pace`); elapsed
 time and ETA are refreshed by a slow timer of their own, so they keep moving
 between snapshots.
@@ -21,7 +21,7 @@ from concgui.engine.clock import now
 from concgui.engine.events import RunFinished, RunStarted
 from concgui.gui.heartbeat import Heartbeat, PeriodicCall
 from concgui.gui.live_widgets import LiveBar, elastic, live_label
-from concgui.gui.progress_state import ProgressSnapshot
+from concgui.engine.progress import ProgressSnapshot
 
 CLOCK_MS = 200
 MODE_TITLES = {

@@ -6,10 +6,13 @@
 4. Pure-Python QThreads (GIL contention: the UI stutters more with each busy thread)
    vs processes or GIL-releasing work on threads, with a live switch-interval control.
 
-Every button runs through the main window (:meth:`MainWindow.run_steps`), so
-each run lands in the results table and the export with its ``ui`` lateness
-stats. The tab has its own CPU and lateness plots (on one time axis); the
-main tab's pair shows the same data.
+Every button asks the window's :class:`~concgui.gui.run_session.RunSession`
+for a batch (:meth:`~concgui.gui.run_session.RunSession.run_steps`), so each run
+lands in the results table and the export with its ``ui`` lateness stats. Each
+run's step carries a tag (its card, its label, right or wrong way), and a row
+comes back with it: results are matched by tag, never by order. The tab has
+its own CPU and lateness plots (on one time axis); the main tab's pair shows
+the same data.
 """
 
 from __future__ import annotations
@@ -17,26 +20,29 @@ from __future__ import annotations
 import html
 import sys
 from collections import deque
-from typing import TYPE_CHECKING, Callable
+from typing import Callable, NamedTuple
 
-from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (QDoubleSpinBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QProgressBar,
-                               QPushButton, QScrollArea, QSizePolicy, QSpinBox, QSplitter, QVBoxLayout, QWidget)
+                               QPushButton, QSizePolicy, QSpinBox, QSplitter, QVBoxLayout, QWidget)
 
 from concgui.engine.clock import now
+from concgui.engine.config import RunConfig
 from concgui.engine.platform_info import collect
+from concgui.engine.telemetry import CpuSampler
+from concgui.engine.workloads import get_workload
+from concgui.gui.cards import bold_label, scroll_column
 from concgui.gui.cpu_plot import CpuPlot
 from concgui.gui.lateness_plot import LatenessPlot
-from concgui.gui.progress_state import ProgressSnapshot
-from concgui.engine.workloads import get_workload
 from concgui.gui.pace import RATES, Pace
+from concgui.engine.progress import ProgressSnapshot
 from concgui.gui.responsiveness_text import (SWITCH_MAX_MS, SWITCH_MIN_MS, hash_work, intro_html,
                                              outcome_text, pair_html, python_work, verdict, wait_work)
-from concgui.scenarios import FLOOD_ITEMS, flood_work
-
-if TYPE_CHECKING:
-    from concgui.gui.main_window import MainWindow
-    from concgui.gui.results_table import ResultRow
+from concgui.gui.result_row import ResultRow
+from concgui.gui.run_bands import follow_runs
+from concgui.gui.run_session import BatchDone, BatchKind, RunSession, Step
+from concgui.gui.run_words import IN_WINDOW
+from concgui.scenarios import FLOOD_ITEMS, StepKind, flood_work
 
 WRONG_STYLE = "QPushButton { color: #b71c1c; font-weight: bold; }"
 RIGHT_STYLE = "QPushButton { color: #1b5e20; font-weight: bold; }"
@@ -55,10 +61,7 @@ class _Pair(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.lay = QVBoxLayout(self)
         self.lay.setContentsMargins(10, 8, 10, 10)
-        head = QLabel(title)
-        f = head.font()
-        f.setBold(True)
-        head.setFont(f)
+        head = bold_label(title)
         self.text = QLabel()
         self.text.setWordWrap(True)
         self.text.setTextFormat(Qt.TextFormat.RichText)
@@ -92,12 +95,23 @@ class _Pair(QFrame):
         self.results.setText("<br>".join(self._lines.values()))
 
 
+class _Tag(NamedTuple):
+    """What one of the lab's runs is: the card it belongs to, its label there, right or wrong way."""
+
+    pair: _Pair
+    label: str
+    right: bool
+
+
 class ResponsivenessLab(QWidget):
-    def __init__(self, window: "MainWindow") -> None:
+    #: The lab changed the switch interval (the status bar shows it).
+    switch_interval_changed = Signal()
+
+    def __init__(self, session: RunSession, sampler: CpuSampler) -> None:
         super().__init__()
-        self.window = window
+        self.session = session
         self.info = collect()
-        self._tags: deque[tuple[_Pair, str, bool]] = deque()  # what each queued run of ours is
+        self._busy = False
         self._buttons: list[QPushButton] = []
         self._flood_active = False
         self._flood_total = 0
@@ -105,8 +119,8 @@ class ResponsivenessLab(QWidget):
         self._live_units: deque[tuple[float, float]] = deque()
         self._segment_t0 = now()
 
-        self.cpu_plot = CpuPlot(window.sampler, heartbeat=window.heartbeat)
-        self.lateness_plot = LatenessPlot(window.heartbeat, self.cpu_plot)
+        self.cpu_plot = CpuPlot(sampler, heartbeat=session.heartbeat)
+        self.lateness_plot = LatenessPlot(session.heartbeat, self.cpu_plot)
 
         self.intro = QLabel()
         self.intro.setWordWrap(True)
@@ -214,12 +228,7 @@ class ResponsivenessLab(QWidget):
         for p in (self.p_gui, self.p_wait, self.p_flood, self.p_jank):
             ll.addWidget(p)
         ll.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidget(left)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(520)
+        scroll = scroll_column(left, 520)
 
         plots = QSplitter(Qt.Orientation.Vertical)
         plots.addWidget(self.cpu_plot)
@@ -247,11 +256,13 @@ class ResponsivenessLab(QWidget):
         self._live_timer.timeout.connect(self._on_live_timer_timeout)
         self.switch_ms.valueChanged.connect(self._on_switch_ms_value_changed)
         self.live_button.toggled.connect(self._on_live_button_toggled)
-        window.run_measured.connect(self._on_window_run_measured)
-        window.batch_done.connect(self._on_window_batch_done)
-        window.controls.gui_limit.valueChanged.connect(self.explain)
-        window.driver.item_done.connect(self._on_driver_item_done)
-        window.driver.progressed.connect(self._on_driver_progressed)
+        follow_runs(session, self.cpu_plot, self.lateness_plot)
+        session.run_progressed.connect(self._on_session_run_progressed)
+        session.run_measured.connect(self._on_session_run_measured)
+        session.batch_finished.connect(self._on_session_batch_finished)
+        session.gui_limit_changed.connect(self.explain)
+        # The flood's one signal per item, the wrong way on purpose: straight from the driver to a slot.
+        session.driver.item_done.connect(self._on_driver_item_done)
         self.explain()
         self.cpu_plot.start()
 
@@ -261,7 +272,7 @@ class ResponsivenessLab(QWidget):
     def explain(self) -> None:
         """(Re)write every explanation from the interpreter as it is now."""
         self.info = collect()
-        limit = self.window.controls.gui_limit.value()
+        limit = self.session.gui_limit_s
         self.intro.setText(intro_html(self.info))
         for key, pair in (("gui-thread", self.p_gui), ("blocking-wait", self.p_wait), ("flood", self.p_flood),
                           ("jank", self.p_jank)):
@@ -269,10 +280,12 @@ class ResponsivenessLab(QWidget):
 
     # -- starting runs ------------------------------------------------------------------------
 
-    def _run(self, pair: _Pair, steps: list, tags: list[tuple[str, bool]]) -> bool:
-        if not self.window.run_steps("lab", steps):
+    def _run(self, pair: _Pair, runs: list[tuple[RunConfig, StepKind, str, bool]]) -> bool:
+        """Run each (config, kind, label, right way?) as its own step, tagged for ``pair``."""
+        steps = [Step([cfg], kind, (_Tag(pair, label, right),)) for cfg, kind, label, right in runs]
+        if self.session.run_steps(BatchKind.LAB, steps) is None:
             return False
-        self._tags.extend((pair, tag, right) for tag, right in tags)
+        self._busy = True
         self._set_busy(True)
         return True
 
@@ -284,82 +297,82 @@ class ResponsivenessLab(QWidget):
 
     @Slot()
     def _on_gui_wrong(self) -> None:
-        self._run(self.p_gui, [([python_work("serial", 1, self._s())], "gui-thread")], [("GUI thread", False)])
+        self._run(self.p_gui, [(python_work("serial", 1, self._s()), StepKind.GUI_THREAD, "GUI thread", False)])
 
     @Slot()
     def _on_gui_right_threads(self) -> None:
-        self._run(self.p_gui, [([python_work("threads", self._n(), self._s())], "normal")], [("QThreads", True)])
+        self._run(self.p_gui, [(python_work("threads", self._n(), self._s()), StepKind.NORMAL, "QThreads", True)])
 
     @Slot()
     def _on_gui_right_processes(self) -> None:
-        self._run(self.p_gui, [([python_work("processes", self._n(), self._s())], "normal")],
-                  [("processes", True)])
+        self._run(self.p_gui, [(python_work("processes", self._n(), self._s()), StepKind.NORMAL, "processes", True)])
 
     @Slot()
     def _on_wait_wrong(self) -> None:
-        self._run(self.p_wait, [([wait_work(self._s())], "blocking-wait")], [("blocking wait", False)])
+        self._run(self.p_wait, [(wait_work(self._s()), StepKind.BLOCKING_WAIT, "blocking wait", False)])
 
     @Slot()
     def _on_wait_right(self) -> None:
-        self._run(self.p_wait, [([wait_work(self._s())], "normal")], [("signals", True)])
+        self._run(self.p_wait, [(wait_work(self._s()), StepKind.NORMAL, "signals", True)])
 
-    def _flood(self, kind: str, tag: str, right: bool) -> None:
+    def _flood(self, kind: StepKind, label: str, right: bool) -> None:
         self._flood_total = self.items.value()
         self.flood_bar.setRange(0, self._flood_total)
         self.flood_bar.setValue(0)
-        if self._run(self.p_flood, [([flood_work(self._flood_total)], kind)], [(tag, right)]):
+        if self._run(self.p_flood, [(flood_work(self._flood_total), kind, label, right)]):
             self._flood_active = True
 
     @Slot()
     def _on_flood_wrong(self) -> None:
-        self._flood("flood", "one signal per item", False)
+        self._flood(StepKind.FLOOD, "one signal per item", False)
 
     @Slot()
     def _on_flood_right(self) -> None:
-        self._flood("coalesced", "coalesced", True)
+        self._flood(StepKind.COALESCED, "coalesced", True)
 
     @Slot()
     def _on_jank_wrong(self) -> None:
         n = self._n()
-        self._run(self.p_jank, [([python_work("threads", n, self._s())], "normal")], [(f"{n} Python threads", False)])
+        self._run(self.p_jank, [(python_work("threads", n, self._s()), StepKind.NORMAL, f"{n} Python threads", False)])
 
     @Slot()
     def _on_jank_sweep(self) -> None:
         counts = sorted({1, 2, *range(4, self._n() + 1, 2), self._n()})
-        self._run(self.p_jank, [([python_work("threads", k, self._s())], "normal") for k in counts],
-                  [(f"{k} Python thread{'s' if k > 1 else ''}", False) for k in counts])
+        self._run(self.p_jank, [(python_work("threads", k, self._s()), StepKind.NORMAL,
+                                 f"{k} Python thread{'s' if k > 1 else ''}", False) for k in counts])
 
     @Slot()
     def _on_jank_right_processes(self) -> None:
         n = self._n()
-        self._run(self.p_jank, [([python_work("processes", n, self._s())], "normal")], [(f"{n} processes", True)])
+        self._run(self.p_jank, [(python_work("processes", n, self._s()), StepKind.NORMAL, f"{n} processes", True)])
 
     @Slot()
     def _on_jank_right_hash(self) -> None:
         n = self._n()
-        self._run(self.p_jank, [([hash_work(n, self._s())], "normal")], [(f"{n} cpu-hash threads", True)])
+        self._run(self.p_jank, [(hash_work(n, self._s()), StepKind.NORMAL, f"{n} cpu-hash threads", True)])
 
     def _set_busy(self, busy: bool) -> None:
         for b in self._buttons:
             b.setEnabled(not busy)
         self.live_button.setEnabled(not busy or self._live)
 
-    # -- the window's signals --------------------------------------------------------------------
+    # -- the session's signals --------------------------------------------------------------------
 
     @Slot(object)
-    def _on_window_run_measured(self, row: "ResultRow") -> None:
-        if not self._tags:
-            return
-        pair, tag, _right = self._tags.popleft()
+    def _on_session_run_measured(self, row: ResultRow) -> None:
+        tag = row.tag
+        if not isinstance(tag, _Tag):
+            return  # not one of this lab's runs
         r = row.record
-        held = r.ran_on in ("QThreads in the window", "run-driver QThread") and self.info.gil_enabled and \
-            get_workload(r.workload).gil == "holds"
+        held = r.ran_on in IN_WINDOW and self.info.gil_enabled and get_workload(r.workload).gil == "holds"
         mark, sentence = verdict(row.ui, held, sys.getswitchinterval())
-        pair.show_result(tag, mark, sentence, outcome_text(row.ui, r.wall_s, r.status))
+        tag.pair.show_result(tag.label, mark, sentence, outcome_text(row.ui, r.wall_s, r.status))
 
     @Slot(object)
-    def _on_window_batch_done(self, _outcome: object) -> None:
-        self._tags.clear()
+    def _on_session_batch_finished(self, done: BatchDone) -> None:
+        if done.kind is not BatchKind.LAB or not self._busy:
+            return
+        self._busy = False
         self._flood_active = False
         if self._live:
             self._live = False
@@ -373,11 +386,7 @@ class ResponsivenessLab(QWidget):
         self.flood_label.setText(f"{done:,} / {self._flood_total:,} items")
 
     @Slot(object)
-    def _on_driver_progressed(self, snap: ProgressSnapshot) -> None:
-        self.on_progress(snap)
-
-    def on_progress(self, snap: ProgressSnapshot) -> None:
-        """A progress snapshot, by signal or (at the GIL pace) handed over by the window."""
+    def _on_session_run_progressed(self, snap: ProgressSnapshot) -> None:
         if self._flood_active:
             self.flood_bar.setValue(snap.done)
             self.flood_label.setText(f"{snap.done:,} / {self._flood_total:,} items")
@@ -390,7 +399,7 @@ class ResponsivenessLab(QWidget):
     def _on_switch_ms_value_changed(self, ms: float) -> None:
         self._close_segment()
         sys.setswitchinterval(ms / 1000.0)
-        self.window.update_platform_label()
+        self.switch_interval_changed.emit()
         self.explain()
 
     def _close_segment(self) -> None:
@@ -407,10 +416,9 @@ class ResponsivenessLab(QWidget):
         if on and not self._live:
             n = self._n()
             cfg = python_work("threads", n, LIVE_SECONDS)
-            if not self.window.run_steps("lab", [([cfg], "normal")]):
+            if not self._run(self.p_jank, [(cfg, StepKind.NORMAL, f"live, {n} Python threads", False)]):
                 self.live_button.setChecked(False)
                 return
-            self._tags.append((self.p_jank, f"live, {n} Python threads", False))
             self._live = True
             self._live_units.clear()
             self._segment_t0 = now()
@@ -420,12 +428,12 @@ class ResponsivenessLab(QWidget):
         elif not on:
             if self._live:
                 self._close_segment()
-                self.window.cancel()
+                self.session.cancel()
             self._live_timer.stop()
             self.live_button.setText("Live: keep the threads busy")
 
     def _live_text(self, since: float, until: float) -> str:
-        st = self.window.heartbeat.recorder.stats(since=since, until=until)
+        st = self.session.heartbeat.recorder.stats(since=since, until=until)
         pts = [(t, u) for t, u in self._live_units if since <= t <= until]
         rate = "–"
         if len(pts) >= 2 and pts[-1][0] > pts[0][0]:
@@ -444,14 +452,6 @@ class ResponsivenessLab(QWidget):
         self.live_label.setText(f"last {LIVE_WINDOW_S:g} s: " + self._live_text(since, t))
 
     # -- plots and closing ------------------------------------------------------------------------------
-
-    def mark_run_started(self, run_id: int, label: str, mode: str, t0: float) -> None:
-        self.cpu_plot.mark_run_started(run_id, label, mode, t0)
-        self.lateness_plot.mark_run_started(run_id, mode, t0)
-
-    def mark_run_finished(self, run_id: int, t1: float) -> None:
-        self.cpu_plot.mark_run_finished(run_id, t1)
-        self.lateness_plot.mark_run_finished(run_id, t1)
 
     def shutdown(self) -> None:
         self._live_timer.stop()

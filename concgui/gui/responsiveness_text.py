@@ -14,7 +14,8 @@ from typing import Any
 from concgui.engine.config import RunConfig, Where
 from concgui.engine.latency import FRAME_S, FREEZE_S
 from concgui.engine.platform_info import PlatformInfo
-from concgui.engine.workloads import UNIT_S
+from concgui.gui.result_row import UiStats
+from concgui.engine.workloads import get_workload
 
 #: Switch interval range the lab offers, in ms (CPython's default is 5 ms).
 SWITCH_MIN_MS, SWITCH_MAX_MS = 0.1, 50.0
@@ -23,7 +24,7 @@ TASKS = 16
 
 def size_for(workload: str, seconds: float, tasks: int = TASKS) -> int:
     """Task size so that ``tasks`` tasks take about ``seconds`` on one core of the dev machine."""
-    return max(1, int(seconds / (tasks * UNIT_S[workload])))
+    return max(1, int(seconds / (tasks * get_workload(workload).seconds_per_unit)))
 
 
 #: The lab's serial and thread runs happen in the window's own process (its GIL): that is what it shows.
@@ -109,15 +110,15 @@ def _ms(v: Any) -> str:
 STUTTER_MS = FRAME_S * 1000
 
 
-def verdict(ui: dict[str, Any], held_our_gil: bool, switch_s: float) -> tuple[str, str]:
+def verdict(ui: UiStats, held_our_gil: bool, switch_s: float) -> tuple[str, str]:
     """(mark, sentence) for how the window fared during one run, from that run's numbers alone.
 
     Whichever way the run was meant to be (wrong or right), the mark says
     what was measured: ✗ a freeze, ⚠ a stutter, ✓ smooth. A stutter during a
     run whose threads held this window's GIL is said to be the GIL's doing.
     """
-    freeze = ui.get("longest_freeze_ms") or 0.0
-    p99 = ui.get("heartbeat_p99_ms") or 0.0
+    freeze = ui.longest_freeze_ms or 0.0
+    p99 = ui.heartbeat_p99_ms or 0.0
     if freeze >= FREEZE_S * 1000:
         return "✗", f"froze for {_ms(freeze)} ({int(freeze / 1000 / FRAME_S):,} frames missed)"
     if p99 >= STUTTER_MS:
@@ -130,19 +131,19 @@ def verdict(ui: dict[str, Any], held_our_gil: bool, switch_s: float) -> tuple[st
     return "✓", f"smooth: p99 {_ms(p99)}"
 
 
-def outcome_text(ui: dict[str, Any], wall_s: float, status: str) -> str:
+def outcome_text(ui: UiStats, wall_s: float, status: str) -> str:
     """One line about a measured run: its freeze and lateness, and a flood's backlog."""
-    freeze = ui.get("longest_freeze_ms")
+    freeze = ui.longest_freeze_ms
     parts = [f"work {wall_s:.2f} s", f"longest freeze {_ms(freeze)}"]
     if freeze is not None and freeze >= 250:
         parts[-1] += f" ({int(freeze / 1000 / FRAME_S):,} frames missed)"
-    parts.append(f"UI p50 {_ms(ui.get('heartbeat_p50_ms'))} · p99 {_ms(ui.get('heartbeat_p99_ms'))}")
-    if ui.get("signals") is not None:
-        parts.append(f"{ui['signals']:,} signals")
-    if ui.get("peak_backlog") is not None:
-        parts.append(f"backlog up to {ui['peak_backlog']:,} events")
-    if ui.get("drain_ms") is not None:
-        parts.append(f"GUI caught up {_ms(ui['drain_ms'])} after the work ended")
+    parts.append(f"UI p50 {_ms(ui.heartbeat_p50_ms)} · p99 {_ms(ui.heartbeat_p99_ms)}")
+    if ui.signals is not None:
+        parts.append(f"{ui.signals:,} signals")
+    if ui.peak_backlog is not None:
+        parts.append(f"backlog up to {ui.peak_backlog:,} events")
+    if ui.drain_ms is not None:
+        parts.append(f"GUI caught up {_ms(ui.drain_ms)} after the work ended")
     if status != "done":
         parts.append(status)
     return "; ".join(parts)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Callable
 
 from PySide6.QtCore import QObject, Qt, Slot
 from PySide6.QtGui import QColor, QStandardItem, QStandardItemModel
@@ -11,56 +10,16 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidge
 
 from concgui.engine.compare import RunRecord
 from concgui.engine.workloads import get_workload
+from concgui.gui.result_row import ResultRow
+from concgui.gui.run_words import mode_name, short_ran_on
 
-MODE_NAMES = {
-    "gui-thread": "serial (GUI thread)",
-    "serial": "serial",
-    "threads": "threads",
-    "processes": "processes",
-    # The responsiveness lab's wrong ways (its ``ui.kind``), shown instead of the engine's mode.
-    "blocking-wait": "thread, GUI waits",
-    "flood": "processes + signal flood",
-}
 GOOD = QColor("#2e7d32")
 BAD = QColor("#c62828")
 MUTED = QColor("#757575")
 
 
-@dataclass(frozen=True)
-class ResultRow:
-    record: RunRecord
-    ui: dict[str, Any] = field(default_factory=dict)  # GUI-only facts, e.g. gui_stall_ms
-
-    def as_dict(self) -> dict[str, Any]:
-        return {**self.record.as_dict(), "ui": dict(self.ui)}
-
-
 def _num(v: float | None, fmt: str, suffix: str = "") -> str:
     return "–" if v is None else f"{v:{fmt}}{suffix}"
-
-
-def _mode(x: "ResultRow") -> str:
-    kind = x.ui.get("kind")
-    mode = kind if kind in ("blocking-wait", "flood") else x.record.mode
-    return MODE_NAMES.get(mode, mode)
-
-
-#: Short words for the table's "Ran on" column (the export keeps the engine's full words).
-SHORT_RAN_ON = {
-    "worker host process": "host process",
-    "threads of a worker host process": "host threads",
-    "worker processes": "pool",
-    "QThreads in the window": "window QThreads",
-    "run-driver QThread": "window thread",
-    "GUI thread": "GUI thread",
-    "worker thread, GUI thread waits for it": "thread + wait",
-    "this process": "this process",
-    "threads of this process": "threads here",
-}
-
-
-def _ran_on(r: RunRecord) -> str:
-    return SHORT_RAN_ON.get(r.ran_on, r.ran_on or "–")
 
 
 def _check(r: RunRecord) -> str:
@@ -73,9 +32,9 @@ def _check(r: RunRecord) -> str:
 COLUMNS: list[tuple[str, Callable[[ResultRow], str], str]] = [
     ("Run", lambda x: str(x.record.run_id), "Run number in this session"),
     ("Workload", lambda x: x.record.workload, ""),
-    ("Mode", _mode, ""),
+    ("Mode", lambda x: mode_name(x.record.mode, x.ui.kind), ""),
     ("Workers", lambda x: str(x.record.workers), "Threads or processes that ran the tasks"),
-    ("Ran on", lambda x: _ran_on(x.record), "Which process and threads ran the tasks"),
+    ("Ran on", lambda x: short_ran_on(x.record.ran_on), "Which process and threads ran the tasks"),
     ("Start method", lambda x: x.record.start_method or "–", "How worker processes were started"),
     ("Tasks", lambda x: f"{x.record.tasks:,} × {x.record.size:,}", "Tasks × size of each task"),
     ("Wall", lambda x: _num(x.record.wall_s, ".3f", " s"), "Elapsed (wall-clock) time of the run"),
@@ -86,9 +45,9 @@ COLUMNS: list[tuple[str, Callable[[ResultRow], str], str]] = [
      "Serial wall time ÷ this wall time, against a serial run on the same inputs"),
     ("Efficiency", lambda x: _num(x.record.efficiency, ".0%"), "Speedup ÷ workers"),
     ("Results", lambda x: _check(x.record), "Do the results equal the serial run's (same digest)?"),
-    ("GUI stall", lambda x: _num(x.ui.get("gui_stall_ms"), ".0f", " ms"),
+    ("GUI stall", lambda x: _num(x.ui.gui_stall_ms, ".0f", " ms"),
      "Worst lateness of the window's event loop during the run: how long the GUI could not react"),
-    ("UI p99", lambda x: _num(x.ui.get("heartbeat_p99_ms"), ".1f", " ms"),
+    ("UI p99", lambda x: _num(x.ui.heartbeat_p99_ms, ".1f", " ms"),
      "99th percentile of the heartbeat's lateness during the run: how much the window stuttered"),
     ("Status", lambda x: x.record.status, ""),
 ]
@@ -127,11 +86,12 @@ class ResultsModel(QObject):
         self._fill(row, items)
         self.qmodel.appendRow(items)
 
-    def row_changed(self, row: ResultRow) -> None:
-        """Show ``row``'s facts again after its ``ui`` was filled in."""
+    def replace(self, old: ResultRow, new: ResultRow) -> None:
+        """Put ``new`` where ``old`` is (a row measured after it was added), and show its facts."""
         for i, r in enumerate(self.rows):
-            if r is row:
-                self._fill(row, [self.qmodel.item(i, c) for c in range(len(COLUMNS))])
+            if r is old:
+                self.rows[i] = new
+                self._fill(new, [self.qmodel.item(i, c) for c in range(len(COLUMNS))])
 
     def text(self, row: int, column: str) -> str:
         """The text shown in ``column`` (a header) of ``row``."""
@@ -150,7 +110,7 @@ class ResultsModel(QObject):
                 color = GOOD if r.results_ok else BAD
             elif name == "Status" and r.status != "done":
                 color = BAD if r.status == "failed" else MUTED
-            elif name == "Speedup" and r.speedup is not None and r.mode not in ("serial", "gui-thread"):
+            elif name == "Speedup" and r.speedup is not None and r.mode != "serial":
                 color = GOOD if r.speedup >= 1.3 else MUTED
             if color is not None:
                 item.setForeground(color)

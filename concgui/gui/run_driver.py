@@ -1,14 +1,14 @@
-"""The one Qt worker abstraction: drive engine runs off the GUI thread.
+"""Drive engine runs off the GUI thread: the run adapter over :class:`~concgui.gui.qt_worker.QtWorker`.
 
-:class:`RunDriver` lives on the GUI thread and owns a QThread ("run-driver")
-with a :class:`_RunWorker` on it. ``start(configs)`` hands a batch of configs
+:class:`RunDriver` lives on the GUI thread and owns a QThread ("run-driver",
+made by :mod:`concgui.gui.qt_worker`) with a :class:`_RunWorker` on it. ``start(configs)`` hands a batch of configs
 to that worker by a queued signal and returns at once; the worker calls
 :meth:`Runner.run <concgui.engine.runner.Runner.run>` for each config in turn,
 on its own thread, and turns the engine's event stream into four signals:
 
 - ``run_started(RunStarted)`` once per run,
 - ``progressed(ProgressSnapshot)`` *coalesced*: every event is folded into a
-  :class:`~concgui.gui.progress_state.ProgressTracker` on the driver thread,
+  :class:`~concgui.engine.progress.ProgressTracker` on the driver thread,
   and a snapshot is emitted at most ``progress_hz`` times a second (plus
   one at the start and one at the end of each run), never one signal per event.
   Each snapshot also carries, in ``spans``, the task spans (who ran what,
@@ -20,8 +20,8 @@ on its own thread, and turns the engine's event stream into four signals:
   not start (bad input, a crashed pool).
 
 The GUI thread never waits on the driver: cancelling sets a
-``threading.Event`` that the engine polls. Only :meth:`shutdown` (on close)
-waits, with a bound.
+``threading.Event`` that the engine polls. Only ``shutdown`` (on close)
+waits, with a bound (the rule of :class:`~concgui.gui.qt_worker.QtWorker`).
 
 :meth:`run_here` runs one config on the *calling* (GUI) thread with the very
 same signals, for the "Serial (GUI thread)" mode whose point is that the
@@ -41,7 +41,6 @@ Two more wrong ways, on purpose, for the responsiveness lab:
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
@@ -49,26 +48,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Iterator
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
-from concgui.engine.clock import now
 from concgui.engine.config import ConfigError, RunConfig, Where
 from concgui.engine.events import Event, RunFinished, RunStarted, RunStatus, TaskFinished
 from concgui.engine.lanes import LaneSampler
 from concgui.engine.runner import Runner
 from concgui.engine.timeline import SpanCollector
 from concgui.engine.worker import error_line, format_error
-from concgui.gui.progress_state import ProgressTracker
-from concgui.gui.qthread_workers import forget_python_thread, qthread_factory
-
-log = logging.getLogger(__name__)
+from concgui.engine.progress import ProgressTracker
+from concgui.gui.qt_worker import QtWorker, RateLimit, qthread_factory
 
 PROGRESS_HZ = 10.0  # the window sets it per pace (concgui.gui.pace)
-SHUTDOWN_TIMEOUT_S = 5.0
-
-#: Driver threads that did not stop within the shutdown bound. Kept referenced
-#: so Python never destroys a running QThread (Qt aborts the process if it does).
-_ABANDONED: list[QThread] = []
 
 
 @dataclass(frozen=True)
@@ -132,7 +123,7 @@ class _Coalescer:
         self._worker = worker
         self._tracker = ProgressTracker()
         self._spans = SpanCollector()
-        self._last = float("-inf")
+        self._rate = RateLimit(worker.progress_interval_s)
         self._flood = flood
         self._done = 0
         self.signals = 0  # progress signals sent to the GUI (the flood's item_done not counted)
@@ -148,13 +139,12 @@ class _Coalescer:
             self._done += 1
             self._flood.on_emit()
             self._worker.item_done.emit(self._done)  # the wrong way: one signal per item
-        t = now()
         if isinstance(ev, RunStarted):
             self.started = ev
             self._worker.run_started.emit(ev)
-        elif not isinstance(ev, RunFinished) and t - self._last < self._worker.progress_interval_s:
+        elif not isinstance(ev, RunFinished) and not self._rate.due():
             return
-        self._last = t
+        self._rate.mark()
         self.signals += 1
         snap = self._tracker.snapshot()
         batch = self._spans.drain()
@@ -218,17 +208,7 @@ class _RunWorker(QObject):
         return BatchOutcome(tuple(runs), len(configs))
 
 
-class _DriverThread(QThread):
-    def run(self) -> None:
-        # Serial runs name their one worker after the thread they run on.
-        threading.current_thread().name = "run-driver"
-        try:
-            self.exec()
-        finally:
-            forget_python_thread()
-
-
-class RunDriver(QObject):
+class RunDriver(QtWorker):
     """Starts batches of runs off the GUI thread and relays their signals."""
 
     run_started = Signal(object)  # RunStarted
@@ -236,37 +216,25 @@ class RunDriver(QObject):
     run_finished = Signal(object, object)  # RunStarted, RunFinished
     batch_finished = Signal(object)  # BatchOutcome
     item_done = Signal(int)  # flood runs only: tasks done so far, once per finished task
-    _batch_requested = Signal(object)
 
     def __init__(self, runner: Runner | None = None, progress_hz: float = PROGRESS_HZ,
                  parent: QObject | None = None) -> None:
-        super().__init__(parent)
+        super().__init__("run driver", python_name="run-driver", parent=parent)
         # Serial and thread runs go to the worker host unless their config says "here" (the lessons).
         self.runner = runner if runner is not None else Runner(thread_factory=qthread_factory,
                                                                 default_where=Where.HOST)
-        self._cancel: threading.Event | None = None
-        self._busy = False
-        self._closed = False
         #: The meter of the latest flood run (None before the first).
         self.flood: FloodMeter | None = None
 
-        self._thread = _DriverThread()
-        self._thread.setObjectName("concgui-run-driver")
         self._worker = _RunWorker(self.runner, progress_hz)
-        self._worker.moveToThread(self._thread)
         self._here = _RunWorker(self.runner, progress_hz)  # runs on the GUI thread (run_here)
-        self._batch_requested.connect(self._worker.run_batch)
         for w in (self._worker, self._here):
             w.run_started.connect(self.run_started)
             w.progressed.connect(self.progressed)
             w.run_finished.connect(self.run_finished)
             w.batch_finished.connect(self._on_worker_batch_finished)
             w.item_done.connect(self._on_worker_item_done)
-        self._thread.start()
-
-    @property
-    def busy(self) -> bool:
-        return self._busy
+        self._start_thread(self._worker, self._worker.run_batch)
 
     def set_progress_hz(self, hz: float) -> None:
         """At most ``hz`` progress signals a second from now on (plus one at each run's start and end).
@@ -296,11 +264,6 @@ class RunDriver(QObject):
         """Sample each worker thread's CPU time (the GIL lane) with ``lanes`` during runs."""
         self._worker.lanes = self._here.lanes = lanes
 
-    @property
-    def thread_running(self) -> bool:
-        """Whether the driver's QThread is still running (False after shutdown)."""
-        return self._thread.isRunning()
-
     def signals_sent(self, run_id: int) -> int | None:
         """How many progress signals run ``run_id`` sent the GUI (None if unknown)."""
         return self._worker.signal_counts.get(run_id, self._here.signal_counts.get(run_id))
@@ -311,12 +274,12 @@ class RunDriver(QObject):
         ``flood``: also emit ``item_done`` once per finished task (the wrong way,
         for the lab), measured by a fresh :attr:`flood` meter.
         """
-        self._begin()
+        cancel = self._begin()
         if flood:
             self.flood = FloodMeter()
-            self._batch_requested.emit((list(configs), self._cancel, self.flood))
+            self._request((list(configs), cancel, self.flood))
         else:
-            self._batch_requested.emit((list(configs), self._cancel))
+            self._request((list(configs), cancel))
 
     def run_here(self, config: RunConfig, time_limit_s: float | None = None) -> None:
         """Run ``config`` on the calling thread; returns when it has finished.
@@ -324,9 +287,7 @@ class RunDriver(QObject):
         On the GUI thread nothing can be clicked meanwhile, Cancel included, so
         ``time_limit_s`` cancels the run after that long (from a timer thread).
         """
-        self._begin()
-        cancel = self._cancel
-        assert cancel is not None
+        cancel = self._begin()
         with _time_limit(cancel, time_limit_s):
             self._here.run_batch(([_in_this_process(config)], cancel))
 
@@ -339,45 +300,14 @@ class RunDriver(QObject):
         queued meanwhile and all arrive after the wait. ``time_limit_s`` as in
         :meth:`run_here`.
         """
-        self._begin()
-        cancel = self._cancel
-        assert cancel is not None
+        cancel = self._begin()
         with _time_limit(cancel, time_limit_s), \
                 ThreadPoolExecutor(1, thread_name_prefix="concgui-blocking-wait") as pool:
             future = pool.submit(self._here.run_batch, ([_in_this_process(config)], cancel))
             future.result()  # <- the mistake: the GUI thread sits here until the work is done
 
-    def cancel(self) -> None:
-        """Ask the current batch to stop; it ends with ``batch_finished`` soon after."""
-        if self._cancel is not None:
-            self._cancel.set()
-
-    def shutdown(self, timeout_s: float = SHUTDOWN_TIMEOUT_S) -> bool:
-        """Cancel, stop the driver thread (waiting at most ``timeout_s``), stop the pool.
-
-        Returns False if the thread did not stop in time (it is then kept alive
-        rather than destroyed while running).
-        """
-        if self._closed:
-            return True
-        self._closed = True
-        self.cancel()
-        self._thread.quit()
-        stopped = self._thread.wait(max(0, int(timeout_s * 1000)))
-        if not stopped:
-            _ABANDONED.append(self._thread)
-            log.warning("the run driver did not stop in time; leaving it to finish")
+    def _close_resources(self) -> None:
         self.runner.close()  # processes runs end at once on cancel, so the pool is idle by now
-        self._busy = False
-        return stopped
-
-    def _begin(self) -> None:
-        if self._closed:
-            raise RuntimeError("the run driver has been shut down")
-        if self._busy:
-            raise RuntimeError("a run is already in progress")
-        self._busy = True
-        self._cancel = threading.Event()
 
     @Slot(int)
     def _on_worker_item_done(self, done: int) -> None:
@@ -387,8 +317,7 @@ class RunDriver(QObject):
 
     @Slot(object)
     def _on_worker_batch_finished(self, outcome: BatchOutcome) -> None:
-        self._busy = False
-        self._cancel = None
+        self._end()
         self.batch_finished.emit(outcome)
 
 
@@ -413,7 +342,3 @@ def _time_limit(cancel: threading.Event, limit_s: float | None) -> Iterator[None
             timer.cancel()
             timer.join()
 
-
-def abandoned_threads_running() -> bool:
-    """Whether a driver thread that missed its shutdown bound is still running."""
-    return any(t.isRunning() for t in _ABANDONED)

@@ -13,23 +13,23 @@ import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from concgui.gui.main_window import MainWindow
+    from concgui.gui.run_session import RunSession
 
 ENV = "CONCGUI_REPORT_RUNS"
 
 
-def install_if_asked(window: "MainWindow") -> bool:
-    """Connect the printing to ``window``'s run driver if ``CONCGUI_REPORT_RUNS=1``."""
+def install_if_asked(session: "RunSession") -> bool:
+    """Print ``session``'s run starts and ends if ``CONCGUI_REPORT_RUNS=1``."""
     if os.environ.get(ENV) != "1":
         return False
 
-    def started(s) -> None:
+    def started(s, _kind) -> None:
         print(f"run-started {s.run_id} {s.mode} {s.workers}", flush=True)
 
-    def finished(s, f) -> None:
-        print(f"run-finished {s.run_id} {f.status.value}", flush=True)
+    def finished(done) -> None:
+        print(f"run-finished {done.started.run_id} {done.finished.status.value}", flush=True)
 
-    window.driver.run_started.connect(started)
-    window.driver.run_finished.connect(finished)
+    session.run_started.connect(started)
+    session.run_finished.connect(finished)
     sys.stdout.flush()
     return True

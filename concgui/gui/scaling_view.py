@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 
 from concgui.engine.scaling import ScalingResult, amdahl, summary_lines, worker_counts
 from concgui.gui.cpu_plot import MODE_COLORS
-from concgui.gui.results_table import MODE_NAMES
+from concgui.gui.run_words import MODE_NAMES
 from concgui.gui.plot_style import make_plot
 
 

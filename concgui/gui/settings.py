@@ -26,9 +26,10 @@ import os
 from typing import TYPE_CHECKING, Any, Callable, Generic, TypeVar
 
 from PySide6.QtCore import QByteArray, QSettings
+from PySide6.QtWidgets import QMainWindow
 
 if TYPE_CHECKING:
-    from concgui.gui.main_window import MainWindow
+    from concgui.gui.controls import ControlsPanel
 
 ENV_DIR = "CONCGUI_SETTINGS_DIR"
 ORGANIZATION = "concgui"
@@ -140,11 +141,11 @@ class Settings:
 # -- a main window's settings ---------------------------------------------------------
 
 
-def save_window(window: "MainWindow", settings: Settings) -> None:
-    """Remember the window's geometry, layout and run settings."""
+def save_window(window: QMainWindow, controls: "ControlsPanel", settings: Settings) -> None:
+    """Remember the window's geometry and layout, and the run settings shown in ``controls``."""
     settings.geometry = bytes(window.saveGeometry().data())
     settings.window_state = bytes(window.saveState().data())
-    c = window.controls
+    c = controls
     settings.workload = c.workload.currentData()
     settings.mode = c.gui_mode()
     settings.workers = c.workers.value()
@@ -154,7 +155,7 @@ def save_window(window: "MainWindow", settings: Settings) -> None:
     settings.sync()
 
 
-def restore_window(window: "MainWindow", settings: Settings) -> None:
+def restore_window(window: QMainWindow, controls: "ControlsPanel", settings: Settings) -> None:
     """Show the remembered geometry, layout and run settings (whatever of them is valid)."""
     from concgui.engine.config import RunConfig
     from concgui.engine.workloads import CATALOG
@@ -164,7 +165,7 @@ def restore_window(window: "MainWindow", settings: Settings) -> None:
         window.restoreGeometry(QByteArray(settings.geometry))
     if settings.window_state:
         window.restoreState(QByteArray(settings.window_state))
-    c = window.controls
+    c = controls
     workload = settings.workload
     if workload not in CATALOG:
         return  # nothing saved yet (or a workload that no longer exists): keep the defaults

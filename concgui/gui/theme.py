@@ -16,12 +16,12 @@ sets a plot's background, axes, legend and texts from a palette, and the
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Callable, Iterable
 
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QActionGroup, QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QWidget
+from PySide6.QtWidgets import QApplication, QMenu, QWidget
 
 THEMES = ("system", "light", "dark")
 THEME_LABELS = {"system": "&System", "light": "&Light", "dark": "&Dark"}
@@ -228,21 +228,9 @@ class ThemeManager(QObject):
             self.apply()
 
 
-def add_theme_menu(window: QMainWindow, manager: ThemeManager, on_chosen=None) -> QMenu:
-    """A View menu with Theme > System / Light / Dark, placed before Help when there is one."""
-    bar = window.menuBar()
-    view = None
-    for action in bar.actions():
-        if action.menu() is not None and action.text().replace("&", "") == "View":
-            view = action.menu()
-            break
-    if view is None:
-        view = QMenu("&View", bar)
-        help_action = next((a for a in bar.actions() if a.text().replace("&", "") == "Help"), None)
-        if help_action is not None:
-            bar.insertMenu(help_action, view)
-        else:
-            bar.addMenu(view)
+def add_theme_menu(view: QMenu, manager: ThemeManager,
+                   on_chosen: Callable[[str], None] | None = None) -> dict[str, QAction]:
+    """Theme > System / Light / Dark in ``view`` (the View menu); returns the actions by theme key."""
     menu = view.addMenu("&Theme")
     group = QActionGroup(menu)
     group.setExclusive(True)
@@ -264,8 +252,7 @@ def add_theme_menu(window: QMainWindow, manager: ThemeManager, on_chosen=None) -
             on_chosen(key)
 
     group.triggered.connect(chosen)
-    window.theme_actions = actions  # type: ignore[attr-defined]  # for tests and callers
-    return menu
+    return actions
 
 
 def reset_theme() -> None:

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QTo
 from concgui.engine.lanes import LaneSampler
 from concgui.engine.timeline import SpanBatch, TimelineStore
 from concgui.gui.cpu_plot import MODE_COLORS, CpuPlot
-from concgui.gui.live_widgets import CoverNote, elastic
+from concgui.gui.live_widgets import CoverNote, elastic, plot_title
 from concgui.gui.plot_style import make_plot
 
 AXIS_W = 74  # left axis width shared with the CPU and lateness plots, so their x axes line up
@@ -151,17 +151,13 @@ class TimelinePlot(QWidget):
             item.setMouseEnabled(x=True, y=False)
             item.getViewBox().sigRangeChangedManually.connect(self._on_view_range_changed_manually)
 
-        title = self.title = QLabel("Timeline: who ran what, when")
-        title.setTextFormat(Qt.TextFormat.RichText)
-        tf = title.font()
-        tf.setBold(True)
-        title.setFont(tf)
-        elastic(title)
-        title.setToolTip("One lane per worker (thread or process), one bar per task. A bar's shade is the task's "
-                         "CPU share (its CPU time / its wall time): pale bars waited. The thin strip under each "
-                         "lane is the GIL lane: how much of each 10 ms the worker's OS thread was really on a CPU, "
-                         "read from /proc by a helper process (no root, no GIL of ours). Hover for details; "
-                         "scroll to zoom, drag to pan.")
+        title = self.title = plot_title(
+            "Timeline: who ran what, when",
+            "One lane per worker (thread or process), one bar per task. A bar's shade is the task's "
+            "CPU share (its CPU time / its wall time): pale bars waited. The thin strip under each "
+            "lane is the GIL lane: how much of each 10 ms the worker's OS thread was really on a CPU, "
+            "read from /proc by a helper process (no root, no GIL of ours). Hover for details; "
+            "scroll to zoom, drag to pan.")
         self.legend = QLabel("<span style='color:palette(dark)'>shade: CPU share · strip: GIL lane</span>")
         self.legend.setTextFormat(Qt.TextFormat.RichText)
         self.share_label = QLabel()

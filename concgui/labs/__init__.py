@@ -2,7 +2,9 @@
 
 Each lab module has the same shape (see :mod:`concgui.labs.common`):
 ``Params`` (a frozen dataclass, checked on creation; bad values raise
-:class:`~concgui.engine.config.ConfigError`), ``run(params, on_event=None,
+:class:`~concgui.engine.config.ConfigError`; each field that people set
+carries a :class:`~concgui.labs.common.Param`, from which ``concgui lab``
+and the Labs tab make their options and inputs), ``run(params, on_event=None,
 cancel=None) -> Result``, frozen event dataclasses, a ``Result`` with
 ``as_dict()``, ``SOURCE_FUNCTIONS`` (what the app shows with
 ``inspect.getsource``), ``EXPLANATION``, ``explain(result=None)`` and

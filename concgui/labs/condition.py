@@ -16,12 +16,14 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from concgui.labs.common import (POLL_S, ConfigError, EventPump, EventSink, RunStatus, check_choice,
-                                 check_float, check_int, interpreter_facts, join_all, now, to_jsonable)
+from concgui.labs.common import (MS, POLL_S, ConfigError, EventPump, EventSink, RunStatus, Shown, check_params,
+                                 interpreter_facts, join_all, now, param, to_jsonable)
 
 NAME = "condition"
 TITLE = "Condition: producer and consumer"
-VARIANTS = ("condition", "queue")
+#: (form label, value) of each way to build the buffer.
+BUFFERS = (("deque + two Conditions", "condition"), ("queue.Queue(maxsize)", "queue"))
+VARIANTS = tuple(v for _, v in BUFFERS)
 MAX_CAPACITY = 10_000
 MAX_ITEMS = 1_000_000
 MAX_THREADS = 32
@@ -156,24 +158,38 @@ SOURCE_FUNCTIONS = (BoundedBuffer, QueueBuffer, producer, consumer)
 # --- the experiment -------------------------------------------------------------
 
 
+def _rate_to_delay(items_per_s: float) -> float:
+    return 0.0 if items_per_s <= 0 or items_per_s == float("inf") else 1.0 / items_per_s
+
+
+def _delay_to_rate(delay_s: float) -> float:
+    return 0.0 if delay_s <= 0 else 1.0 / delay_s
+
+
+#: A delay per item, shown as items per second (people think in rates). A delay of 0 is
+#: "as fast as possible", which no rate is, so the form's range is its own.
+PER_S = Shown(" items/s", _rate_to_delay, _delay_to_rate, lo=0, hi=100_000, special="as fast as possible",
+              whole=True)
+
+
 @dataclass(frozen=True)
 class ConditionParams:
-    variant: str = "condition"  # condition or queue
-    capacity: int = 5
-    items: int = 60  # in all, shared out among the producers
-    producers: int = 1
-    consumers: int = 1
-    produce_s: float = 0.005  # per item and producer; 1 / produce_s items per second
-    consume_s: float = 0.010  # per item and consumer
+    variant: str = param("condition", "Buffer", "threading.Condition or queue.Queue", "choice", choices=BUFFERS)
+    capacity: int = param(5, "Capacity", "buffer size", "int", lo=1, hi=MAX_CAPACITY)
+    items: int = param(60, "Items", "items in all, shared out among the producers", "int", lo=1, hi=MAX_ITEMS,
+                       step=10)
+    producers: int = param(1, "Producers", "producer threads", "int", lo=1, hi=MAX_THREADS)
+    consumers: int = param(1, "Consumers", "consumer threads", "int", lo=1, hi=MAX_THREADS)
+    #: Per item and producer: 1 / produce_s items per second.
+    produce_s: float = param(0.005, "Producer speed", "time to make one item", "float", lo=0.0, hi=MAX_DELAY_S,
+                             unit="s", what="produce delay", step=10, option="--produce-ms", cli=MS, form=PER_S,
+                             tip="Items per second each producer makes (0: as fast as it can).")
+    consume_s: float = param(0.010, "Consumer speed", "time to use one item", "float", lo=0.0, hi=MAX_DELAY_S,
+                             unit="s", what="consume delay", step=10, option="--consume-ms", cli=MS, form=PER_S,
+                             tip="Items per second each consumer uses (0: as fast as it can).")
 
     def __post_init__(self) -> None:
-        check_choice("variant", self.variant, VARIANTS)
-        check_int("capacity", self.capacity, 1, MAX_CAPACITY)
-        check_int("items", self.items, 1, MAX_ITEMS)
-        check_int("producers", self.producers, 1, MAX_THREADS)
-        check_int("consumers", self.consumers, 1, MAX_THREADS)
-        check_float("produce delay", self.produce_s, 0.0, MAX_DELAY_S, "s")
-        check_float("consume delay", self.consume_s, 0.0, MAX_DELAY_S, "s")
+        check_params(self)
         if self.ideal_s > MAX_TOTAL_S:
             raise ConfigError(f"this would take at least {self.ideal_s:,.0f} s; keep it under {MAX_TOTAL_S:g} s "
                               "(fewer items or shorter delays)")
@@ -186,7 +202,7 @@ class ConditionParams:
     @staticmethod
     def rate_to_delay(items_per_s: float) -> float:
         """Items per second to a delay per item (0 for "as fast as it goes")."""
-        return 0.0 if items_per_s <= 0 or items_per_s == float("inf") else 1.0 / items_per_s
+        return _rate_to_delay(items_per_s)
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from concgui.labs.common import (POLL_S, ConfigError, EventPump, EventSink, RunStatus, check_float, check_int,
-                                 interpreter_facts, join_all, now, to_jsonable)
+from concgui.labs.common import (MS, POLL_S, ConfigError, EventPump, EventSink, RunStatus, check_params,
+                                 interpreter_facts, join_all, now, param, to_jsonable)
 
 NAME = "deadlock"
 TITLE = "Deadlock"
@@ -123,15 +123,17 @@ SOURCE_FUNCTIONS = (transfer, in_global_order, WaitForGraph)
 
 @dataclass(frozen=True)
 class DeadlockParams:
-    timeout_s: float = 0.5  # how long an acquire waits before giving up
-    hold_s: float = 0.02  # pause between taking the first and the second lock
-    rounds: int = 5  # transfers per thread in the fixed run
-    run_fix: bool = True
+    timeout_s: float = param(0.5, "Acquire timeout", "seconds an acquire waits before giving up", "float",
+                             lo=0.05, hi=10.0, unit="s", what="timeout", step=50, option="--timeout", form=MS,
+                             tip="How long a thread waits for its second lock before it gives up.")
+    hold_s: float = param(0.02, "Pause between locks", "pause between the first and second lock", "float",
+                          lo=0.0, hi=1.0, unit="s", what="hold time", step=5, option="--hold-ms", cli=MS, form=MS,
+                          tip="In the fixed run: time between taking the first and the second lock.")
+    rounds: int = param(5, "Transfers (fixed run)", "transfers per thread in the fixed run", "int", lo=1, hi=1000)
+    run_fix: bool = param(True, "Then run the fix (one lock order)", "skip the fixed run", "bool", option="--no-fix")
 
     def __post_init__(self) -> None:
-        check_float("timeout", self.timeout_s, 0.05, 10.0, "s")
-        check_float("hold time", self.hold_s, 0.0, 1.0, "s")
-        check_int("rounds", self.rounds, 1, 1000)
+        check_params(self)
         if self.rounds * 2 * self.hold_s > 60:
             raise ConfigError("rounds x 2 x hold time must stay under 60 s")
 
@@ -300,6 +302,7 @@ def explain(result: DeadlockResult | None = None) -> str:
     lines = [text]
     b, f = result.broken, result.fixed
     if b is not None and b.deadlock:
+        assert b.detected_after_s is not None  # set with the deadlock
         cycle = "; ".join(str(e) for e in b.deadlock)
         lines.append(f"Deadlock seen after {b.detected_after_s * 1000:.0f} ms: {cycle}. "
                      f"After the {result.params.timeout_s:g} s timeout "
@@ -320,6 +323,7 @@ def summary(result: DeadlockResult) -> list[str]:
     b, f = result.broken, result.fixed
     if b is not None:
         if b.deadlock:
+            assert b.detected_after_s is not None  # set with the deadlock
             lines.append(f"{BROKEN}: DEADLOCK detected after {b.detected_after_s * 1000:.0f} ms")
             lines += [f"  {e}" for e in b.deadlock]
         else:

@@ -30,17 +30,22 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from concgui.engine import startmethods
-from concgui.labs.common import (POLL_S, ConfigError, EventPump, EventSink, RunStatus, check_int,
-                                 interpreter_facts, now, to_jsonable)
+from concgui.labs.common import (POLL_S, EventPump, EventSink, RunStatus, check_int, check_params, interpreter_facts,
+                                 now, param, start_method_param, to_jsonable)
 
 NAME = "ipc"
 TITLE = "IPC: queue, pipe, shared memory"
-METHODS = ("queue", "pipe", "shm")
+#: (form label, value) of each way to move a payload.
+TRANSPORTS = (("Queue", "queue"), ("Pipe", "pipe"), ("shared memory", "shm"))
+METHODS = tuple(v for _, v in TRANSPORTS)
 KIB = 1024
 MIB = 1024 * 1024
 MIN_SIZE = 1
-MAX_SIZE = 512 * MIB  # the GUI offers up to 256 MiB; each process holds a few copies
+MAX_SIZE = 512 * MIB  # the window offers up to FORM_MAX; each process holds a few copies
 CLI_DEFAULT_MAX = 64 * MIB
+#: The largest payload the window offers, and where it starts: a quick first run.
+FORM_MAX = 256 * MIB
+FORM_DEFAULT_MAX = 16 * MIB
 MAX_REPEATS = 100
 LARGE = 4 * MIB
 SHM_PREFIX = "concgui_ipc_"
@@ -101,6 +106,7 @@ def ipc_child(ctrl: Connection, data: Connection, q: Any, shm_name: str | None, 
                 t0 = now()
                 data.send_bytes(view)              # raw bytes, no pickling
             else:
+                assert shm is not None and shm.buf is not None  # "shm" is asked for only with a block
                 t0 = now()
                 shm.buf[:size] = view              # one copy, into memory the parent sees
             ctrl.send(("sent", t0, digest))        # for shm, this notice is the whole message
@@ -125,35 +131,53 @@ SOURCE_FUNCTIONS = (ipc_child, receive_shm, payload_checksum)
 # --- the experiment -------------------------------------------------------------
 
 
+def format_size(n: int) -> str:
+    for unit, scale in (("GiB", 1024**3), ("MiB", MIB), ("KiB", KIB)):
+        if n >= scale and n % scale == 0:
+            return f"{n // scale} {unit}"
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n} B"
+
+
+def _size_choices(lo: int, hi: int) -> tuple[tuple[str, int], ...]:
+    """The payload sizes a form offers from ``lo`` to ``hi``: x4 up to 1 MiB, then x2."""
+    out = []
+    size = lo
+    while size <= hi:
+        out.append((format_size(size), size))
+        size *= 4 if size < MIB else 2
+    return tuple(out)
+
+
 @dataclass(frozen=True)
 class IpcParams:
-    methods: tuple[str, ...] = METHODS
-    min_size: int = KIB
-    max_size: int = CLI_DEFAULT_MAX
-    factor: int = 4  # sizes: min, min x factor, ... up to max (max always included)
-    repeats: int = 3  # transfers per size and method up to LARGE; latency is their median
-    large_repeats: int = 1  # for sizes above LARGE (they take long enough to measure once)
+    methods: tuple[str, ...] = param(METHODS, "Methods", "how to move the payloads, comma-separated", "multi",
+                                     what="method", choices=TRANSPORTS)
+    min_size: int = param(KIB, "Smallest payload", "smallest payload", "bytes", lo=MIN_SIZE, hi=MAX_SIZE,
+                          unit="bytes", choices=lambda: _size_choices(KIB, 4 * MIB))
+    max_size: int = param(CLI_DEFAULT_MAX, "Largest payload", "largest payload", "bytes", lo=MIN_SIZE, hi=MAX_SIZE,
+                          unit="bytes", choices=lambda: _size_choices(64 * KIB, FORM_MAX),
+                          form_default=FORM_DEFAULT_MAX,
+                          tip=f"Up to {format_size(FORM_MAX)}; each process holds a few copies, so large sizes need "
+                              "memory and time.")
+    #: Sizes: min, min x factor, ... up to max (max always included).
+    factor: int = param(4, "Size step ×", "each size is this many times the last", "int", lo=2, hi=1024,
+                        what="size factor")
+    #: Transfers per size and method up to LARGE; the latency is their median.
+    repeats: int = param(3, "Repeats (small)", f"transfers per size up to {format_size(LARGE)}, median taken",
+                         "int", lo=1, hi=MAX_REPEATS,
+                         tip=f"Transfers per size up to {format_size(LARGE)}; the latency is their median.")
+    #: For sizes above LARGE (they take long enough to measure once).
+    large_repeats: int = param(1, "Repeats (large)", f"transfers per size above {format_size(LARGE)}", "int",
+                               lo=1, hi=MAX_REPEATS)
     seed: int = 2024
-    start_method: str | None = None
+    start_method: str | None = start_method_param()
 
     def __post_init__(self) -> None:
-        methods = tuple(self.methods)
-        object.__setattr__(self, "methods", methods)
-        if not methods:
-            raise ConfigError(f"choose at least one method of: {', '.join(METHODS)}")
-        for m in methods:
-            if m not in METHODS:
-                raise ConfigError(f"unknown method {m!r}; choose from: {', '.join(METHODS)}")
-        if len(set(methods)) != len(methods):
-            raise ConfigError("each method may be named only once")
-        check_int("max size", self.max_size, MIN_SIZE, MAX_SIZE, "bytes")
-        check_int("min size", self.min_size, MIN_SIZE, self.max_size, "bytes")
-        check_int("size factor", self.factor, 2, 1024)
-        check_int("repeats", self.repeats, 1, MAX_REPEATS)
-        check_int("large repeats", self.large_repeats, 1, MAX_REPEATS)
+        object.__setattr__(self, "methods", tuple(self.methods))
+        check_params(self, caps={"min_size": self.max_size})
         check_int("seed", self.seed, 0, 2**63 - 1)
-        if self.start_method is not None:
-            startmethods.check(self.start_method)
 
     def repeats_for(self, size: int) -> int:
         return self.repeats if size <= LARGE else self.large_repeats
@@ -238,7 +262,7 @@ def run(params: IpcParams, on_event: EventSink | None = None,
     cancel = cancel or threading.Event()
     pump = EventPump(on_event)
     method = params.start_method or startmethods.default()
-    ctx = multiprocessing.get_context(method)
+    ctx: Any = multiprocessing.get_context(method)
     measurements: list[IpcMeasurement] = []
     shm: shared_memory.SharedMemory | None = None
     shm_name = None
@@ -341,6 +365,7 @@ def _transfer(method: str, size: int, ctrl: Connection, data_r: Connection, q: A
         finally:
             del view  # the block can only be closed when no view of it is left
     else:
+        assert received is not None  # queue or pipe
         ok = len(received) == size and payload_checksum(received) == msg[2]
     return t1 - msg[1], ok
 
@@ -453,15 +478,6 @@ def shm_leftovers() -> list[str]:
 
 
 # --- words ------------------------------------------------------------------------
-
-
-def format_size(n: int) -> str:
-    for unit, scale in (("GiB", 1024**3), ("MiB", MIB), ("KiB", KIB)):
-        if n >= scale and n % scale == 0:
-            return f"{n // scale} {unit}"
-        if n >= scale:
-            return f"{n / scale:.1f} {unit}"
-    return f"{n} B"
 
 
 def explain(result: IpcResult | None = None) -> str:

@@ -15,16 +15,17 @@ import signal
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from concgui.engine import startmethods
 from concgui.engine.config import max_processes
-from concgui.labs.common import (POLL_S, ConfigError, EventPump, EventSink, RunStatus, check_choice, check_int,
-                                 interpreter_facts, join_all, now, overall_status, to_jsonable)
+from concgui.labs.common import (BOTH, POLL_S, RUN_ON, ConfigError, EventPump, EventSink, RunStatus, check_params,
+                                 interpreter_facts, join_all, mode_param, modes_of, now, overall_status, param,
+                                 start_method_param, to_jsonable)
 
 NAME = "race"
 TITLE = "Race condition"
-MODES = ("threads", "processes", "both")
+MODES = tuple(v for _, v in RUN_ON)
 MAX_WORKERS = 64
 MAX_INCREMENTS = 10_000_000
 #: Caps on workers x increments: a locked update with a yield point costs ~0.1 ms.
@@ -125,27 +126,40 @@ def _process_main(ready: Any, go: Any, *args: Any) -> None:
 # --- the experiment -------------------------------------------------------------
 
 
+def variant_name(mode: str, locked: bool) -> str:
+    """How results, events, the CLI and the view name one variant, e.g. "threads, no lock"."""
+    return f"{mode}, {'with a lock' if locked else 'no lock'}"
+
+
+def variants_for(mode: str) -> tuple[str, ...]:
+    """The variants a run on ``mode`` (threads, processes or both) has, in the order it runs them."""
+    return tuple(variant_name(m, locked) for m in modes_of(mode) for locked in (False, True))
+
+
+#: Every variant, in order (a view's bars and colours follow it).
+VARIANTS = variants_for(BOTH)
+
+
 @dataclass(frozen=True)
 class RaceParams:
-    workers: int = 4
-    increments: int = 1000  # per worker
-    mode: str = "both"  # threads, processes or both
-    yield_point: bool = True  # time.sleep(0) between read and write
-    start_method: str | None = None  # processes; None: startmethods.default()
+    workers: int = param(4, "Workers", "threads / processes", "int", lo=1, hi=MAX_WORKERS,
+                         tip="Threads or processes that all add to the same counter.")
+    increments: int = param(1000, "Increments each", "increments per worker", "int", lo=1, hi=MAX_INCREMENTS,
+                            step=100, tip="How many times each worker adds 1.")
+    mode: str = mode_param()
+    yield_point: bool = param(
+        True, "Yield between read and write", "plain counter += 1, no time.sleep(0) between read and write", "bool",
+        option="--no-yield", tip="time.sleep(0) between reading and writing the counter, so the race shows every "
+                                 "time (since Python 3.10 a bare += seldom loses updates on threads).")
+    start_method: str | None = start_method_param()  # processes; None: startmethods.default()
 
     def __post_init__(self) -> None:
-        check_choice("mode", self.mode, MODES)
         cap = MAX_WORKERS if self.mode == "threads" else min(MAX_WORKERS, max_processes())
-        check_int("workers", self.workers, 1, cap)
-        check_int("increments", self.increments, 1, MAX_INCREMENTS)
-        if not isinstance(self.yield_point, bool):
-            raise ConfigError(f"yield_point must be True or False, not {self.yield_point!r}")
+        check_params(self, caps={"workers": cap})
         cap = MAX_TOTAL_YIELDING if self.yield_point else MAX_TOTAL
         if self.expected > cap:
             why = " with the yield point (each locked update waits for a thread switch)" if self.yield_point else ""
             raise ConfigError(f"workers x increments must be at most {cap:,}{why}, not {self.expected:,}")
-        if self.start_method is not None:
-            startmethods.check(self.start_method)
 
     @property
     def expected(self) -> int:
@@ -217,7 +231,7 @@ def run(params: RaceParams, on_event: EventSink | None = None,
         cancel: threading.Event | None = None) -> RaceResult:
     cancel = cancel or threading.Event()
     pump = EventPump(on_event)
-    modes = ("threads", "processes") if params.mode == "both" else (params.mode,)
+    modes = modes_of(params.mode)
     method = (params.start_method or startmethods.default()) if "processes" in modes else None
     outcomes: list[RaceOutcome] = []
     error = None
@@ -225,7 +239,7 @@ def run(params: RaceParams, on_event: EventSink | None = None,
         for locked in (False, True):
             if cancel.is_set():
                 break
-            variant = f"{mode}, {'with a lock' if locked else 'no lock'}"
+            variant = variant_name(mode, locked)
             pump.emit(RaceVariantStarted(variant, mode, locked, params.expected, now()))
             if mode == "threads":
                 out = _run_threads(params, variant, locked, pump, cancel)
@@ -248,6 +262,8 @@ def _run_threads(params: RaceParams, variant: str, locked: bool, pump: EventPump
     counter = Counter()
     done = [0] * params.workers
     stop = threading.Event()
+    target: Callable[..., None]
+    extra: tuple[Any, ...]
     if locked:
         lock = threading.Lock()
         target, extra = increment_locked, (lock, params.yield_point)
@@ -280,7 +296,7 @@ class _ChildFailed(Exception):
 
 def _run_processes(params: RaceParams, variant: str, locked: bool, method: str | None, pump: EventPump,
                    cancel: threading.Event) -> RaceOutcome:
-    ctx = multiprocessing.get_context(method)
+    ctx: Any = multiprocessing.get_context(method)
     counter = ctx.Value("i", 0) if locked else ctx.Value("i", 0, lock=False)
     done = ctx.Array("q", params.workers, lock=False)
     ready, go = ctx.Semaphore(0), ctx.Event()

@@ -12,8 +12,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from concgui.labs.common import (POLL_S, ConfigError, EventPump, EventSink, RunStatus, check_float, check_int,
-                                 interpreter_facts, join_all, now, to_jsonable)
+from concgui.labs.common import (MS, POLL_S, ConfigError, EventPump, EventSink, RunStatus, check_params,
+                                 interpreter_facts, join_all, now, param, to_jsonable)
 
 NAME = "semaphore"
 TITLE = "Semaphore"
@@ -79,16 +79,16 @@ SOURCE_FUNCTIONS = (use_resource, Occupancy)
 
 @dataclass(frozen=True)
 class SemaphoreParams:
-    permits: int = 3
-    workers: int = 8
-    rounds: int = 3  # uses per worker
-    hold_s: float = 0.05  # how long each use holds its permit
+    permits: int = param(3, "Permits (K)", "K", "int", lo=1, hi=MAX_PERMITS,
+                         tip="How many workers may use the resource at once.")
+    workers: int = param(8, "Workers", "N threads", "int", lo=1, hi=MAX_WORKERS)
+    rounds: int = param(3, "Uses per worker", "uses per worker", "int", lo=1, hi=MAX_ROUNDS)
+    hold_s: float = param(0.05, "Hold time", "how long each use holds a permit", "float", lo=0.0, hi=MAX_HOLD_S,
+                          unit="s", what="hold time", step=10, option="--hold-ms", cli=MS, form=MS,
+                          tip="How long each use keeps its permit.")
 
     def __post_init__(self) -> None:
-        check_int("permits", self.permits, 1, MAX_PERMITS)
-        check_int("workers", self.workers, 1, MAX_WORKERS)
-        check_int("rounds", self.rounds, 1, MAX_ROUNDS)
-        check_float("hold time", self.hold_s, 0.0, MAX_HOLD_S, "s")
+        check_params(self)
         if self.ideal_s > MAX_TOTAL_S:
             raise ConfigError(f"this would take at least {self.ideal_s:,.0f} s (workers x rounds x hold time / "
                               f"permits); keep it under {MAX_TOTAL_S:g} s")

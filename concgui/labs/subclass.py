@@ -17,20 +17,23 @@ import queue
 import sys
 import threading
 from dataclasses import dataclass
+from multiprocessing.process import BaseProcess
 from typing import Any
 
 from concgui.engine import startmethods
 from concgui.engine.config import max_processes
 from concgui.engine.workloads import cpu_python, task_seed
-from concgui.labs.common import (POLL_S, ConfigError, EventPump, EventSink, RunStatus, check_choice, check_int,
-                                 interpreter_facts, now, overall_status, to_jsonable)
+from concgui.labs.common import (POLL_S, RUN_ON, ConfigError, EventPump, EventSink, RunStatus, check_params,
+                                 interpreter_facts, mode_param, modes_of, now, overall_status, param,
+                                 start_method_param, to_jsonable)
 
 NAME = "subclass"
 TITLE = "Thread and Process subclasses"
-MODES = ("threads", "processes", "both")
+MODES = tuple(v for _, v in RUN_ON)
 APPROACHES = ("subclass", "pool")
 MAX_TASKS = 10_000
 MAX_SIZE = 5_000_000
+MAX_THREADS = 256  # workers on threads; on processes, at most max_processes()
 MAX_TOTAL = 50_000_000  # tasks x size: ~10 s of pure Python in all
 
 EXPLANATION = (
@@ -101,10 +104,13 @@ class ComputeProcess(multiprocessing.Process):
             value = compute(task_id, self.size)
             self.results.put((task_id, value, worker, t0, now()))
 
-    def _Popen(self, process_obj: Any) -> Any:
+    @staticmethod
+    def _Popen(process_obj: BaseProcess) -> Any:  # start() calls self._Popen(self)
         # multiprocessing.Process starts with the global default (fork on Linux before 3.14).
         # Use this object's start method instead, without changing the global default.
-        return multiprocessing.get_context(self.start_method).Process._Popen(process_obj)
+        assert isinstance(process_obj, ComputeProcess)
+        ctx: Any = multiprocessing.get_context(process_obj.start_method)
+        return ctx.Process._Popen(process_obj)
 
 
 def pool_compute(task_id: int, size: int) -> tuple[int, int, str, float, float]:
@@ -129,21 +135,17 @@ SOURCE_FUNCTIONS = (compute, ComputeThread, ComputeProcess, pool_compute, run_po
 
 @dataclass(frozen=True)
 class SubclassParams:
-    tasks: int = 8
-    size: int = 300_000  # cpu-python steps per task (~30 ms)
-    workers: int = 2
-    mode: str = "both"  # threads, processes or both
-    start_method: str | None = None
+    tasks: int = param(8, "Tasks", "tasks for each approach", "int", lo=1, hi=MAX_TASKS)
+    size: int = param(300_000, "Task size", "cpu-python steps per task", "int", lo=1, hi=MAX_SIZE, unit="steps",
+                      step=10_000, tip="cpu-python steps per task (300,000 is about 30 ms).")
+    workers: int = param(2, "Workers", "threads / processes", "int", lo=1, hi=MAX_THREADS)
+    mode: str = mode_param()
+    start_method: str | None = start_method_param()
 
     def __post_init__(self) -> None:
-        check_choice("mode", self.mode, MODES)
-        check_int("tasks", self.tasks, 1, MAX_TASKS)
-        check_int("size", self.size, 1, MAX_SIZE)
-        check_int("workers", self.workers, 1, max_processes() if self.mode != "threads" else 256)
+        check_params(self, caps={"workers": MAX_THREADS if self.mode == "threads" else max_processes()})
         if self.tasks * self.size > MAX_TOTAL:
             raise ConfigError(f"tasks x size must be at most {MAX_TOTAL:,}, not {self.tasks * self.size:,}")
-        if self.start_method is not None:
-            startmethods.check(self.start_method)
 
 
 @dataclass(frozen=True)
@@ -205,7 +207,7 @@ def run(params: SubclassParams, on_event: EventSink | None = None,
         cancel: threading.Event | None = None) -> SubclassResult:
     cancel = cancel or threading.Event()
     pump = EventPump(on_event)
-    modes = ("threads", "processes") if params.mode == "both" else (params.mode,)
+    modes = modes_of(params.mode)
     method = (params.start_method or startmethods.default()) if "processes" in modes else None
     outcomes = []
     error = None
@@ -360,6 +362,7 @@ def explain(result: SubclassResult | None = None) -> str:
         if same is None:
             continue
         a, b = result.outcome("subclass", mode), result.outcome("pool", mode)
+        assert a is not None and b is not None  # same_results() says both ran
         lines.append(f"On {mode}: the {type_name(mode)} subclass took {a.wall_s:.2f} s, the pool {b.wall_s:.2f} s; "
                      + ("the results are identical." if same else "THE RESULTS DIFFER."))
     return "\n".join(lines)

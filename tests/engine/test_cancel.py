@@ -5,12 +5,13 @@ from __future__ import annotations
 import threading
 import time
 
-import psutil
 import pytest
 
 from concgui.engine.config import RunConfig
 from concgui.engine.events import RunFinished, RunStatus, TaskFinished, TaskStarted
 from concgui.engine.runner import Runner
+
+from tests.helpers import alive
 
 MODES = ("serial", "threads", "processes")
 #: Generous: CI machines are noisy. Cancelling should take tens of ms.
@@ -51,14 +52,8 @@ def _pool_pids(runner: Runner) -> list[int]:
 
 
 def _assert_gone(pids: list[int]) -> None:
-    procs = []
-    for pid in pids:
-        try:
-            procs.append(psutil.Process(pid))
-        except psutil.NoSuchProcess:
-            pass
-    alive = [p for p in procs if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
-    assert not alive, f"workers of the cancelled pool still running: {[p.pid for p in alive]}"
+    running = [p for p in pids if alive(p)]
+    assert not running, f"workers of the cancelled pool still running: {running}"
 
 
 @pytest.mark.parametrize("mode", MODES)

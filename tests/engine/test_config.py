@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 from concgui.engine import startmethods
 from concgui.engine.config import (
     CHUNK_TARGET_S,
-    MAX_SIZE,
     MAX_TASKS,
     MAX_THREADS,
     MODES,
@@ -37,7 +36,7 @@ def test_every_workload_validates_with_defaults(workload: str) -> None:
     for mode in MODES:
         v = RunConfig(workload, mode, 2).validate()
         assert v.size == CATALOG[workload].default_size
-        assert 1 <= v.size <= MAX_SIZE[workload]
+        assert 1 <= v.size <= CATALOG[workload].max_size
 
 
 def test_processes_defaults() -> None:
@@ -79,8 +78,8 @@ BAD = [
     pytest.param(dict(tasks=MAX_TASKS + 1), "tasks", id="tasks-huge"),
     pytest.param(dict(size=0), "size", id="size-0"),
     pytest.param(dict(size=-1), "size", id="size-neg"),
-    pytest.param(dict(size=MAX_SIZE["cpu-python"] + 1), "size", id="size-huge"),
-    pytest.param(dict(workload="io-file", size=MAX_SIZE["io-file"] + 1), "size", id="size-huge-io-file"),
+    pytest.param(dict(size=CATALOG["cpu-python"].max_size + 1), "size", id="size-huge"),
+    pytest.param(dict(workload="io-file", size=CATALOG["io-file"].max_size + 1), "size", id="size-huge-io-file"),
     pytest.param(dict(workload="nope"), "workload", id="unknown-workload"),
     pytest.param(dict(workload=""), "workload", id="empty-workload"),
     pytest.param(dict(mode="fibers"), "mode", id="unknown-mode"),
@@ -115,13 +114,12 @@ def test_limits_are_inclusive() -> None:
     RunConfig("cpu-python", "threads", MAX_THREADS, tasks=1, size=1).validate()
     RunConfig("cpu-python", "processes", max_processes(), tasks=1, size=1).validate()
     for name in CATALOG:
-        RunConfig(name, "serial", tasks=MAX_TASKS, size=MAX_SIZE[name]).validate()
+        RunConfig(name, "serial", tasks=MAX_TASKS, size=CATALOG[name].max_size).validate()
 
 
 def test_every_workload_has_a_size_limit() -> None:
-    assert set(MAX_SIZE) == set(CATALOG)
-    for name, w in CATALOG.items():
-        assert w.default_size <= MAX_SIZE[name]
+    for w in CATALOG.values():
+        assert type(w.max_size) is int and 1 <= w.default_size <= w.max_size
 
 
 # --- chunking ----------------------------------------------------------------
@@ -172,7 +170,7 @@ _ints = st.one_of(
     st.integers(min_value=-3, max_value=300),
     st.integers(min_value=-(2**70), max_value=2**70),
     st.sampled_from([0, 1, MAX_THREADS, MAX_THREADS + 1, max_processes(), max_processes() + 1, MAX_TASKS,
-                     MAX_TASKS + 1] + list(MAX_SIZE.values()) + [v + 1 for v in MAX_SIZE.values()]),
+                     MAX_TASKS + 1] + [w.max_size + d for w in CATALOG.values() for d in (0, 1)]),
 )
 _anything = st.one_of(_ints, st.none(), st.booleans(), st.floats(allow_nan=True), st.text(max_size=5))
 
@@ -199,7 +197,7 @@ def test_any_input_is_valid_or_config_error(workload, mode, workers, tasks, size
     assert type(v.workers) is int and 1 <= v.workers
     assert v.workers <= (max_processes() if v.mode == "processes" else MAX_THREADS)
     assert type(v.tasks) is int and 1 <= v.tasks <= MAX_TASKS
-    assert type(v.size) is int and 1 <= v.size <= MAX_SIZE[v.workload]
+    assert type(v.size) is int and 1 <= v.size <= CATALOG[v.workload].max_size
     assert type(v.chunk_size) is int and v.chunk_size >= 1
     if v.mode == "processes":
         assert v.start_method in startmethods.available()

@@ -11,7 +11,6 @@ import os
 import signal
 import threading
 
-import psutil
 import pytest
 
 from concgui.engine.config import RunConfig
@@ -19,6 +18,8 @@ from concgui.engine.events import RunFinished, RunStarted, RunStatus, TaskStarte
 from concgui.engine.pool import ProcessPool, PoolOutcome
 from concgui.engine.runner import Runner
 from concgui.engine import startmethods
+
+from tests.helpers import alive, wait_gone, wait_until
 
 MODES = ("serial", "threads", "processes")
 
@@ -67,16 +68,9 @@ def test_runner_recovers_after_a_failure(runner: Runner, mode: str) -> None:
     assert again.digest == expected
     if mode == "processes":
         # The failed pool was stopped and a fresh one started.
-        psutil.wait_procs([psutil.Process(p) for p in old if psutil.pid_exists(p)], timeout=5)
-        assert not [p for p in old if _running(p)]
+        wait_gone(old, timeout=5)
+        assert not [p for p in old if alive(p)]
         assert not set(runner._pool.pids) & set(old)
-
-
-def _running(pid: int) -> bool:
-    try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
 
 
 def test_one_failing_thread_stops_the_others(runner: Runner) -> None:
@@ -146,8 +140,6 @@ def test_unknown_workload_in_a_worker_process() -> None:
 
 def test_worker_dead_before_hello_is_a_clear_error() -> None:
     """A worker that dies while starting makes wait_ready() raise one clear RuntimeError."""
-    from ._util import wait_until
-
     pool = ProcessPool(2, startmethods.default())
     try:
         victim = pool._procs[0]
@@ -163,8 +155,6 @@ def test_worker_dead_before_hello_is_a_clear_error() -> None:
 
 def test_runner_recovers_when_the_pool_cannot_start(runner: Runner, monkeypatch: pytest.MonkeyPatch) -> None:
     """A pool whose worker dies while starting: the run does not hang, the next run works."""
-    from ._util import wait_until
-
     real_wait_ready = ProcessPool.wait_ready
     calls = []
 

@@ -20,6 +20,8 @@ from concgui.engine.events import (RunFinished, RunStarted, RunStatus, TaskFinis
 from concgui.engine.runner import Runner, results_digest
 from concgui.engine.workloads import CATALOG, get_workload, task_seed
 
+from tests.helpers import wait_gone
+
 from ._util import SMALL_SIZE
 
 TASKS = 6
@@ -37,8 +39,8 @@ def runner():
     pids = list(r._pool.pids) if r._pool is not None else []
     r.close()
     assert r._pool is None
-    gone, alive = psutil.wait_procs([psutil.Process(p) for p in pids if psutil.pid_exists(p)], timeout=5)
-    assert not alive, f"pool workers still alive after Runner.close(): {alive}"
+    left = wait_gone(pids, timeout=5)
+    assert not left, f"pool workers still alive after Runner.close(): {left}"
 
 
 _expected: dict[tuple[str, int], str] = {}

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import threading
 
-import psutil
 import pytest
 
 from concgui.engine.clock import now
@@ -18,6 +17,8 @@ from concgui.engine.config import RunConfig
 from concgui.engine.events import RunStatus, TaskFinished
 from concgui.engine.runner import Runner
 from concgui.engine.worker import PROGRESS_S
+
+from tests.helpers import alive
 
 BOUND_S = 2.0
 
@@ -43,7 +44,7 @@ def test_cancel_ends_the_run_and_its_workers_promptly(mode: str, workload: str, 
     try:
         fin = runner.run(RunConfig(workload, mode, 2, 1_000, size), on_event, cancel)
         took = now() - asked[0]
-        gone = [p for p in pids if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
+        gone = [p for p in pids if alive(p)]
     finally:
         runner.close()
     print(f"\n[{mode} {workload}] cancel -> run ended in {took * 1000:.1f} ms "

@@ -10,7 +10,6 @@ and the memory grew by little (figures printed with ``pytest -s``).
 from __future__ import annotations
 
 import gc
-import os
 import threading
 import time
 
@@ -21,7 +20,7 @@ from concgui.engine.config import RunConfig
 from concgui.engine.events import RunStatus, TaskFinished
 from concgui.engine.runner import Runner
 
-from ._util import wait_until
+from tests.helpers import alive, is_mp_helper, wait_until
 
 RUNS = 200
 RSS_BOUND_MB = 50.0
@@ -47,23 +46,8 @@ def _plan() -> list[tuple[RunConfig, RunStatus, bool]]:
     return plan[:RUNS]
 
 
-def _helper(p: psutil.Process) -> bool:
-    try:
-        return p.ppid() == os.getpid() and any(w in " ".join(p.cmdline())
-                                               for w in ("resource_tracker", "forkserver"))
-    except psutil.Error:
-        return True
-
-
 def _children() -> set[int]:
-    out = set()
-    for p in psutil.Process().children(recursive=True):
-        try:
-            if p.status() != psutil.STATUS_ZOMBIE and not _helper(p):
-                out.add(p.pid)
-        except psutil.Error:
-            pass
-    return out
+    return {p.pid for p in psutil.Process().children(recursive=True) if alive(p) and not is_mp_helper(p)}
 
 
 def _state() -> dict:

@@ -12,7 +12,7 @@ import pytest
 from concgui.engine.clock import now
 from concgui.engine.telemetry import CpuReading, CpuSampler, RingBuffer
 
-from ._util import wait_until
+from tests.helpers import alive, wait_until
 
 
 # --- RingBuffer ------------------------------------------------------------------
@@ -158,7 +158,7 @@ def test_stop_ends_the_probe_and_frees_the_ring() -> None:
     s.stop()
     assert time.monotonic() - t0 < 2.0
     assert not s.running
-    assert not psutil.pid_exists(probe_pid) or psutil.Process(probe_pid).status() == psutil.STATUS_ZOMBIE
+    assert not alive(probe_pid)
     with pytest.raises(FileNotFoundError):
         shared_memory.SharedMemory(name=name)
     n = s.samples

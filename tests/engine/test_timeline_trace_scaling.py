@@ -116,7 +116,7 @@ def test_gil_lane_threads_share_one_core_processes_use_many() -> None:
 
 
 def _settled_total(lanes: LaneSampler, run_id: int, workers: int) -> float:
-    from tests.engine._util import wait_until
+    from tests.helpers import wait_until
 
     # The probe's last readings of a run arrive up to ~0.1 s after it ends.
     wait_until(lambda: len(lanes.keys(run_id)) == workers and lanes.window(run_id) is not None,

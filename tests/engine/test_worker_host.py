@@ -11,13 +11,14 @@ from __future__ import annotations
 import os
 import threading
 
-import psutil
 import pytest
 
 from concgui.engine.compare import make_record
 from concgui.engine.config import ConfigError, RunConfig, Where
 from concgui.engine.events import RunStatus, TaskFinished, TaskStarted, WorkerStarted
 from concgui.engine.runner import Runner
+
+from tests.helpers import alive, wait_gone
 
 from ._util import SMALL_SIZE
 from .test_modes import expected_digest
@@ -33,8 +34,8 @@ def runner():
     r.close()
     assert r.host_pid is None
     if pid is not None:
-        gone, alive = psutil.wait_procs([psutil.Process(pid)] if psutil.pid_exists(pid) else [], timeout=5)
-        assert not alive, "the worker host outlived Runner.close()"
+        left = wait_gone([pid], timeout=5)
+        assert not left, "the worker host outlived Runner.close()"
 
 
 @pytest.mark.parametrize("mode, workers", [("serial", 1), ("threads", 3)])
@@ -95,7 +96,7 @@ def test_cancel_stops_the_host_at_once_and_the_next_run_gets_a_new_one(runner: R
     assert fin.status is RunStatus.CANCELLED and fin.tasks_done < 500
     old = [e.pid for e in events if isinstance(e, WorkerStarted)][0]
     assert runner.host_pid is None
-    assert not psutil.pid_exists(old) or psutil.Process(old).status() == psutil.STATUS_ZOMBIE
+    assert not alive(old)
     assert runner.run(RunConfig("cpu-python", "serial", 1, 2, 1_000, where=HOST)).status is RunStatus.DONE
     assert runner.host_pid not in (None, old)
 

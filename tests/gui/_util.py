@@ -21,3 +21,17 @@ def configure(window: MainWindow, *, workload: str, tasks: int, size: int, mode:
     c.workers.setValue(workers)
     if start_method is not None:
         c.start_method.setCurrentIndex(c.start_method.findData(start_method))
+
+
+def run_batch(qtbot, window: MainWindow, start) -> object:
+    """Call ``start()`` (it must start a batch) and wait for the session's ``batch_done``: its outcome."""
+    with qtbot.waitSignal(window.session.batch_done, timeout=RUN_TIMEOUT_MS) as blocker:
+        assert start()
+    return blocker.args[0]
+
+
+def record_progress(window: MainWindow) -> list:
+    """Every progress snapshot the session reports from now on, in a list that fills as they come."""
+    seen: list = []
+    window.session.run_progressed.connect(lambda snap: seen.append(snap))
+    return seen

@@ -12,7 +12,8 @@ from PySide6.QtWidgets import QFileDialog
 
 from concgui.engine.compare import RunRecord
 from concgui.gui.export_actions import NOTHING_LOST, save_plot
-from concgui.gui.results_table import ResultRow
+from concgui.engine.latency import LatenessStats
+from concgui.gui.result_row import ResultRow, UiStats
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -22,7 +23,8 @@ def _add_runs(window) -> None:
         speedup = 1.0 / wall
         rec = RunRecord(i, "cpu-python", mode, workers, 8, 20_000, "forkserver" if mode == "processes" else None,
                         1, wall, wall * workers, speedup, speedup / workers, True, "done", "d1g35t")
-        window.results_model.add(ResultRow(rec, {"ran_on": "run-driver QThread", "gui_stall_ms": 4.0}))
+        window.session.results.add(ResultRow(rec, UiStats(ran_on="run-driver QThread",
+                                                           lateness=LatenessStats(10, 1.0, 2.0, 4.0, 4.0))))
 
 
 @pytest.fixture
@@ -89,7 +91,7 @@ def test_unwritable_path_gives_a_message_and_loses_nothing(window, tmp_path, mon
     title, text = warnings[0]
     assert title == "Export failed"
     assert "does not exist" in text and NOTHING_LOST in text
-    assert len(window.results_model.rows) == 2  # the results are still there
+    assert len(window.session.results.rows) == 2  # the results are still there
     # A folder in place of the file: same message, the folder and an older file untouched.
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path), "CSV (*.csv)"))
     window.exports.export_csv_action.trigger()
@@ -101,7 +103,7 @@ def test_unwritable_path_gives_a_message_and_loses_nothing(window, tmp_path, mon
 
 def test_plots_save_as_png_and_svg(window, tmp_path, qtbot) -> None:
     _add_runs(window)
-    window.show_comparison(window.results_model.records)
+    window.show_comparison(window.session.results.records)
     png = save_plot(window.comparison.chart, str(tmp_path / "chart.png"))
     data = open(png, "rb").read()
     assert data[:8] == PNG_MAGIC

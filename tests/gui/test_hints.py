@@ -26,11 +26,14 @@ def test_processes_and_gui_thread_hints():
 
 
 def test_verdicts_say_what_was_measured_not_what_was_meant():
+    from concgui.engine.latency import LatenessStats
     from concgui.gui.responsiveness_text import verdict
+    from concgui.gui.result_row import UiStats
 
-    froze = {"longest_freeze_ms": 511.0, "heartbeat_p99_ms": 500.0}
-    stutter = {"longest_freeze_ms": 60.0, "heartbeat_p99_ms": 55.0}
-    smooth = {"longest_freeze_ms": 3.0, "heartbeat_p99_ms": 2.5}
+    def ui(freeze_ms: float, p99_ms: float) -> UiStats:
+        return UiStats(lateness=LatenessStats(100, 1.0, p99_ms, freeze_ms, freeze_ms))
+
+    froze, stutter, smooth = ui(511.0, 500.0), ui(60.0, 55.0), ui(3.0, 2.5)
     mark, text = verdict(froze, True, 0.005)
     assert mark == "✗" and "froze" in text and "smooth" not in text
     mark, text = verdict(stutter, True, 0.005)

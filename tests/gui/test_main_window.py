@@ -6,7 +6,6 @@ import json
 import os
 import sys
 
-import psutil
 import pytest
 from PySide6.QtCore import QThread
 
@@ -14,37 +13,27 @@ from concgui.engine.clock import now
 from concgui.engine.export import ExportError
 from concgui.gui.cpu_plot import CpuPlot
 from concgui.gui.main_window import MainWindow
-from concgui.gui.qthread_workers import qthread_factory
+from concgui.gui.qt_worker import qthread_factory
 
-from ._util import LONG, RUN_TIMEOUT_MS, SMALL, configure
+from tests.helpers import alive
+
+from ._util import LONG, RUN_TIMEOUT_MS, SMALL, configure, record_progress, run_batch
 
 CANCEL_PROMPT_S = 3.0
 
 
-def _run(qtbot, window: MainWindow, start) -> object:
-    with qtbot.waitSignal(window.batch_done, timeout=RUN_TIMEOUT_MS) as blocker:
-        assert start()
-    return blocker.args[0]
-
-
-def _record_progress(window: MainWindow) -> list:
-    seen: list = []
-    window.run_progressed.connect(lambda snap: seen.append(snap))
-    return seen
-
-
 def test_run_completes_and_progress_reaches_100(qtbot, window):
     configure(window, **SMALL, mode="threads")
-    outcome = _run(qtbot, window, window.start_run)
+    outcome = run_batch(qtbot, window, window.start_run)
     assert outcome.ok
     assert window.progress.fraction == 1.0
     assert window.progress.overall.fraction == 1.0
-    rows = window.results_model.rows
+    rows = window.session.results.rows
     assert len(rows) == 1
     r = rows[0].record
     assert (r.mode, r.workers, r.tasks, r.status) == ("threads", 2, SMALL["tasks"], "done")
     # "Threads" runs on plain threads of the worker host, as the terminal runs them.
-    assert rows[0].ui["workers"] == "thread" and r.ran_on == "threads of a worker host process"
+    assert rows[0].ui.workers == "thread" and r.ran_on == "threads of a worker host process"
     assert not window.busy and window.controls.run_button.isEnabled()
     assert not window.controls.cancel_button.isEnabled()
 
@@ -56,14 +45,14 @@ def test_qthreads_mode_runs_on_qthreads_of_the_window(qtbot, window):
         made.append(qthread_factory(name, loop))
         return made[-1]
 
-    assert window.driver.runner.thread_factory is qthread_factory
-    window.driver.runner.thread_factory = factory
+    assert window.session.driver.runner.thread_factory is qthread_factory
+    window.session.driver.runner.thread_factory = factory
     configure(window, **SMALL, mode="qthreads", workers=3)
-    assert _run(qtbot, window, window.start_run).ok
+    assert run_batch(qtbot, window, window.start_run).ok
     assert len(made) == 3 and all(isinstance(t, QThread) and t.isFinished() for t in made)
-    row = window.results_model.rows[-1]
-    assert row.record.ran_on == row.ui["ran_on"] == "QThreads in the window" and row.ui["workers"] == "QThread"
-    assert window.results_model.text(0, "Ran on") == "window QThreads"
+    row = window.session.results.rows[-1]
+    assert row.record.ran_on == row.ui.ran_on == "QThreads in the window" and row.ui.workers == "QThread"
+    assert window.session.results.text(0, "Ran on") == "window QThreads"
 
 
 def test_host_threads_do_not_run_in_the_window_process(qtbot, window):
@@ -71,12 +60,12 @@ def test_host_threads_do_not_run_in_the_window_process(qtbot, window):
 
     before = {t.ident for t in threading.enumerate()}
     configure(window, **SMALL, mode="threads", workers=3)
-    assert _run(qtbot, window, window.start_run).ok
+    assert run_batch(qtbot, window, window.start_run).ok
     # No worker thread was ever made in this process; the three announced themselves from the host.
     assert {t.ident for t in threading.enumerate()} == before
-    run_id = window.results_model.rows[-1].record.run_id
+    run_id = window.session.results.rows[-1].record.run_id
     announced = [w for (rid, _), w in window.timeline.store.workers.items() if rid == run_id]
-    host = window.driver.runner.host_pid
+    host = window.session.driver.runner.host_pid
     assert host not in (None, os.getpid())
     assert sorted(w.worker for w in announced) == ["thread-1", "thread-2", "thread-3"]
     assert {w.pid for w in announced} == {host}
@@ -84,9 +73,9 @@ def test_host_threads_do_not_run_in_the_window_process(qtbot, window):
 
 def test_compare_adds_three_rows_with_equal_digests(qtbot, window):
     configure(window, **SMALL)
-    outcome = _run(qtbot, window, window.start_compare)
+    outcome = run_batch(qtbot, window, window.start_compare)
     assert outcome.ok and len(outcome.runs) == 3
-    records = window.results_model.records
+    records = window.session.results.records
     assert [r.mode for r in records] == ["serial", "threads", "processes"]
     assert len({r.digest for r in records}) == 1 and records[0].digest
     assert all(r.results_ok for r in records)
@@ -94,7 +83,7 @@ def test_compare_adds_three_rows_with_equal_digests(qtbot, window):
     # The serial baseline and the threads ran in the worker host, not in the window's process.
     assert [r.ran_on for r in records] == ["worker host process", "threads of a worker host process",
                                            "worker processes"]
-    assert window.results_model.rows[0].ui["ran_on"] == "worker host process"
+    assert window.session.results.rows[0].ui.ran_on == "worker host process"
     # The comparison shows these runs, explained with this interpreter's facts.
     assert window.comparison.records == records
     text = window.comparison.text.toPlainText()
@@ -104,37 +93,37 @@ def test_compare_adds_three_rows_with_equal_digests(qtbot, window):
 
 def test_serial_on_the_gui_thread_really_blocks_it(qtbot, window):
     configure(window, workload="cpu-python", tasks=4, size=200_000, mode="gui-thread")
-    outcome = _run(qtbot, window, window.start_run)
+    outcome = run_batch(qtbot, window, window.start_run)
     assert outcome.ok
-    row = window.results_model.rows[-1]
-    assert row.record.mode == "gui-thread" and row.ui["ran_on"] == "GUI thread"
+    row = window.session.results.rows[-1]
+    assert row.record.mode == "serial" and row.ui.ran_on == "GUI thread"
     # The event loop could not run for (about) the whole run.
-    assert row.ui["gui_stall_ms"] >= row.record.wall_s * 1000 - 25
+    assert row.ui.gui_stall_ms >= row.record.wall_s * 1000 - 25
 
 
 @pytest.mark.parametrize("mode", ["threads", "processes", "compare"])
 def test_cancel_mid_run_returns_to_idle(qtbot, window, mode):
     configure(window, **LONG, mode="threads" if mode == "compare" else mode)
-    seen = _record_progress(window)
+    seen = record_progress(window)
     assert (window.start_compare if mode == "compare" else window.start_run)()
     qtbot.waitUntil(lambda: bool(seen) and seen[-1].done >= 1, timeout=RUN_TIMEOUT_MS)
     t0 = now()
-    with qtbot.waitSignal(window.batch_done, timeout=int(CANCEL_PROMPT_S * 1000)) as blocker:
+    with qtbot.waitSignal(window.session.batch_done, timeout=int(CANCEL_PROMPT_S * 1000)) as blocker:
         window.controls.cancel_button.click()
     assert now() - t0 < CANCEL_PROMPT_S
     outcome = blocker.args[0]
     assert outcome.cancelled and not outcome.ok
     assert not window.busy
     assert window.controls.run_button.isEnabled() and not window.controls.cancel_button.isEnabled()
-    assert [r.status for r in window.results_model.records] == ["cancelled"]
+    assert [r.status for r in window.session.results.records] == ["cancelled"]
     # The window can run again straight away.
     configure(window, **SMALL, mode="threads")
-    assert _run(qtbot, window, window.start_run).ok
+    assert run_batch(qtbot, window, window.start_run).ok
 
 
 def test_bad_input_shows_a_message_and_keeps_earlier_rows(qtbot, window):
     configure(window, **SMALL)
-    assert _run(qtbot, window, window.start_run).ok
+    assert run_batch(qtbot, window, window.start_run).ok
     message = window.controls.message
 
     configure(window, **SMALL, mode="processes", workers=200)
@@ -147,12 +136,12 @@ def test_bad_input_shows_a_message_and_keeps_earlier_rows(qtbot, window):
     assert not window.start_run()
     assert "tasks must be between" in message.text()
 
-    assert len(window.results_model.rows) == 1
+    assert len(window.session.results.rows) == 1
     assert not window.busy and window.controls.run_button.isEnabled()
 
     configure(window, **SMALL)
-    assert _run(qtbot, window, window.start_run).ok
-    assert message.isHidden() and len(window.results_model.rows) == 2
+    assert run_batch(qtbot, window, window.start_run).ok
+    assert message.isHidden() and len(window.session.results.rows) == 2
 
 
 def test_cpu_plot_receives_samples(qtbot, window):
@@ -187,26 +176,25 @@ def test_closing_during_a_run_leaves_no_thread_or_process(qtbot, mode):
         made.append(qthread_factory(name, loop))
         return made[-1]
 
-    w.driver.runner.thread_factory = factory
+    w.session.driver.runner.thread_factory = factory
     configure(w, **LONG, mode=mode)
-    seen = _record_progress(w)
+    seen = record_progress(w)
     assert w.start_run()
     qtbot.waitUntil(lambda: bool(seen) and seen[-1].done >= 1, timeout=RUN_TIMEOUT_MS)
     pids = [int(x.name.split()[1]) for x in seen[-1].workers if x.name.startswith("pid ")]
     assert w.close()
-    assert not w.driver.thread_running
+    assert not w.session.driver.thread_running
     assert all(t.isFinished() for t in made)
     if mode == "processes":
         assert pids
-        for pid in pids:
-            assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+        assert not [pid for pid in pids if alive(pid)]
     assert not w.sampler.running
     # (the autouse leak check then verifies no thread or child process is left)
 
 
 def test_export_writes_the_bench_format_with_ui_fields(qtbot, window, tmp_path):
     configure(window, **SMALL)
-    assert _run(qtbot, window, window.start_run).ok
+    assert run_batch(qtbot, window, window.start_run).ok
     path = tmp_path / "results.json"
     window.export_results(str(path))
     doc = json.loads(path.read_text())
@@ -225,8 +213,8 @@ def test_a_run_on_the_gui_thread_is_stopped_after_its_time_limit(qtbot, window, 
     assert window.controls.gui_limit.value() == mw.GUI_THREAD_LIMIT_S <= 10  # the default cap
     window.controls.gui_limit.setValue(0.3)  # changeable in the window
     configure(window, **LONG, mode="gui-thread")
-    outcome = _run(qtbot, window, window.start_run)
+    outcome = run_batch(qtbot, window, window.start_run)
     assert outcome.cancelled
-    assert window.results_model.records[-1].status == "cancelled"
+    assert window.session.results.records[-1].status == "cancelled"
     assert "stopped it" in window.controls.message.text()
     assert not window.busy and window.controls.run_button.isEnabled()

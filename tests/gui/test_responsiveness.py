@@ -18,7 +18,8 @@ from concgui.engine.config import RunConfig
 from concgui.engine.latency import FRAME_S
 from concgui.gui.heartbeat import Heartbeat
 from concgui.gui.lateness_plot import ramp_series
-from concgui.gui.main_window import GUI_THREAD_LIMIT_S, MainWindow
+from concgui.gui.main_window import MainWindow
+from concgui.gui.run_session import GUI_THREAD_LIMIT_S
 from concgui.gui.responsiveness_text import pair_html, python_work, wait_work
 from concgui.scenarios import SCENARIOS, Scenario, flood_work
 
@@ -28,12 +29,12 @@ WORK_S = 0.6
 
 
 def _steps(qtbot, window: MainWindow, steps) -> list:
-    with qtbot.waitSignal(window.batch_done, timeout=RUN_TIMEOUT_MS) as blocker:
-        assert window.run_steps("lab", steps)
+    with qtbot.waitSignal(window.session.batch_done, timeout=RUN_TIMEOUT_MS) as blocker:
+        assert window.session.run_steps("lab", steps)
     outcome = blocker.args[0]
     assert outcome.ok, outcome
-    rows = window.results_model.rows[-len(steps):]
-    assert all("heartbeat_p99_ms" in r.ui for r in rows)  # measured before batch_done
+    rows = window.session.results.rows[-len(steps):]
+    assert all(r.ui.lateness is not None for r in rows)  # measured before batch_done
     return rows
 
 
@@ -50,32 +51,32 @@ def test_heartbeat_is_a_single_shot_precise_timer(qtbot):
 
 def test_gui_thread_freezes_for_the_work_and_the_pool_stays_smooth(qtbot, window):
     froze: list = []
-    window.ui_froze.connect(lambda s, frames: froze.append((s, frames)))
+    window.session.ui_froze.connect(lambda s, frames: froze.append((s, frames)))
     wrong, right = _steps(qtbot, window, [([python_work("serial", 1, WORK_S)], "gui-thread"),
                                           ([python_work("processes", 2, WORK_S)], "normal")])
-    assert wrong.record.mode == "gui-thread" and wrong.ui["kind"] == "gui-thread"
+    assert wrong.record.mode == "serial" and wrong.ui.kind == "gui-thread"
     work_ms = wrong.record.wall_s * 1000
     # The event loop could not run for (about) the whole work time...
-    assert wrong.ui["longest_freeze_ms"] >= 0.8 * work_ms
-    assert wrong.ui["frames_missed"] >= int(0.8 * work_ms / 1000 / FRAME_S)
+    assert wrong.ui.longest_freeze_ms >= 0.8 * work_ms
+    assert wrong.ui.frames_missed >= int(0.8 * work_ms / 1000 / FRAME_S)
     # ...and the window said so when it came back.
     assert froze and froze[0][0] * 1000 >= 0.8 * work_ms
     assert "UI frozen for" in window.statusBar().currentMessage()
     # The same work on the process pool: the loop kept ticking.
     assert right.record.mode == "processes"
-    assert right.ui["samples"] >= 5
-    assert right.ui["heartbeat_p99_ms"] < 0.5 * wrong.ui["longest_freeze_ms"]
+    assert right.ui.samples >= 5
+    assert right.ui.heartbeat_p99_ms < 0.5 * wrong.ui.longest_freeze_ms
     # The lateness plot shows the gap as a freeze band.
-    t, late = window.heartbeat.recorder.series()
-    assert window.heartbeat.recorder.freezes(0.25)
+    t, late = window.session.heartbeat.recorder.series()
+    assert window.session.heartbeat.recorder.freezes(0.25)
     x, y = ramp_series(t, late)
     assert len(x) > len(t) and y.min() == 0.0
 
 
 def test_cpu_samples_taken_during_a_freeze_are_drawn_after_it(qtbot, window):
     (row,) = _steps(qtbot, window, [([python_work("serial", 1, WORK_S)], "gui-thread")])
-    t_end = window.heartbeat.recorder.freezes(0.25)[-1][1]
-    t0 = t_end - row.ui["longest_freeze_ms"] / 1000
+    t_end = window.session.heartbeat.recorder.freezes(0.25)[-1][1]
+    t0 = t_end - row.ui.longest_freeze_ms / 1000
     t, _ = window.sampler.per_core.snapshot(since=t0)
     during = t[t <= t_end]
     assert len(during) >= 2  # the probe process kept sampling while the GUI thread was blocked
@@ -89,24 +90,24 @@ def test_cpu_samples_taken_during_a_freeze_are_drawn_after_it(qtbot, window):
 def test_blocking_wait_freezes_and_signals_do_not(qtbot, window):
     wrong, right = _steps(qtbot, window, [([wait_work(WORK_S)], "blocking-wait"),
                                           ([wait_work(WORK_S)], "normal")])
-    assert wrong.ui["kind"] == "blocking-wait" and "waits" in wrong.ui["ran_on"]
+    assert wrong.ui.kind == "blocking-wait" and "waits" in wrong.ui.ran_on
     # The work ran on another thread, yet the GUI thread was stuck in future.result() throughout.
-    assert wrong.ui["longest_freeze_ms"] >= 0.8 * wrong.record.wall_s * 1000
-    assert right.ui["longest_freeze_ms"] < 0.5 * right.record.wall_s * 1000
-    assert right.ui["samples"] >= 10
+    assert wrong.ui.longest_freeze_ms >= 0.8 * wrong.record.wall_s * 1000
+    assert right.ui.longest_freeze_ms < 0.5 * right.record.wall_s * 1000
+    assert right.ui.samples >= 10
 
 
 def test_signal_flood_backs_up_the_event_queue_and_coalescing_does_not(qtbot, window):
     items = 30_000
     lab = window.responsiveness
     wrong, right = _steps(qtbot, window, [([flood_work(items)], "flood"), ([flood_work(items)], "coalesced")])
-    assert wrong.ui["signals"] == items
-    assert wrong.ui["peak_backlog"] >= 100  # queued faster than the GUI thread could handle them
-    assert wrong.ui["drain_ms"] >= 0
+    assert wrong.ui.signals == items
+    assert wrong.ui.peak_backlog >= 100  # queued faster than the GUI thread could handle them
+    assert wrong.ui.drain_ms >= 0
     # Coalesced: at most ~30 progress signals a second, plus the first and last.
-    assert right.ui["signals"] <= 30 * max(right.record.wall_s, 0.1) + 5
-    assert wrong.ui["signals"] >= 100 * right.ui["signals"]
-    assert wrong.ui["heartbeat_max_ms"] > right.ui["heartbeat_max_ms"]
+    assert right.ui.signals <= 30 * max(right.record.wall_s, 0.1) + 5
+    assert wrong.ui.signals >= 100 * right.ui.signals
+    assert wrong.ui.heartbeat_max_ms > right.ui.heartbeat_max_ms
     assert lab is not None
 
 
@@ -116,8 +117,8 @@ def test_pure_python_threads_make_the_gui_wait_for_the_gil(qtbot, window):
     wrong, right = _steps(qtbot, window, [([python_work("threads", 2, WORK_S)], "normal"),
                                           ([python_work("processes", 1, WORK_S)], "normal")])
     # Each heartbeat tick waits for the GIL behind the busy threads: about a switch interval.
-    assert wrong.ui["heartbeat_p50_ms"] >= 0.5 * sys.getswitchinterval() * 1000
-    assert right.ui["heartbeat_p50_ms"] < wrong.ui["heartbeat_p50_ms"]
+    assert wrong.ui.heartbeat_p50_ms >= 0.5 * sys.getswitchinterval() * 1000
+    assert right.ui.heartbeat_p50_ms < wrong.ui.heartbeat_p50_ms
 
 
 def test_switch_interval_control_is_live_and_restored_on_close(qtbot):
@@ -137,9 +138,9 @@ def test_switch_interval_control_is_live_and_restored_on_close(qtbot):
 
 def test_gui_thread_cap_is_ten_seconds_and_changeable(window):
     assert GUI_THREAD_LIMIT_S <= 10
-    assert window.gui_thread_limit_s() == GUI_THREAD_LIMIT_S
+    assert window.session.gui_limit_s == GUI_THREAD_LIMIT_S
     window.controls.gui_limit.setValue(2.5)
-    assert window.gui_thread_limit_s() == 2.5
+    assert window.session.gui_limit_s == 2.5
     assert "2.5 s" in window.responsiveness.p_gui.text.text()
 
 
@@ -180,16 +181,16 @@ def test_a_freeze_belongs_to_the_run_it_happened_in(qtbot, window):
     # freeze has not fired yet: the freeze is the first run's alone.
     wrong, right = _steps(qtbot, window, [([python_work("serial", 1, WORK_S)], "gui-thread"),
                                           ([python_work("processes", 2, WORK_S)], "normal")])
-    assert wrong.ui["longest_freeze_ms"] >= 0.8 * wrong.record.wall_s * 1000
-    assert right.ui["longest_freeze_ms"] < 250 and right.ui["gui_stall_ms"] < 250
-    assert right.ui["gui_stall_ms"] == round(right.ui["longest_freeze_ms"], 1)
+    assert wrong.ui.longest_freeze_ms >= 0.8 * wrong.record.wall_s * 1000
+    assert right.ui.longest_freeze_ms < 250 and right.ui.gui_stall_ms < 250
+    assert right.ui.gui_stall_ms == round(right.ui.longest_freeze_ms, 1)
 
 
 def test_start_up_is_not_reported_as_a_freeze(qtbot):
     w = MainWindow()
     qtbot.addWidget(w)
     froze: list = []
-    w.ui_froze.connect(lambda s, frames: froze.append(s))
+    w.session.ui_froze.connect(lambda s, frames: froze.append(s))
 
     def busy_start_up() -> None:  # what a slow first paint or probe start does to the loop
         t = now()
@@ -199,10 +200,10 @@ def test_start_up_is_not_reported_as_a_freeze(qtbot):
     QTimer.singleShot(0, busy_start_up)
     w.show()
     try:
-        qtbot.waitUntil(lambda: w.heartbeat.ticks >= 10, timeout=10_000)
+        qtbot.waitUntil(lambda: w.session.heartbeat.ticks >= 10, timeout=10_000)
         assert not froze
         assert "frozen" not in w.statusBar().currentMessage()
-        assert w.heartbeat.recorder.freezes(0.25) == []
+        assert w.session.heartbeat.recorder.freezes(0.25) == []
     finally:
         w.shutdown()
 
@@ -218,27 +219,27 @@ def test_runs_holding_the_windows_gil_switch_to_the_sketch_and_say_so(qtbot, win
         notes.append(window.timeline._paused_note.label.isVisible() and
                      window.lateness_plot._paused_note.label.isVisible() and window.cpu_plot.sketch.shown)
 
-    window.driver.run_started.connect(on_started)
+    window.session.driver.run_started.connect(on_started)
     (row,) = _steps(qtbot, window, [([python_work("threads", 2, WORK_S)], "normal")])
     assert row.record.ran_on == "QThreads in the window"
     # During the run: the pyqtgraph plot stood still, the sketch was drawn, and the titles said why.
     assert drawn and window.cpu_plot.sketch.frames > drawn[0]
     assert notes == [True]
     # After it: the full plot is back, and so are the titles.
-    assert window.pace.value == "idle" and not window.cpu_plot.paused and not window.cpu_plot.sketch.shown
+    assert window.session.pace.value == "idle" and not window.cpu_plot.paused and not window.cpu_plot.sketch.shown
     assert not window.timeline._paused_note.label.isVisible()
     assert not window.lateness_plot._paused_note.label.isVisible()
 
 
 def test_the_lab_marks_each_run_by_what_was_measured(qtbot, window):
     lab = window.responsiveness
-    with qtbot.waitSignal(window.batch_done, timeout=RUN_TIMEOUT_MS):
+    with qtbot.waitSignal(window.session.batch_done, timeout=RUN_TIMEOUT_MS):
         lab.p_gui.buttons.itemAt(1).widget().click()  # "✓ QThread workers": pure Python on QThreads
-    row = window.results_model.rows[-1]
+    row = window.session.results.rows[-1]
     line = lab.p_gui.results.text()
-    if row.ui["longest_freeze_ms"] >= 250:
+    if row.ui.longest_freeze_ms >= 250:
         assert "✗" in line and "froze" in line
-    elif row.ui["heartbeat_p99_ms"] >= FRAME_S * 1000:
+    elif row.ui.heartbeat_p99_ms >= FRAME_S * 1000:
         assert "⚠" in line and "not a freeze" in line
     else:
         assert "✓" in line and "smooth" in line
@@ -247,10 +248,10 @@ def test_the_lab_marks_each_run_by_what_was_measured(qtbot, window):
 def test_the_windows_periodic_work_rides_on_the_heartbeat(qtbot, window):
     from PySide6.QtCore import QTimer
 
-    qtbot.waitUntil(lambda: window.heartbeat.active and window.heartbeat.ticks >= 5, timeout=5000)
+    qtbot.waitUntil(lambda: window.session.heartbeat.active and window.session.heartbeat.ticks >= 5, timeout=5000)
     # One timer of ours runs between runs: the heartbeat's. Plots, readouts and clocks are its jobs.
     active = [t for t in window.findChildren(QTimer) if t.isActive()]
-    assert active == [window.heartbeat._timer]
+    assert active == [window.session.heartbeat._timer]
     drawn = window.cpu_plot.ticks
     qtbot.waitUntil(lambda: window.cpu_plot.ticks >= drawn + 2, timeout=5000)
 
@@ -260,8 +261,8 @@ def test_at_the_gil_pace_progress_comes_without_a_signal(qtbot, window):
         pytest.skip("free-threaded interpreter: no GIL pace")
     signalled: list = []
     seen: list = []
-    window.driver.progressed.connect(lambda snap: signalled.append(snap))
-    window.run_progressed.connect(lambda snap: seen.append(snap))
+    window.session.driver.progressed.connect(lambda snap: signalled.append(snap))
+    window.session.run_progressed.connect(lambda snap: seen.append(snap))
     (row,) = _steps(qtbot, window, [([python_work("threads", 2, WORK_S)], "normal")])
     assert row.record.ran_on == "QThreads in the window"
     assert not signalled  # the driver kept its snapshots for the heartbeat's tick to take

@@ -21,32 +21,14 @@ import pytest
 from concgui.engine import startmethods
 from concgui.engine.clock import now
 from concgui.engine.export import ExportError
-from concgui.gui.main_window import MainWindow
 
-from ._util import LONG, RUN_TIMEOUT_MS, SMALL, configure
+from tests.helpers import alive
+
+from ._util import LONG, RUN_TIMEOUT_MS, SMALL, configure, record_progress, run_batch
 
 #: Generous bounds for a loaded 2-core CI box; the real figures are ~0.05-0.2 s.
 CANCEL_BOUND_S = 2.0
 WORKERS_GONE_BOUND_S = 2.0
-
-
-def _run(qtbot, window: MainWindow, start) -> object:
-    with qtbot.waitSignal(window.batch_done, timeout=RUN_TIMEOUT_MS) as blocker:
-        assert start()
-    return blocker.args[0]
-
-
-def _progress(window: MainWindow) -> list:
-    seen: list = []
-    window.run_progressed.connect(lambda snap: seen.append(snap))
-    return seen
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
 
 
 # --- crashes --------------------------------------------------------------------------------
@@ -65,13 +47,13 @@ def test_a_crashing_worker_fails_the_run_shows_details_and_the_next_run_works(
         qtbot, window, mode, how, says, details_say):
     # An earlier good run: its row must survive the crash.
     configure(window, **SMALL, mode=mode)
-    assert _run(qtbot, window, window.start_run).ok
-    old_pids = list(window.driver.runner._pool.pids) if mode == "processes" else []
+    assert run_batch(qtbot, window, window.start_run).ok
+    old_pids = list(window.session.driver.runner._pool.pids) if mode == "processes" else []
 
     configure(window, workload="crash", tasks=8, size=how, mode=mode)
-    outcome = _run(qtbot, window, window.start_run)
+    outcome = run_batch(qtbot, window, window.start_run)
     assert outcome.failed and not outcome.ok
-    assert [r.status for r in window.results_model.records] == ["done", "failed"]
+    assert [r.status for r in window.session.results.records] == ["done", "failed"]
 
     # One clear line in the window, no traceback in it...
     message = window.controls.message
@@ -93,13 +75,13 @@ def test_a_crashing_worker_fails_the_run_shows_details_and_the_next_run_works(
 
     # The pool was rebuilt: the old workers are gone and the next run succeeds.
     configure(window, **SMALL, mode=mode)
-    assert _run(qtbot, window, window.start_run).ok
-    assert [r.status for r in window.results_model.records] == ["done", "failed", "done"]
+    assert run_batch(qtbot, window, window.start_run).ok
+    assert [r.status for r in window.session.results.records] == ["done", "failed", "done"]
     assert message.isHidden() and button.isHidden()  # a new run clears the error
     if mode == "processes":
-        new_pids = set(window.driver.runner._pool.pids)
+        new_pids = set(window.session.driver.runner._pool.pids)
         assert new_pids and not new_pids & set(old_pids)
-        assert not [p for p in old_pids if _alive(p)]
+        assert not [p for p in old_pids if alive(p)]
 
 
 def test_a_run_that_cannot_start_shows_details(qtbot, window, monkeypatch):
@@ -112,7 +94,7 @@ def test_a_run_that_cannot_start_shows_details(qtbot, window, monkeypatch):
 
     monkeypatch.setattr(runner_mod, "ProcessPool", BrokenPool)
     configure(window, **SMALL, mode="processes")
-    outcome = _run(qtbot, window, window.start_run)
+    outcome = run_batch(qtbot, window, window.start_run)
     assert outcome.failed
     assert "Resource temporarily unavailable" in window.controls.message.text()
     assert not window.error_details.button.isHidden()
@@ -120,7 +102,7 @@ def test_a_run_that_cannot_start_shows_details(qtbot, window, monkeypatch):
     window.error_details.dialog.close()
     monkeypatch.undo()
     configure(window, **SMALL, mode="processes")
-    assert _run(qtbot, window, window.start_run).ok
+    assert run_batch(qtbot, window, window.start_run).ok
 
 
 # --- cancel ----------------------------------------------------------------------------------
@@ -128,58 +110,58 @@ def test_a_run_that_cannot_start_shows_details(qtbot, window, monkeypatch):
 
 def test_cancel_in_processes_mode_is_prompt_and_stops_every_worker(qtbot, window):
     configure(window, **LONG, mode="processes", workers=2)
-    seen = _progress(window)
+    seen = record_progress(window)
     finished: list[float] = []
     alive_at_finish: list[int] = []
 
     def on_finished(s, f) -> None:
         finished.append(now())
-        alive_at_finish.append(sum(_alive(p) for p in pids))
+        alive_at_finish.append(sum(alive(p) for p in pids))
 
-    window.driver.run_finished.connect(on_finished)
+    window.session.driver.run_finished.connect(on_finished)
     assert window.start_run()
     qtbot.waitUntil(lambda: bool(seen) and seen[-1].done >= 2, timeout=RUN_TIMEOUT_MS)
-    pids = list(window.driver.runner._pool.pids)
-    assert len(pids) == 2 and all(_alive(p) for p in pids)
+    pids = list(window.session.driver.runner._pool.pids)
+    assert len(pids) == 2 and all(alive(p) for p in pids)
 
     t0 = now()
-    with qtbot.waitSignal(window.batch_done, timeout=int(CANCEL_BOUND_S * 1000)) as blocker:
+    with qtbot.waitSignal(window.session.batch_done, timeout=int(CANCEL_BOUND_S * 1000)) as blocker:
         window.controls.cancel_button.click()
     t_idle = now() - t0
     t_shown = finished[0] - t0  # the progress panel and the results row say "cancelled" here
-    qtbot.waitUntil(lambda: not any(_alive(p) for p in pids), timeout=int(WORKERS_GONE_BOUND_S * 1000))
+    qtbot.waitUntil(lambda: not any(alive(p) for p in pids), timeout=int(WORKERS_GONE_BOUND_S * 1000))
     t_gone = now() - t0
     print(f"\n[processes cancel] shown cancelled {t_shown * 1000:.0f} ms (workers alive then: "
           f"{alive_at_finish[0]}), idle {t_idle * 1000:.0f} ms, workers gone by {t_gone * 1000:.0f} ms")
     assert blocker.args[0].cancelled
-    assert window.results_model.records[-1].status == "cancelled"
+    assert window.session.results.records[-1].status == "cancelled"
     assert t_shown <= CANCEL_BOUND_S and t_idle <= CANCEL_BOUND_S and t_gone <= WORKERS_GONE_BOUND_S
 
 
 def test_cancel_in_threads_mode_stops_the_qthreads_within_a_few_progress_intervals(qtbot, window):
     made = []
-    factory = window.driver.runner.thread_factory
+    factory = window.session.driver.runner.thread_factory
 
     def recording_factory(name, loop):
         made.append(factory(name, loop))
         return made[-1]
 
-    window.driver.runner.thread_factory = recording_factory
+    window.session.driver.runner.thread_factory = recording_factory
     configure(window, **LONG, mode="qthreads", workers=2)
-    seen = _progress(window)
+    seen = record_progress(window)
     finished: list[float] = []
-    window.driver.run_finished.connect(lambda s, f: finished.append(now()))
+    window.session.driver.run_finished.connect(lambda s, f: finished.append(now()))
     assert window.start_run()
     qtbot.waitUntil(lambda: bool(seen) and seen[-1].done >= 2, timeout=RUN_TIMEOUT_MS)
     assert len(made) == 2 and all(t.isRunning() for t in made)
 
     t0 = now()
-    with qtbot.waitSignal(window.batch_done, timeout=int(CANCEL_BOUND_S * 1000)):
+    with qtbot.waitSignal(window.session.batch_done, timeout=int(CANCEL_BOUND_S * 1000)):
         window.controls.cancel_button.click()
     t_shown = finished[0] - t0  # run_finished is sent after every worker thread has been joined
     assert all(t.isFinished() for t in made)
     print(f"\n[threads cancel] threads stopped and run shown cancelled after {t_shown * 1000:.0f} ms")
-    assert window.results_model.records[-1].status == "cancelled"
+    assert window.session.results.records[-1].status == "cancelled"
     assert t_shown <= CANCEL_BOUND_S
 
 
@@ -194,20 +176,20 @@ def test_cancel_in_threads_mode_stops_the_qthreads_within_a_few_progress_interva
 ])
 def test_bad_settings_keep_what_is_shown(qtbot, window, settings, says):
     configure(window, **SMALL)
-    assert _run(qtbot, window, window.start_run).ok
-    rows = list(window.results_model.rows)
+    assert run_batch(qtbot, window, window.start_run).ok
+    rows = list(window.session.results.rows)
     configure(window, **settings)
     assert not window.start_run() and not window.start_compare()
     assert says in window.controls.message.text()
     assert window.error_details.button.isHidden()  # nothing more to show than the sentence
-    assert window.results_model.rows == rows and not window.busy
+    assert window.session.results.rows == rows and not window.busy
 
 
 def test_an_unwritable_export_path_is_a_message_not_a_crash(qtbot, window, tmp_path, monkeypatch):
     from PySide6.QtWidgets import QFileDialog, QMessageBox
 
     configure(window, **SMALL)
-    assert _run(qtbot, window, window.start_run).ok
+    assert run_batch(qtbot, window, window.start_run).ok
     target = tmp_path / "exports"
     target.mkdir()
     for bad in ("/proc/no/such/dir/out.json", str(target)):
@@ -219,7 +201,7 @@ def test_an_unwritable_export_path_is_a_message_not_a_crash(qtbot, window, tmp_p
     monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a: warnings.append(text))
     window._on_export_action_triggered()
     assert warnings and "cannot write" in warnings[0]
-    assert len(window.results_model.rows) == 1 and not list(target.iterdir())
+    assert len(window.session.results.rows) == 1 and not list(target.iterdir())
 
 
 # --- start methods --------------------------------------------------------------------------
@@ -246,9 +228,9 @@ def test_a_process_run_in_the_window_does_not_fork_the_gui(qtbot, window):
     # (The process-wide default, multiprocessing.get_start_method(), is checked in a
     # real `concgui gui` process by tests/test_robustness_app.py: here pytest owns it.)
     configure(window, **SMALL, mode="processes", workers=2)
-    assert _run(qtbot, window, window.start_run).ok
-    record = window.results_model.records[-1]
-    pool = window.driver.runner._pool
+    assert run_batch(qtbot, window, window.start_run).ok
+    record = window.session.results.records[-1]
+    pool = window.session.driver.runner._pool
     assert record.start_method == pool.start_method == startmethods.default()
     if sys.platform.startswith("linux"):
         assert pool.start_method == "forkserver"

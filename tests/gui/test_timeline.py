@@ -38,8 +38,8 @@ def test_driver_forwards_spans_coalesced(qtbot) -> None:
 def test_timeline_bar_per_task_hover_and_trace(window, qtbot, tmp_path) -> None:
     configure(window, **SMALL, mode="threads", workers=2)
     seen: list[TaskFinished] = []
-    window.run_progressed.connect(lambda snap: seen.extend(snap.spans.finished if snap.spans else ()))
-    with qtbot.waitSignal(window.batch_done, timeout=RUN_TIMEOUT_MS):
+    window.session.run_progressed.connect(lambda snap: seen.extend(snap.spans.finished if snap.spans else ()))
+    with qtbot.waitSignal(window.session.batch_done, timeout=RUN_TIMEOUT_MS):
         assert window.start_run()
     store: TimelineStore = window.timeline.store
     spans = store.spans()
@@ -82,12 +82,12 @@ def test_gil_lane_sampled_during_thread_run(window, qtbot) -> None:
     configure(window, workload="cpu-python", tasks=8, size=300_000, mode="threads", workers=2)
     measured: list[tuple[int, float]] = []
     window.timeline.shares_measured.connect(lambda r, total: measured.append((r, total)))
-    with qtbot.waitSignal(window.batch_done, timeout=RUN_TIMEOUT_MS):
+    with qtbot.waitSignal(window.session.batch_done, timeout=RUN_TIMEOUT_MS):
         assert window.start_run()
     qtbot.waitUntil(lambda: bool(measured), timeout=5000)
     run_id, total = measured[-1]
     assert 0.3 <= total <= 1.4  # two pure-Python threads: about one core between them
-    assert {w for _, w in window.lanes.keys(run_id)} == {"thread-1", "thread-2"}
+    assert {w for _, w in window.session.lanes.keys(run_id)} == {"thread-1", "thread-2"}
     assert "cores together" in window.timeline.share_label.text()
     window.timeline.refresh(now())
     assert window.timeline.strips_item.boundingRect().width() > 0  # the GIL strips were drawn
@@ -100,7 +100,7 @@ def test_scale_tab_and_workload_panel(window, qtbot) -> None:
     configure(window, workload="cpu-hash", tasks=4, size=1, mode="threads", workers=2)
     assert "def cpu_hash(" in window.workload_panel.source.toPlainText()
     configure(window, workload="cpu-python", tasks=4, size=5_000, mode="threads", workers=2)
-    with qtbot.waitSignal(window.batch_done, timeout=RUN_TIMEOUT_MS) as blocker:
+    with qtbot.waitSignal(window.session.batch_done, timeout=RUN_TIMEOUT_MS) as blocker:
         assert window.start_scale()
     assert blocker.args[0].ok
     result = window.scaling.result

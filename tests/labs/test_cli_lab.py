@@ -105,3 +105,18 @@ def test_bad_input_in_a_real_process() -> None:
     assert p.returncode == 2
     assert p.stdout == ""
     assert p.stderr.strip().splitlines() == ["concgui: error: workers must be between 1 and 128, not 0"]
+
+
+@pytest.mark.parametrize("name", ["race", "semaphore", "condition", "deadlock", "ipc", "subclass"])
+def test_each_lab_parameter_is_an_option(name: str, capsys: pytest.CaptureFixture) -> None:
+    """The options are made from the lab's Params: every described field has one, with its default in the help."""
+    from concgui import labs
+    from concgui.labs.common import described
+
+    with pytest.raises(SystemExit) as info:
+        cli.main(["lab", name, "--help"])
+    assert info.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    for p in described(labs.params_class(name)):
+        assert (p.option or "--" + p.name.replace("_", "-")) in text, p.name
+        assert p.help in text, p.name

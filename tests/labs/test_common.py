@@ -101,3 +101,25 @@ def test_explanations_follow_the_switch_interval() -> None:
         assert "switch interval is 2 ms" in race.explain()
     finally:
         sys.setswitchinterval(old)
+
+
+@pytest.mark.parametrize("name", sorted(SMALL))
+def test_every_parameter_describes_itself(name: str) -> None:
+    """Each field people set carries its Param; its default, its range ends and the form's start are accepted."""
+    from concgui.labs.common import ConfigError, described
+
+    params_cls = labs.params_class(name)
+    described_names = [p.name for p in described(params_cls)]
+    assert set(SMALL[name]) <= set(described_names)
+    for p in described(params_cls):
+        assert p.label and p.help, p.name
+        assert p.default == next(f.default for f in dataclasses.fields(params_cls) if f.name == p.name)
+        p.validate(p.default)
+        p.validate(p.form_start)
+        if p.kind in ("int", "float", "bytes"):
+            p.validate(p.lo)
+            p.validate(p.hi)
+            with pytest.raises(ConfigError):
+                p.validate(p.hi * 2 + 1)
+        for v in p.values:  # every choice the form offers
+            p.validate((v,) if p.kind == "multi" else v)

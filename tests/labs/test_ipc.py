@@ -12,13 +12,14 @@ import time
 from multiprocessing import shared_memory
 from pathlib import Path
 
-import psutil
 import pytest
 
 from concgui.engine import startmethods
 from concgui.engine.config import ConfigError
 from concgui.engine.events import RunStatus
 from concgui.labs import ipc
+
+from tests.helpers import alive
 
 from ._util import Recorder, shm_entries
 
@@ -48,7 +49,7 @@ def test_every_payload_verifies(no_shm_leftovers) -> None:
     assert len(rec.of(ipc.IpcTransferStarted)) == len(p.sizes) * 3 * 2
     (child,) = rec.of(ipc.IpcChildStarted)
     assert child.shm_name and child.shm_name.startswith(ipc.SHM_PREFIX)
-    assert not psutil.pid_exists(child.pid) or psutil.Process(child.pid).status() == psutil.STATUS_ZOMBIE
+    assert not alive(child.pid)
     assert rec.threads == {threading.get_ident()}
     assert "Every payload's checksum matched" in ipc.explain(r)
 
@@ -106,7 +107,7 @@ def test_cancel_mid_run_cleans_up(no_shm_leftovers) -> None:
     assert time.perf_counter() - t_cancel[0] < 1.0
     assert r.status is RunStatus.CANCELLED and r.error is None
     assert r.measurements and all(m.size < 16 * MIB for m in r.measurements)
-    assert not psutil.pid_exists(pids[0]) or psutil.Process(pids[0]).status() == psutil.STATUS_ZOMBIE
+    assert not alive(pids[0])
 
 
 def _kill_when(pid: int, started: threading.Event, ready, done: threading.Event, out: dict) -> threading.Thread:
@@ -144,7 +145,7 @@ def test_child_killed_mid_transfer(method: str, no_shm_leftovers) -> None:
     assert out.get("state") in ("mid-copy", "mid-write"), out
     assert r.status is RunStatus.FAILED, (r.status, r.error)
     assert "killed by SIGKILL" in r.error
-    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    assert not alive(pid)
 
 
 def _run_and_kill(method: str):

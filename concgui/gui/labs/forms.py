@@ -1,15 +1,19 @@
-"""A small parameter form per lab, written for its ``Params`` class.
+"""A small parameter form per lab, made from its ``Params``.
 
-Each lab lists its fields (:class:`Field`): a spin box, a combo box, a check
-box or a set of check boxes. :meth:`ParamForm.values` reads them as the
-keyword arguments of ``Params``; :meth:`ParamForm.params` builds the frozen
-``Params``, whose own checks (``ConfigError``) catch what the widgets cannot
-(e.g. workers x increments too large). Spin box ranges follow the labs' caps,
-so the user can type any value the lab could accept.
+Each field of a lab's Params carries its :class:`~concgui.labs.common.Param`
+(label, range, step, unit, choices, tip); :func:`fields_for` turns them into
+this form's :class:`Field` inputs: a spin box, a combo box, a check box or a
+set of check boxes. So the form offers exactly the range the lab checks and
+the CLI takes, and a new lab parameter needs no code here.
+:meth:`ParamForm.values` reads the inputs as the keyword arguments of
+``Params``; :meth:`ParamForm.params` builds the frozen ``Params``, whose own
+checks (``ConfigError``) catch what the widgets cannot (e.g. workers x
+increments too large).
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -18,19 +22,12 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout
                                QWidget)
 
 from concgui import labs
-from concgui.engine import startmethods
-from concgui.labs import condition, ipc, race, semaphore, subclass
-
-MIB = ipc.MIB
-KIB = ipc.KIB
-#: The largest IPC payload the window offers (the lab itself allows 512 MiB).
-IPC_GUI_MAX = 256 * MIB
-IPC_GUI_DEFAULT_MAX = 16 * MIB
+from concgui.labs.common import Param, described
 
 
 @dataclass(frozen=True)
 class Field:
-    """One input: ``kind`` is int, float, choice, bool or multi."""
+    """One input: ``kind`` is int, float, choice, bool or multi; values in the unit it shows."""
 
     name: str  # the Params keyword
     label: str
@@ -47,104 +44,26 @@ class Field:
     to_param: Callable[[Any], Any] | None = None  # widget value -> Params value
 
 
-def _start_method_choices() -> tuple[tuple[str, Any], ...]:
-    default = startmethods.default()
-    out: list[tuple[str, Any]] = [(f"default ({default})", None)]
-    out += [(m + ("  (unsafe with threads)" if m == "fork" else ""), m) for m in startmethods.available()]
-    return tuple(out)
+def field_for(p: Param) -> Field:
+    """The input for lab parameter ``p``, in the unit its ``form`` shows (a byte size: a choice of sizes)."""
+    if p.kind in ("choice", "bytes", "multi", "bool"):
+        return Field(p.name, p.label, "choice" if p.kind == "bytes" else p.kind, p.form_start, choices=p.choice_list,
+                     tip=p.tip, to_param=tuple if p.kind == "multi" else None)
+    shown = p.form
+    if shown is None:
+        return Field(p.name, p.label, p.kind, p.form_start, p.lo, p.hi, p.step, suffix=f" {p.unit}" if p.unit else "",
+                     tip=p.tip)
+    lo = shown.from_param(p.lo) if shown.lo is None else shown.lo
+    hi = shown.from_param(p.hi) if shown.hi is None else shown.hi
+    start = shown.from_param(p.form_start)
+    return Field(p.name, p.label, "int" if shown.whole else p.kind, round(start) if shown.whole else start, lo, hi,
+                 p.step, suffix=shown.suffix, special=shown.special, tip=p.tip, to_param=shown.to_param)
 
 
-def _ms_to_s(v: float) -> float:
-    return round(float(v) / 1000.0, 6)
-
-
-def _sizes(lo: int, hi: int) -> tuple[tuple[str, Any], ...]:
-    out = []
-    s = lo
-    while s <= hi:
-        out.append((ipc.format_size(s), s))
-        s *= 4 if s < MIB else 2
-    return tuple(out)
-
-
-def _size_choices_max() -> tuple[tuple[str, Any], ...]:
-    return tuple((label, v) for label, v in _sizes(KIB, IPC_GUI_MAX) if v >= 64 * KIB)
-
-
-def _methods_to_param(v: list[str]) -> tuple[str, ...]:
-    return tuple(v)
-
-
-def _rate_to_delay(v: float) -> float:
-    return condition.ConditionParams.rate_to_delay(float(v))
-
-
-FIELDS: dict[str, tuple[Field, ...]] = {
-    "race": (
-        Field("workers", "Workers", "int", 4, 1, race.MAX_WORKERS,
-              tip="Threads or processes that all add to the same counter."),
-        Field("increments", "Increments each", "int", 1000, 1, race.MAX_INCREMENTS, step=100,
-              tip="How many times each worker adds 1."),
-        Field("mode", "Run on", "choice", "both", choices=(("threads and processes", "both"),
-                                                           ("threads", "threads"), ("processes", "processes"))),
-        Field("yield_point", "Yield between read and write", "bool", True,
-              tip="time.sleep(0) between reading and writing the counter, so the race shows every time "
-                  "(since Python 3.10 a bare += seldom loses updates on threads)."),
-        Field("start_method", "Start method", "choice", None, choices=_start_method_choices()),
-    ),
-    "semaphore": (
-        Field("permits", "Permits (K)", "int", 3, 1, semaphore.MAX_PERMITS,
-              tip="How many workers may use the resource at once."),
-        Field("workers", "Workers", "int", 8, 1, semaphore.MAX_WORKERS),
-        Field("rounds", "Uses per worker", "int", 3, 1, semaphore.MAX_ROUNDS),
-        Field("hold_s", "Hold time", "float", 50, 0, semaphore.MAX_HOLD_S * 1000, step=10, decimals=0,
-              suffix=" ms", to_param=_ms_to_s, tip="How long each use keeps its permit."),
-    ),
-    "condition": (
-        Field("variant", "Buffer", "choice", "condition",
-              choices=(("deque + two Conditions", "condition"), ("queue.Queue(maxsize)", "queue"))),
-        Field("capacity", "Capacity", "int", 5, 1, condition.MAX_CAPACITY),
-        Field("items", "Items", "int", 60, 1, condition.MAX_ITEMS, step=10),
-        Field("producers", "Producers", "int", 1, 1, condition.MAX_THREADS),
-        Field("consumers", "Consumers", "int", 1, 1, condition.MAX_THREADS),
-        Field("produce_s", "Producer speed", "int", 200, 0, 100_000, step=10, suffix=" items/s",
-              special="as fast as possible", to_param=_rate_to_delay,
-              tip="Items per second each producer makes (0: as fast as it can)."),
-        Field("consume_s", "Consumer speed", "int", 100, 0, 100_000, step=10, suffix=" items/s",
-              special="as fast as possible", to_param=_rate_to_delay,
-              tip="Items per second each consumer uses (0: as fast as it can)."),
-    ),
-    "deadlock": (
-        Field("timeout_s", "Acquire timeout", "float", 500, 50, 10_000, step=50, suffix=" ms", to_param=_ms_to_s,
-              tip="How long a thread waits for its second lock before it gives up."),
-        Field("hold_s", "Pause between locks", "float", 20, 0, 1000, step=5, suffix=" ms", to_param=_ms_to_s,
-              tip="In the fixed run: time between taking the first and the second lock."),
-        Field("rounds", "Transfers (fixed run)", "int", 5, 1, 1000),
-        Field("run_fix", "Then run the fix (one lock order)", "bool", True),
-    ),
-    "ipc": (
-        Field("methods", "Methods", "multi", ("queue", "pipe", "shm"),
-              choices=(("Queue", "queue"), ("Pipe", "pipe"), ("shared memory", "shm")),
-              to_param=_methods_to_param),
-        Field("min_size", "Smallest payload", "choice", KIB, choices=_sizes(KIB, 4 * MIB)),
-        Field("max_size", "Largest payload", "choice", IPC_GUI_DEFAULT_MAX, choices=_size_choices_max(),
-              tip="Up to 256 MiB; each process holds a few copies, so large sizes need memory and time."),
-        Field("factor", "Size step ×", "int", 4, 2, 1024),
-        Field("repeats", "Repeats (small)", "int", 3, 1, ipc.MAX_REPEATS,
-              tip=f"Transfers per size up to {ipc.format_size(ipc.LARGE)}; the latency is their median."),
-        Field("large_repeats", "Repeats (large)", "int", 1, 1, ipc.MAX_REPEATS),
-        Field("start_method", "Start method", "choice", None, choices=_start_method_choices()),
-    ),
-    "subclass": (
-        Field("tasks", "Tasks", "int", 8, 1, subclass.MAX_TASKS),
-        Field("size", "Task size", "int", 300_000, 1, subclass.MAX_SIZE, step=10_000, suffix=" steps",
-              tip="cpu-python steps per task (300,000 is about 30 ms)."),
-        Field("workers", "Workers", "int", 2, 1, 256),
-        Field("mode", "Run on", "choice", "both", choices=(("threads and processes", "both"),
-                                                           ("threads", "threads"), ("processes", "processes"))),
-        Field("start_method", "Start method", "choice", None, choices=_start_method_choices()),
-    ),
-}
+@functools.cache
+def fields_for(name: str) -> tuple[Field, ...]:
+    """The inputs of lab ``name``, in the order of its Params fields."""
+    return tuple(field_for(p) for p in described(labs.params_class(name)))
 
 
 class _Multi(QWidget):
@@ -180,7 +99,7 @@ class ParamForm(QWidget):
     def __init__(self, name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.name = name
-        self.fields = FIELDS[name]
+        self.fields = fields_for(name)
         self.widgets: dict[str, QWidget] = {}
         lay = QFormLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)

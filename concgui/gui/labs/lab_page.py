@@ -8,10 +8,11 @@ from types import ModuleType
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy, QSplitter,
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSplitter,
                                QTextBrowser, QVBoxLayout, QWidget)
 
 from concgui.engine.config import ConfigError
+from concgui.gui.cards import scroll_column
 from concgui.gui.labs.condition_view import ConditionView
 from concgui.gui.labs.deadlock_view import DeadlockView
 from concgui.gui.labs.forms import ParamForm
@@ -111,12 +112,7 @@ class LabPage(QWidget):
         ll.addWidget(self.message)
         ll.addWidget(self.status)
         ll.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidget(left)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(290)
+        scroll = scroll_column(left, 290)
         scroll.setMaximumWidth(340)
 
         self.view = VIEWS[name]()

@@ -1,7 +1,8 @@
 """Run one lab at a time off the GUI thread, and hand its events over in batches.
 
 :class:`LabRunner` lives on the GUI thread and owns a QThread ("lab-runner",
-started on first use) with a :class:`_LabWorker` on it. ``start(name,
+started on first use, made by :class:`~concgui.gui.qt_worker.QtWorker`) with a
+:class:`_LabWorker` on it. ``start(name,
 params)`` hands the request to the worker by a queued signal and returns at
 once; the worker calls ``lab.run(params, on_event, cancel)`` on its own
 thread. The lab calls ``on_event`` on that thread (see
@@ -21,31 +22,25 @@ list, without locks:
   the error (a lab that raises, an unknown name), never a traceback on screen.
 
 The GUI thread never waits on the worker: cancelling sets a
-``threading.Event`` the lab polls. Only :meth:`shutdown` (on close) waits,
-with a bound; a thread that misses it is kept referenced, never destroyed
-while running.
+``threading.Event`` the lab polls. Only ``shutdown`` (on close) waits, with a
+bound; a thread that misses it is kept referenced, never destroyed while
+running (the rule of :class:`~concgui.gui.qt_worker.QtWorker`, shared with the
+run driver).
 """
 
 from __future__ import annotations
 
-import logging
 import threading
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
 from concgui import labs
-from concgui.engine.clock import now
 from concgui.engine.worker import error_line, format_error
-from concgui.gui.qthread_workers import forget_python_thread
+from concgui.gui.qt_worker import QtWorker, RateLimit
 
 BATCH_HZ = 30.0
-SHUTDOWN_TIMEOUT_S = 5.0
-
-#: Lab threads that did not stop within the shutdown bound (kept so Python never
-#: destroys a running QThread, which aborts the process).
-_ABANDONED: list[QThread] = []
 
 
 @dataclass(frozen=True)
@@ -71,9 +66,8 @@ class _Batcher:
     def __init__(self, worker: "_LabWorker", name: str, interval_s: float) -> None:
         self._worker = worker
         self._name = name
-        self._interval_s = interval_s
+        self._rate = RateLimit(interval_s)
         self._pending: list[Any] = []
-        self._last = float("-inf")
         self._thread = threading.get_ident()
         self.events = 0
         self.batches = 0
@@ -84,14 +78,14 @@ class _Batcher:
         self.flush_if_due()
 
     def flush_if_due(self) -> None:
-        if self._pending and threading.get_ident() == self._thread and now() - self._last >= self._interval_s:
+        if self._pending and threading.get_ident() == self._thread and self._rate.due():
             self.flush()
 
     def flush(self) -> None:
         if not self._pending:
             return
         batch, self._pending = self._pending, []
-        self._last = now()
+        self._rate.mark()
         self.batches += 1
         self._worker.events_batched.emit(self._name, batch)
 
@@ -146,104 +140,44 @@ class _LabWorker(QObject):
                                           outcome.details, batcher.events, batcher.batches))
 
 
-class _LabThread(QThread):
-    def run(self) -> None:
-        try:
-            self.exec()
-        finally:
-            forget_python_thread()
-
-
-class LabRunner(QObject):
+class LabRunner(QtWorker):
     """Starts labs off the GUI thread, one at a time, and relays their signals."""
 
     started = Signal(str)  # lab name
     events_batched = Signal(str, object)  # lab name, list of events
     finished = Signal(object)  # LabOutcome
-    _requested = Signal(object)
 
     def __init__(self, batch_hz: float = BATCH_HZ, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._batch_hz = batch_hz
-        self._thread: _LabThread | None = None
-        self._worker: _LabWorker | None = None
-        self._cancel: threading.Event | None = None
+        super().__init__("lab runner", parent=parent)
+        self._worker = _LabWorker(batch_hz)
+        self._worker.events_batched.connect(self._on_worker_events_batched)
+        self._worker.finished.connect(self._on_worker_finished)
         self._running: str | None = None
-        self._closed = False
-
-    @property
-    def busy(self) -> bool:
-        return self._running is not None
 
     @property
     def running(self) -> str | None:
         """The name of the lab running now, or None."""
         return self._running
 
-    @property
-    def thread_running(self) -> bool:
-        return self._thread is not None and self._thread.isRunning()
-
     def start(self, name: str, params: Any) -> None:
-        """Run lab ``name`` with ``params`` on the lab thread; returns at once."""
-        if self._closed:
-            raise RuntimeError("the lab runner has been shut down")
-        if self._running is not None:
-            raise RuntimeError(f"the {self._running} lab is still running")
-        self._ensure_thread()
+        """Run lab ``name`` with ``params`` on the lab thread (started on first use); returns at once."""
+        cancel = self._begin(f"the {self._running} lab" if self._running else "a lab")
+        self._start_thread(self._worker, self._worker.run_lab)
         self._running = name
-        self._cancel = threading.Event()
         self.started.emit(name)
-        self._requested.emit((name, params, self._cancel))
+        self._request((name, params, cancel))
 
-    def cancel(self) -> None:
-        """Ask the running lab to stop; ``finished`` follows soon after."""
-        if self._cancel is not None:
-            self._cancel.set()
-
-    def shutdown(self, timeout_s: float = SHUTDOWN_TIMEOUT_S) -> bool:
-        """Cancel the lab and stop the thread, waiting at most ``timeout_s``. Idempotent.
-
-        False if the thread did not stop in time (it is then kept, not destroyed).
-        """
-        if self._closed:
-            return True
-        self._closed = True
-        self.cancel()
-        if self._thread is None:
-            return True
-        self._thread.quit()
-        stopped = self._thread.wait(max(0, int(timeout_s * 1000)))
-        if not stopped:
-            _ABANDONED.append(self._thread)
-            logging.getLogger(__name__).warning("a lab did not stop in time; leaving it to finish")
+    def _end(self) -> None:
+        super()._end()
         self._running = None
-        return stopped
-
-    def _ensure_thread(self) -> None:
-        if self._thread is not None:
-            return
-        self._thread = _LabThread()
-        self._thread.setObjectName("concgui-lab-runner")
-        self._worker = _LabWorker(self._batch_hz)
-        self._worker.moveToThread(self._thread)
-        self._requested.connect(self._worker.run_lab)
-        self._worker.events_batched.connect(self._on_worker_events_batched)
-        self._worker.finished.connect(self._on_worker_finished)
-        self._thread.start()
 
     @Slot(str, object)
     def _on_worker_events_batched(self, name: str, events: list[Any]) -> None:
-        if not self._closed:
+        if not self.closed:
             self.events_batched.emit(name, events)
 
     @Slot(object)
     def _on_worker_finished(self, outcome: LabOutcome) -> None:
-        self._running = None
-        self._cancel = None
-        if not self._closed:
+        self._end()
+        if not self.closed:
             self.finished.emit(outcome)
-
-
-def abandoned_lab_threads_running() -> bool:
-    return any(t.isRunning() for t in _ABANDONED)

@@ -13,15 +13,11 @@ from concgui.labs.common import RunStatus
 from concgui.gui.labs.plots import (BAD, GOOD, MUTED, PALETTE, LiveView, bold_font, brush, make_plot, pen,
                                     category_axis, readout_label)
 
-VARIANTS = ("threads, no lock", "threads, with a lock", "processes, no lock", "processes, with a lock")
-SHORT = ("threads\nno lock", "threads\nlock", "processes\nno lock", "processes\nlock")
-COLORS = {"threads, no lock": PALETTE[3], "threads, with a lock": PALETTE[0],
-          "processes, no lock": PALETTE[1], "processes, with a lock": PALETTE[2]}
-
-
-def variants_for(params: race.RaceParams) -> tuple[str, ...]:
-    modes = ("threads", "processes") if params.mode == "both" else (params.mode,)
-    return tuple(v for v in VARIANTS if v.split(",")[0] in modes)
+#: The variants as the lab names them (events and results carry these names, so the view reads
+#: them from the lab rather than spelling them again), and the bars' short label and colour of each.
+VARIANTS = race.VARIANTS
+SHORT = dict(zip(VARIANTS, ("threads\nno lock", "threads\nlock", "processes\nno lock", "processes\nlock")))
+COLORS = dict(zip(VARIANTS, (PALETTE[3], PALETTE[0], PALETTE[1], PALETTE[2])))
 
 
 class RaceView(LiveView):
@@ -67,14 +63,14 @@ class RaceView(LiveView):
 
     def begin(self, params: Any) -> None:
         self.params = params
-        self.variants = variants_for(params)
+        self.variants = race.variants_for(params.mode)
         self.series: dict[str, tuple[list[float], list[int], list[int]]] = {v: ([], [], []) for v in self.variants}
         self.t0: dict[str, float] = {}
         self.actual: dict[str, int] = {}
         self.outcomes: dict[str, race.RaceOutcome] = {}
         self.lost = {}
         self.current: str | None = None
-        category_axis(self.bars.getPlotItem().getAxis("bottom"), [SHORT[VARIANTS.index(v)] for v in self.variants])
+        category_axis(self.bars.getPlotItem().getAxis("bottom"), [SHORT[v] for v in self.variants])
         self.bars.getPlotItem().setXRange(-0.6, len(self.variants) - 0.4, padding=0)
         self.bars.getPlotItem().setYRange(0, params.expected * 1.25, padding=0)
         for v in VARIANTS:

@@ -9,6 +9,7 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout
 
 from concgui.labs import subclass
+from concgui.labs.common import modes_of
 from concgui.gui.labs.plots import (BAD, GOOD, PALETTE, LiveView, brush, make_plot, ok_mark, pen,
                                     category_axis, readout_label)
 
@@ -24,8 +25,7 @@ MAX_BARS = 4000
 
 
 def approaches_for(params: subclass.SubclassParams) -> tuple[tuple[str, str], ...]:
-    modes = ("threads", "processes") if params.mode == "both" else (params.mode,)
-    return tuple(k for k in ORDER if k[1] in modes)
+    return tuple(k for k in ORDER if k[1] in modes_of(params.mode))
 
 
 class SubclassView(LiveView):

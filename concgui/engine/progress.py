@@ -49,7 +49,10 @@ class ProgressTracker:
     """Folds one run's events into its current state."""
 
     def __init__(self) -> None:
-        self._started: RunStarted | None = None
+        self._reset(None)
+
+    def _reset(self, started: RunStarted | None) -> None:
+        self._started = started
         self._t = 0.0
         self._done = 0
         self._finished = False
@@ -57,8 +60,7 @@ class ProgressTracker:
 
     def apply(self, ev: Event) -> None:
         if isinstance(ev, RunStarted):
-            self.__init__()
-            self._started = ev
+            self._reset(ev)  # a new run starts from nothing
         elif isinstance(ev, TaskProgress):
             w = self._worker(ev.worker)
             if w[0] == ev.task_id:

@@ -1,7 +1,7 @@
 """The Qt-free progress fold: events in, snapshots out."""
 
 from concgui.engine.events import RunFinished, RunStarted, RunStatus, TaskFinished, TaskProgress, TaskStarted
-from concgui.gui.progress_state import ProgressTracker
+from concgui.engine.progress import ProgressTracker
 
 
 def test_tracker_folds_events_into_a_snapshot():

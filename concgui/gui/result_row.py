@@ -1,0 +1,96 @@
+"""One run of the session as the window keeps it: the engine's record, and what the window saw.
+
+Qt-free and frozen. A row is made when its run ends (:meth:`UiStats` without
+lateness yet) and replaced by :meth:`ResultRow.measured` once the heartbeat
+ticks that waited during the run have been counted; nothing is mutated in
+place, so a view that holds a row never sees it change under it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from concgui.engine.compare import RunRecord
+from concgui.engine.latency import LatenessStats
+
+
+@dataclass(frozen=True)
+class UiStats:
+    """The window's own facts about a run: how it was run, and how the event loop fared meanwhile.
+
+    ``kind`` is the :class:`~concgui.scenarios.StepKind`'s word; ``workers``
+    what one worker was ("QThread", "thread", "process", "none"); ``signals``
+    how many progress signals the run sent the GUI thread. A flood adds its
+    ``peak_backlog`` of queued signals and ``drain_ms``, how long the GUI took
+    to catch up after the work ended. ``lateness`` is None until measured.
+    """
+
+    kind: str = "normal"
+    ran_on: str = ""
+    workers: str = "none"
+    signals: int | None = None
+    peak_backlog: int | None = None
+    drain_ms: float | None = None
+    lateness: LatenessStats | None = None
+
+    @property
+    def samples(self) -> int | None:
+        """Heartbeat ticks measured during the run."""
+        return None if self.lateness is None else self.lateness.samples
+
+    @property
+    def heartbeat_p50_ms(self) -> float | None:
+        return None if self.lateness is None else self.lateness.heartbeat_p50_ms
+
+    @property
+    def heartbeat_p99_ms(self) -> float | None:
+        return None if self.lateness is None else self.lateness.heartbeat_p99_ms
+
+    @property
+    def heartbeat_max_ms(self) -> float | None:
+        return None if self.lateness is None else self.lateness.heartbeat_max_ms
+
+    @property
+    def longest_freeze_ms(self) -> float | None:
+        return None if self.lateness is None else self.lateness.longest_freeze_ms
+
+    @property
+    def frames_missed(self) -> int | None:
+        return None if self.lateness is None else self.lateness.frames_missed
+
+    @property
+    def gui_stall_ms(self) -> float | None:
+        """The worst wait of the event loop during the run: how long the GUI could not react."""
+        return None if self.lateness is None else round(self.lateness.longest_freeze_ms, 1)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The export's ``ui`` object: every fact known, by the names the JSON and CSV have always used."""
+        out: dict[str, Any] = {"kind": self.kind, "ran_on": self.ran_on, "workers": self.workers,
+                               "signals": self.signals}
+        if self.peak_backlog is not None:
+            out["peak_backlog"] = self.peak_backlog
+        if self.drain_ms is not None:
+            out["drain_ms"] = self.drain_ms
+        if self.lateness is not None:
+            out.update(self.lateness.as_dict())
+            out["frames_missed"] = self.lateness.frames_missed
+            out["gui_stall_ms"] = self.gui_stall_ms
+        return out
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    """A finished run: the engine's record, the window's facts, and the lab's tag if a lab asked for it."""
+
+    record: RunRecord
+    ui: UiStats = field(default_factory=UiStats)
+    #: Whatever the step that ran it was tagged with (the responsiveness lab's card and label), or None.
+    tag: Any = None
+
+    def measured(self, stats: LatenessStats) -> "ResultRow":
+        """This row with the lateness its run was measured with."""
+        return replace(self, ui=replace(self.ui, lateness=stats))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.record.as_dict(), "ui": self.ui.as_dict()}

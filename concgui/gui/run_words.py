@@ -1,0 +1,100 @@
+"""How the window names a run: its mode, where it ran, its workers. One rule, used by every view.
+
+The engine knows three modes (serial, threads, processes) and says where it
+ran them (:func:`concgui.engine.compare.ran_on`). The window knows one thing
+more: how *it* arranged the run (its :class:`~concgui.scenarios.StepKind`).
+A wrong way on purpose is shown by that kind ("serial (GUI thread)",
+"thread, GUI waits"); every other run by the engine's mode. The results table,
+the plots, the comparison, the progress panel and the status bar all ask
+:func:`display_key` and :func:`mode_name`, so they can never disagree.
+"""
+
+from __future__ import annotations
+
+from concgui.engine.config import Where
+from concgui.engine.events import RunStarted
+from concgui.gui.controls import GUI_MODES
+from concgui.scenarios import StepKind
+
+MODE_NAMES = {
+    StepKind.GUI_THREAD.value: "serial (GUI thread)",
+    "serial": "serial",
+    "threads": "threads",
+    "processes": "processes",
+    StepKind.BLOCKING_WAIT.value: "thread, GUI waits",
+    StepKind.FLOOD.value: "processes + signal flood",
+}
+
+#: Where a run that a wrong way put in the window's process did its work.
+_RAN_ON_BY_KIND = {StepKind.GUI_THREAD: "GUI thread",
+                   StepKind.BLOCKING_WAIT: "worker thread, GUI thread waits for it"}
+#: Where a right-way run that its config kept in the window's process ("here") did its work.
+_RAN_HERE = {"serial": "run-driver QThread", "threads": "QThreads in the window"}
+#: The words above that mean "in the window's own process, on threads it shares the GIL with".
+IN_WINDOW = frozenset(_RAN_HERE.values())
+
+#: Short words for the table's "Ran on" column (the export keeps the full words).
+SHORT_RAN_ON = {
+    "worker host process": "host process",
+    "threads of a worker host process": "host threads",
+    "worker processes": "pool",
+    "QThreads in the window": "window QThreads",
+    "run-driver QThread": "window thread",
+    "GUI thread": "GUI thread",
+    "worker thread, GUI thread waits for it": "thread + wait",
+    "this process": "this process",
+    "threads of this process": "threads here",
+}
+
+
+def display_key(mode: str, kind: str | None) -> str:
+    """The key a run is shown by: the wrong way's kind, or else the engine's mode."""
+    if kind in (StepKind.GUI_THREAD, StepKind.BLOCKING_WAIT, StepKind.FLOOD):
+        return StepKind(kind).value
+    return mode
+
+
+def record_key(ran_on: str, mode: str) -> str:
+    """:func:`display_key` from a record alone (a comparison has no rows): its ran-on words tell a wrong way."""
+    kind = next((k for k, words in _RAN_ON_BY_KIND.items() if words == ran_on), None)
+    return display_key(mode, kind)
+
+
+def mode_name(mode: str, kind: str | None = None) -> str:
+    """A run's mode in a few words, for tables, legends and the status bar."""
+    key = display_key(mode, kind)
+    return MODE_NAMES.get(key, key)
+
+
+def ran_on_in_window(started: RunStarted, kind: StepKind) -> str | None:
+    """The window's words for where a run in its own process ran; None: the engine's words hold."""
+    if kind in _RAN_ON_BY_KIND:
+        return _RAN_ON_BY_KIND[kind]
+    if started.where == Where.HERE.value:
+        return _RAN_HERE.get(started.mode)
+    return None
+
+
+def short_ran_on(ran_on: str) -> str:
+    return SHORT_RAN_ON.get(ran_on, ran_on or "–")
+
+
+def workers_word(started: RunStarted) -> str:
+    """What one worker of the run is: "QThread", "thread", "process", or "none" (a serial run)."""
+    if started.mode == "threads":
+        return "QThread" if started.where == Where.HERE.value else "thread"
+    return "process" if started.mode == "processes" else "none"
+
+
+def progress_title(started: RunStarted, kind: StepKind) -> str:
+    """The progress panel's title while ``started``'s run goes on."""
+    key = display_key(started.mode, kind)
+    here = started.where == Where.HERE.value
+    if key == "serial":
+        label = "Serial (run-driver QThread)" if here else "Serial (worker host process)"
+    else:
+        label = dict(GUI_MODES).get("qthreads" if key == "threads" and here else key, mode_name(key))
+    extra = f", {started.workers} workers" if started.workers > 1 else ""
+    if started.start_method:
+        extra += f", {started.start_method}, {started.chunk_size} task(s) per message"
+    return f"Running {started.tasks:,} × {started.workload}: {label}{extra}"
