@@ -99,3 +99,16 @@ def is_mp_helper(p: psutil.Process) -> bool:
     except psutil.Error:
         return False
     return any(w in cmdline for w in MP_HELPER_WORDS)
+
+
+def assert_orphans_gone(kids: list[psutil.Process], t0: float, bound_s: float, what: str) -> None:
+    """Once their parent was killed at ``t0``, ``kids`` must all be gone within ``bound_s`` by themselves.
+
+    Any left over are killed (so no test leaves them burning CPU), then the test fails naming them.
+    """
+    gone_at = when_gone(kids, t0, bound_s + 3)
+    left = [k for k in kids if k.pid not in gone_at]
+    kill(left)
+    print(f"\n[{what}] {len(kids)} processes gone after {max(gone_at.values(), default=0) * 1000:.0f} ms (slowest)")
+    assert not left, [(k.pid, k.cmdline()) for k in left]
+    assert max(gone_at.values()) <= bound_s

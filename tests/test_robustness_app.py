@@ -30,7 +30,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.helpers import kill, wait_gone, when_gone
+from tests.helpers import assert_orphans_gone, kill, wait_gone
 
 pytest.importorskip("PySide6")
 pytestmark = pytest.mark.skipif(not hasattr(os, "killpg"), reason="needs POSIX signals and process groups")
@@ -231,10 +231,4 @@ def test_sigkill_mid_run_leaves_no_orphan_burning_cpu(launch):
     t0 = time.monotonic()
     os.kill(app.pid, signal.SIGKILL)  # only the app: its helpers must notice by themselves
     app.finish(10)
-    gone_at = when_gone(kids, t0, ORPHAN_BOUND_S + 3)
-    left = [k for k in kids if k.pid not in gone_at]
-    kill(left)
-    print(f"\n[SIGKILL] {len(kids)} helper processes gone after "
-          f"{max(gone_at.values(), default=0) * 1000:.0f} ms (slowest)")
-    assert not left, [(k.pid, k.cmdline()) for k in left]
-    assert max(gone_at.values()) <= ORPHAN_BOUND_S
+    assert_orphans_gone(kids, t0, ORPHAN_BOUND_S, "SIGKILL")

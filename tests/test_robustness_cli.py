@@ -23,7 +23,7 @@ import pytest
 
 from concgui.engine import startmethods
 
-from tests.helpers import kill, when_gone
+from tests.helpers import assert_orphans_gone
 
 ROOT = Path(__file__).resolve().parents[1]
 ORPHAN_BOUND_S = 2.0
@@ -54,13 +54,7 @@ def test_sigkilled_bench_leaves_no_worker_burning_cpu(method: str) -> None:
         t0 = time.monotonic()
         os.kill(p.pid, signal.SIGKILL)  # the parent only
         p.communicate(timeout=10)
-        gone = when_gone(kids, t0, ORPHAN_BOUND_S + 3)
-        left = [k for k in kids if k.pid not in gone]
-        kill(left)
-        print(f"\n[SIGKILL bench, {method}] {len(kids)} processes gone after "
-              f"{max(gone.values(), default=0) * 1000:.0f} ms")
-        assert not left, [(k.pid, k.cmdline()) for k in left]
-        assert max(gone.values()) <= ORPHAN_BOUND_S
+        assert_orphans_gone(kids, t0, ORPHAN_BOUND_S, f"SIGKILL bench, {method}")
     finally:
         if p.poll() is None:
             os.killpg(p.pid, signal.SIGKILL)

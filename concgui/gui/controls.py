@@ -17,27 +17,20 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGridLayo
 from concgui.engine import startmethods
 from concgui.engine.config import MAX_TASKS, MAX_THREADS, RunConfig, Where
 from concgui.engine.workloads import CATALOG, get_workload
+from concgui.gui.run_words import GUI_MODES, GuiMode, engine_mode, gui_mode_of
 
-#: The GUI's modes: (key, label). "gui-thread" is the engine's serial mode run
-#: on the GUI thread itself, on purpose; "qthreads" the threads mode on QThreads
-#: of the window's own process (its GIL), "threads" on the threads of a worker host.
-GUI_MODES = (
-    ("gui-thread", "Serial (GUI thread — the wrong way)"),
-    ("threads", "Threads (worker host process)"),
-    ("qthreads", "Threads (QThreads in this window)"),
-    ("processes", "Processes (pool)"),
-)
 MODE_HINTS = {
-    "gui-thread": ("The whole run happens on the GUI thread: the window freezes until it ends, and "
+    GuiMode.GUI_THREAD.value: ("The whole run happens on the GUI thread: the window freezes until it ends, and "
                    "Cancel cannot be clicked (concgui stops it after {limit:g} s). That is the lesson — "
                    "never block the GUI thread."),
-    "threads": ("The threads run in a worker host: one separate process of this Python, as "
+    GuiMode.THREADS.value: ("The threads run in a worker host: one separate process of this Python, as "
                 "<code>concgui bench</code> runs them, so the window and the threads never wait for each "
                 "other's GIL and the times match the terminal's."),
-    "qthreads": ("Each worker is a QThread in the window's own process. Pure-Python work holds the window's "
-                 "GIL: the window waits for it each time it needs it back, so it stutters (the lesson), and "
-                 "the run shares the GIL with the window's own work."),
-    "processes": "Each worker is a separate Python process with its own GIL.",
+    GuiMode.QTHREADS.value: (
+        "Each worker is a QThread in the window's own process. Pure-Python work holds the window's "
+        "GIL: the window waits for it each time it needs it back, so it stutters (the lesson), and "
+        "the run shares the GIL with the window's own work."),
+    GuiMode.PROCESSES.value: "Each worker is a separate Python process with its own GIL.",
 }
 BADGE_STYLE = {
     "holds the GIL": ("#8a4b00", "#fff1db"),
@@ -49,19 +42,6 @@ SHORTCUTS = {"run": "Ctrl+R", "cancel": "Esc", "compare": "Ctrl+Shift+C"}
 #: The GUI-thread cap's range, in seconds: long enough for any demo, never a hung desktop.
 GUI_LIMIT_RANGE_S = (0.1, 30.0)
 INT_MAX = 2**31 - 1
-
-
-def engine_mode(gui_mode: str) -> str:
-    return {"gui-thread": "serial", "qthreads": "threads"}.get(gui_mode, gui_mode)
-
-
-def gui_mode_of(cfg: RunConfig) -> str:
-    """The GUI mode that shows ``cfg`` (a serial config shows as the GUI-thread mode, the only serial one)."""
-    if cfg.mode == "serial":
-        return "gui-thread"
-    if cfg.mode == "threads" and cfg.where == Where.HERE.value:
-        return "qthreads"
-    return cfg.mode
 
 
 class ControlsPanel(QWidget):
@@ -189,13 +169,13 @@ class ControlsPanel(QWidget):
         """The settings as an (unvalidated) engine config, for ``gui_mode`` or the chosen one.
 
         Serial ("serial": the Compare's baseline) and "threads" run in the worker
-        host; "gui-thread" and "qthreads" in this process, on purpose.
+        host; ``GUI_THREAD`` and ``QTHREADS`` in this process, on purpose.
         """
         gm = gui_mode or self.gui_mode()
         mode = engine_mode(gm)
         where = None
         if mode != "processes":
-            where = (Where.HERE if gm in ("gui-thread", "qthreads") else Where.HOST).value
+            where = (Where.HERE if gm in (GuiMode.GUI_THREAD, GuiMode.QTHREADS) else Where.HOST).value
         return RunConfig(
             workload=self.workload.currentData(),
             mode=mode,
@@ -228,7 +208,7 @@ class ControlsPanel(QWidget):
                   self.workers):
             w.setEnabled(not busy)
         self.start_method.setEnabled(not busy and self.gui_mode() == "processes")
-        self.workers.setEnabled(not busy and self.gui_mode() != "gui-thread")
+        self.workers.setEnabled(not busy and self.gui_mode() != GuiMode.GUI_THREAD)
         self.cancel_button.setEnabled(busy)
 
     def show_message(self, text: str, error: bool = True) -> None:
@@ -265,9 +245,9 @@ class ControlsPanel(QWidget):
     def _on_mode_current_index_changed(self) -> None:
         mode = self.gui_mode()
         self.mode_hint.setText(MODE_HINTS[mode].format(limit=self.gui_thread_limit_s))
-        color = "#b71c1c" if mode == "gui-thread" else "palette(dark)"
+        color = "#b71c1c" if mode == GuiMode.GUI_THREAD else "palette(dark)"
         self.mode_hint.setStyleSheet(f"color: {color};")
-        self.workers.setEnabled(mode != "gui-thread" and self.run_button.isEnabled())
+        self.workers.setEnabled(mode != GuiMode.GUI_THREAD and self.run_button.isEnabled())
         self.start_method.setEnabled(mode == "processes" and self.run_button.isEnabled())
         self._on_start_method_current_index_changed()
         self.settings_changed.emit()

@@ -32,6 +32,7 @@ from concgui.gui.theme import plot_text_color
 from concgui.gui.live_widgets import plot_title
 from concgui.gui.plot_bands import Band, RunBands, place_bands
 from concgui.gui.plot_style import make_plot
+from concgui.scenarios import StepKind
 
 WINDOW_S = 60.0
 READOUT_S = 0.5  # numbers beside the plot change at most twice a second
@@ -46,12 +47,12 @@ PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
 
 #: Background bands marking runs, by mode.
 MODE_COLORS = {
-    "gui-thread": "#d62728",
+    StepKind.GUI_THREAD.value: "#d62728",
     "serial": "#ff7f0e",
     "threads": "#1f77b4",
     "processes": "#2ca02c",
-    "blocking-wait": "#ad1457",
-    "flood": "#6d4c41",
+    StepKind.BLOCKING_WAIT.value: "#ad1457",
+    StepKind.FLOOD.value: "#6d4c41",
 }
 
 

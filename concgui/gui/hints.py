@@ -10,6 +10,7 @@ import html
 
 from concgui.engine.platform_info import PlatformInfo
 from concgui.engine.workloads import get_workload
+from concgui.gui.run_words import GuiMode
 
 
 def hint_lines(workload: str, gui_mode: str, workers: int, info: PlatformInfo) -> list[str]:
@@ -22,7 +23,7 @@ def hint_lines(workload: str, gui_mode: str, workers: int, info: PlatformInfo) -
         out.append(f"<b>{html.escape(w.name)}</b> fails on purpose in every third task ({html.escape(w.size_unit)}"
                    "): watch how the run ends as failed, the error and its details, and that the next run "
                    "works again.")
-    if gui_mode == "gui-thread":
+    if gui_mode == GuiMode.GUI_THREAD:
         out.append("The window stops repainting until the run ends: buttons, progress and the CPU plot all "
                    "freeze. The CPU probe (a separate process) keeps recording, so the CPU history appears "
                    "afterwards, and the lateness plot and the table's <b>GUI stall</b> column show how long "

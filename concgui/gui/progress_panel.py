@@ -25,7 +25,6 @@ from concgui.engine.progress import ProgressSnapshot
 
 CLOCK_MS = 200
 MODE_TITLES = {
-    "gui-thread": "serial on the GUI thread",
     "serial": "serial",
     "threads": "threads",
     "processes": "processes (pool)",

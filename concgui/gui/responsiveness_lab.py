@@ -274,7 +274,8 @@ class ResponsivenessLab(QWidget):
         self.info = collect()
         limit = self.session.gui_limit_s
         self.intro.setText(intro_html(self.info))
-        for key, pair in (("gui-thread", self.p_gui), ("blocking-wait", self.p_wait), ("flood", self.p_flood),
+        for key, pair in ((StepKind.GUI_THREAD, self.p_gui), (StepKind.BLOCKING_WAIT, self.p_wait),
+                          (StepKind.FLOOD, self.p_flood),
                           ("jank", self.p_jank)):
             pair.text.setText(pair_html(key, self.info, limit))
 

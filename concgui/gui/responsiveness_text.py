@@ -16,6 +16,7 @@ from concgui.engine.latency import FRAME_S, FREEZE_S
 from concgui.engine.platform_info import PlatformInfo
 from concgui.gui.result_row import UiStats
 from concgui.engine.workloads import get_workload
+from concgui.scenarios import StepKind
 
 #: Switch interval range the lab offers, in ms (CPython's default is 5 ms).
 SWITCH_MIN_MS, SWITCH_MAX_MS = 0.1, 50.0
@@ -65,7 +66,7 @@ def intro_html(info: PlatformInfo) -> str:
 def pair_html(key: str, info: PlatformInfo, limit_s: float) -> str:
     """The explanation of one wrong-way / right-way pair, true for this interpreter."""
     sw = _switch_ms()
-    if key == "gui-thread":
+    if key == StepKind.GUI_THREAD:
         gil = (" Pure-Python work on QThreads still shares the window's GIL, so the window stutters by about "
                f"a switch interval ({sw}) each time it needs the GIL back: that is the GIL, not a freeze (pair 4)."
                if info.gil_enabled else "")
@@ -74,13 +75,13 @@ def pair_html(key: str, info: PlatformInfo, limit_s: float) -> str:
                 f"(concgui stops such a run after {limit_s:g} s so it can never hang your desktop). "
                 "<b>Right:</b> the same tasks on QThread workers or the process pool; the GUI thread only "
                 f"receives progress by signal.{gil}")
-    if key == "blocking-wait":
+    if key == StepKind.BLOCKING_WAIT:
         return ("<b>Wrong:</b> the work is started on a thread, then the slot waits for it "
                 "(<code>future.result()</code>, <code>thread.join()</code>). The GUI thread sits in the wait, "
                 "so the window freezes exactly as if it did the work itself, and the progress signals all "
                 "arrive at once afterwards. <b>Right:</b> start the work and return at once; let the worker "
                 "tell you by signal when it is done.")
-    if key == "flood":
+    if key == StepKind.FLOOD:
         return ("<b>Wrong:</b> the worker emits one signal per tiny item. Each becomes a queued event the GUI "
                 "thread must handle one by one, updating a widget each time; they pile up faster than the "
                 "loop drains them, so the window lags and keeps catching up after the work has ended. "

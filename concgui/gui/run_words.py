@@ -6,21 +6,61 @@ more: how *it* arranged the run (its :class:`~concgui.scenarios.StepKind`).
 A wrong way on purpose is shown by that kind ("serial (GUI thread)",
 "thread, GUI waits"); every other run by the engine's mode. The results table,
 the plots, the comparison, the progress panel and the status bar all ask
-:func:`display_key` and :func:`mode_name`, so they can never disagree.
+:func:`display_key` and :func:`mode_name`, so they can never disagree. Qt-free.
 """
 
 from __future__ import annotations
 
-from concgui.engine.config import Where
+import enum
+
+from concgui.engine.config import Mode, RunConfig, Where
 from concgui.engine.events import RunStarted
-from concgui.gui.controls import GUI_MODES
 from concgui.scenarios import StepKind
+
+
+class GuiMode(str, enum.Enum):
+    """The Mode box's choices: an engine mode, and where the window runs it.
+
+    ``GUI_THREAD`` is the engine's serial mode run on the GUI thread itself,
+    on purpose (the :class:`~concgui.scenarios.StepKind` of the same name);
+    ``QTHREADS`` the threads mode on QThreads of the window's own process (its
+    GIL); ``THREADS`` on the threads of a worker host; ``PROCESSES`` the pool.
+    """
+
+    GUI_THREAD = StepKind.GUI_THREAD.value
+    THREADS = "threads"
+    QTHREADS = "qthreads"
+    PROCESSES = "processes"
+
+
+#: The Mode box's entries: (key, label).
+GUI_MODES = (
+    (GuiMode.GUI_THREAD.value, "Serial (GUI thread — the wrong way)"),
+    (GuiMode.THREADS.value, "Threads (worker host process)"),
+    (GuiMode.QTHREADS.value, "Threads (QThreads in this window)"),
+    (GuiMode.PROCESSES.value, "Processes (pool)"),
+)
+
+
+def engine_mode(gui_mode: str) -> str:
+    """The engine mode a Mode-box choice runs."""
+    return {GuiMode.GUI_THREAD: Mode.SERIAL.value, GuiMode.QTHREADS: Mode.THREADS.value}.get(gui_mode, gui_mode)
+
+
+def gui_mode_of(cfg: RunConfig) -> str:
+    """The GUI mode that shows ``cfg`` (a serial config shows as the GUI-thread mode, the only serial one)."""
+    if cfg.mode == Mode.SERIAL:
+        return GuiMode.GUI_THREAD.value
+    if cfg.mode == Mode.THREADS and cfg.where == Where.HERE.value:
+        return GuiMode.QTHREADS.value
+    return cfg.mode
+
 
 MODE_NAMES = {
     StepKind.GUI_THREAD.value: "serial (GUI thread)",
-    "serial": "serial",
-    "threads": "threads",
-    "processes": "processes",
+    Mode.SERIAL.value: "serial",
+    Mode.THREADS.value: "threads",
+    Mode.PROCESSES.value: "processes",
     StepKind.BLOCKING_WAIT.value: "thread, GUI waits",
     StepKind.FLOOD.value: "processes + signal flood",
 }

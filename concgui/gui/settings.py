@@ -159,7 +159,7 @@ def restore_window(window: QMainWindow, controls: "ControlsPanel", settings: Set
     """Show the remembered geometry, layout and run settings (whatever of them is valid)."""
     from concgui.engine.config import RunConfig
     from concgui.engine.workloads import CATALOG
-    from concgui.gui.controls import GUI_MODES
+    from concgui.gui.run_words import GUI_MODES
 
     if settings.geometry:
         window.restoreGeometry(QByteArray(settings.geometry))

@@ -35,6 +35,7 @@ from concgui.engine.timeline import SpanBatch, TimelineStore
 from concgui.gui.cpu_plot import MODE_COLORS, CpuPlot
 from concgui.gui.live_widgets import CoverNote, elastic, plot_title
 from concgui.gui.plot_style import make_plot
+from concgui.scenarios import StepKind
 
 AXIS_W = 74  # left axis width shared with the CPU and lateness plots, so their x axes line up
 BAR = (0.10, 0.60)  # where a lane's task bars sit, as fractions of the lane's height
@@ -65,7 +66,7 @@ def lane_color(name: str) -> QColor:
     if name.startswith("thread-"):
         return QColor(MODE_COLORS["threads"])
     if name == "MainThread":
-        return QColor(MODE_COLORS["gui-thread"])
+        return QColor(MODE_COLORS[StepKind.GUI_THREAD.value])
     return QColor(MODE_COLORS["serial"])
 
 

@@ -30,6 +30,15 @@ TEXT = "#333333"
 class LiveView(QWidget):
     """The live part of a lab page: ``begin`` a run, ``apply`` event batches, ``finish`` with the result."""
 
+    #: When the run's first event happened (None until then): the views' time axes start there.
+    t0: float | None = None
+
+    def _rel(self, t: float) -> float:
+        """``t`` as seconds since the run's first event (the first call sets that moment)."""
+        if self.t0 is None:
+            self.t0 = t
+        return t - self.t0
+
     def begin(self, params: Any) -> None:
         """A new run starts: forget the last one, draw the empty frame for ``params``."""
 

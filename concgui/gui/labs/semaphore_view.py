@@ -95,11 +95,6 @@ class SemaphoreView(LiveView):
                              f"{params.hold_s * 1000:g} ms each. Press Run.")
         self._redraw()
 
-    def _rel(self, t: float) -> float:
-        if self.t0 is None:
-            self.t0 = t
-        return t - self.t0
-
     def apply(self, events: list[Any]) -> None:
         for ev in events:
             t = self._rel(ev.t)

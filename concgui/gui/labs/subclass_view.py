@@ -78,11 +78,6 @@ class SubclassView(LiveView):
                              "worker(s), first by a Thread/Process subclass, then by a pool. Press Run.")
         self._redraw()
 
-    def _rel(self, t: float) -> float:
-        if self.t0 is None:
-            self.t0 = t
-        return t - self.t0
-
     def apply(self, events: list[Any]) -> None:
         for ev in events:
             if isinstance(ev, subclass.ApproachStarted):
