@@ -58,3 +58,22 @@ def test_quick_headless_sections_write_json_and_markdown(tmp_path: Path) -> None
     for section in SECTIONS:
         assert f"| {section} |" in md
     assert "Machine:" in md
+
+
+def test_quick_window_sections_drive_the_real_window_to_the_end(tmp_path: Path) -> None:
+    """The Qt sections drive MainWindow and its session as a user would: a change there must not
+    turn their rows into quiet skips (a crash in the child is reported as "failed")."""
+    sections = ("ui-latency", "gil-footprint")
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    p = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--only", ",".join(sections),
+         "--out", str(tmp_path)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=240,
+    )
+    assert p.returncode == 0, f"stdout:\n{p.stdout[-3000:]}\nstderr:\n{p.stderr[-3000:]}"
+    rows = json.loads(next(tmp_path.glob("bench-*.json")).read_text())["rows"]
+    for section in sections:
+        got = [r for r in rows if r["section"] == section]
+        assert len(got) >= 3, got  # the whole child ran, not one "skipped" row
+    for r in rows:
+        assert not r["measured"].startswith(("failed", "skipped")), r

@@ -79,7 +79,12 @@ def qt_child(report, section: str, what: str, module: str, quick: bool, timeout:
         return None
     lines = [ln for ln in p.stdout.strip().splitlines() if ln.startswith("{")]
     if p.returncode != 0 or not lines:
-        why = (p.stderr.strip().splitlines() or [f"exit code {p.returncode}"])[-1][:200]
+        err = p.stderr.strip().splitlines()
+        if "Traceback (most recent call last):" in err:  # our code broke: a failure, never a quiet skip
+            last = next((ln for ln in reversed(err) if ln and not ln[0].isspace() and "Error" in ln), err[-1])
+            report.add(section, what, f"failed: {last[:200]}")
+            return None
+        why = (err or [f"exit code {p.returncode}"])[-1][:200]
         report.add(section, what, f"skipped: Qt could not start here ({why})")
         return None
     got = json.loads(lines[-1])

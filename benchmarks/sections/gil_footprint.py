@@ -212,7 +212,7 @@ def child(quick: bool) -> None:
         return run_window_steps(w, st)
 
     def measured(rows: list) -> list[dict]:
-        return [{"wall_s": r.record.wall_s, "mode": r.record.mode, "ran_on": r.record.ran_on, **r.ui}
+        return [{"wall_s": r.record.wall_s, "mode": r.record.mode, "ran_on": r.record.ran_on, **r.ui.as_dict()}
                 for r in rows]
 
     wait(1500)  # first paints, probes

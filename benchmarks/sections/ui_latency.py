@@ -51,7 +51,7 @@ def child(quick: bool) -> None:
 
     def steps(name: str, st: list) -> list[dict]:
         rows = run_window_steps(w, st, settle_ms=500)
-        res = [{"wall_s": r.record.wall_s, "status": r.record.status, **r.ui} for r in rows]
+        res = [{"wall_s": r.record.wall_s, "status": r.record.status, **r.ui.as_dict()} for r in rows]
         out[name] = res
         return res
 

@@ -87,7 +87,7 @@ class _EventLoopThread(QThread):
 
     def __init__(self, name: str, python_name: str | None) -> None:
         super().__init__()
-        self.setObjectName(f"concgui-{name}")
+        self.setObjectName("concgui-" + name.replace(" ", "-"))
         self._python_name = python_name
 
     def run(self) -> None:
