@@ -97,6 +97,8 @@ _MD_COLUMNS: tuple[tuple[str, Any], ...] = (
     ("Workload", lambda r: r["workload"]),
     ("Mode", lambda r: r["mode"]),
     ("Workers", lambda r: str(r["workers"])),
+    # Where it ran tells a serial run on a GUI thread from one in a worker host (the mode alone does not).
+    ("Ran on", lambda r: r.get("ran_on") or "–"),
     ("Start method", lambda r: r.get("start_method") or "–"),
     ("Tasks × size", lambda r: f"{r['tasks']:,} × {r['size']:,}"),
     ("Wall s", lambda r: _fmt(r.get("wall_s"), ".3f")),

@@ -24,9 +24,9 @@ def _record(run_id: int, mode: str, wall: float, speedup: float | None, ok: bool
 
 
 RECORDS = [
-    _record(1, "serial", 1.2, 1.0, True),
-    _record(2, "threads", 1.25, 0.96, True, workers=2),
-    _record(3, "processes", 0.61, 1.967, True, workers=2),
+    _record(1, "serial", 1.2, 1.0, True, ran_on="this process"),
+    _record(2, "threads", 1.25, 0.96, True, workers=2, ran_on="threads of this process"),
+    _record(3, "processes", 0.61, 1.967, True, workers=2, ran_on="worker processes"),
 ]
 
 
@@ -63,14 +63,19 @@ def test_csv_of_no_runs_is_just_the_header() -> None:
 
 def test_markdown_table() -> None:
     lines = results_markdown(RECORDS).splitlines()
-    assert lines[0].startswith("| Run | Workload | Mode | Workers |")
+    assert lines[0].startswith("| Run | Workload | Mode | Workers | Ran on |")
     assert set(lines[1]) <= set("|-:")
     assert lines[1].count("|") == lines[0].count("|")
     assert len(lines) == 2 + len(RECORDS)
-    assert lines[2] == ("| 1 | cpu-python | serial | 1 | – | 24 × 300,000 | 1.200 | 1.200 | 1.00× | 100% "
-                        "| ok | done |")
-    assert "| processes | 2 | forkserver |" in lines[4]
+    assert lines[2] == ("| 1 | cpu-python | serial | 1 | this process | – | 24 × 300,000 | 1.200 | 1.200 | 1.00× "
+                        "| 100% | ok | done |")
+    assert "| processes | 2 | worker processes | forkserver |" in lines[4]
     assert "1.97×" in lines[4] and "98%" in lines[4]
+
+
+def test_markdown_tells_a_serial_run_on_the_gui_thread_from_one_elsewhere() -> None:
+    gui = _record(4, "serial", 1.3, 1.0, True, ran_on="GUI thread")
+    assert "| serial | 1 | GUI thread |" in results_markdown([gui])
 
 
 def test_markdown_escapes_pipes_and_shows_missing_numbers() -> None:
