@@ -80,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--start-method", default=None,
                    help="process start method (default: forkserver on Linux, else spawn)")
     b.add_argument("--chunk-size", type=int, default=None, help="tasks per process-pool message (default: automatic)")
+    b.add_argument("--repeats", type=int, default=None,
+                   help="run every mode this many times, interleaved (S T P S T P …), and report the median "
+                        "± spread (default 3)")
     b.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     b.add_argument("--trace", metavar="FILE.json",
                    help="also write the timeline (tasks per worker, CPU, GIL lanes) as Chrome Trace Event JSON, "
@@ -222,27 +225,41 @@ def _plan_scale(args: argparse.Namespace, modes: list[str], tasks: int | None) -
     return out
 
 
+def _repeats(args: argparse.Namespace) -> int:
+    from concgui.engine.repeats import DEFAULT_REPEATS, MAX_REPEATS
+
+    n = DEFAULT_REPEATS if args.repeats is None else args.repeats
+    if not 1 <= n <= MAX_REPEATS:
+        raise UsageError(f"--repeats must be between 1 and {MAX_REPEATS}, not {n:,}")
+    return n
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
-    from concgui.engine.compare import find_baseline, make_record
+    from concgui.engine.compare import make_record
     from concgui.engine.events import RunStarted
     from concgui.engine.export import ExportError, results_document, write_json
+    from concgui.engine.repeats import interleave, summarize
     from concgui.engine.runner import Runner
     from concgui.engine.startmethods import FORK_WARNING
+    from concgui.engine.verdict import verdict
 
     plan = plan_bench(args)
+    repeats = _repeats(args)
     _check_output(args.json)
     _check_output(getattr(args, "trace", None))
     if any(c.start_method == "fork" for c in plan):
         print(f"concgui: warning: {FORK_WARNING}", file=sys.stderr)
 
-    records = []
-    table = _Table()
-    table.header()
+    order = interleave(plan, repeats)
+    samples: list = []  # (config index, record) of every run, in the order run
     cancel = threading.Event()
+    live = sys.stderr.isatty()
     with contextlib.ExitStack() as stack:
         tracing = _Tracing(stack) if getattr(args, "trace", None) else None
         runner = stack.enter_context(Runner())
-        for cfg in plan:
+        for cfg in {(c.workers, c.start_method): c for c in plan if c.mode == "processes"}.values():
+            runner.warm_up(cfg, cancel)  # the pool's first run costs what later ones don't: not round one's
+        for k, (rnd, i, cfg) in enumerate(order, start=1):
             started: list[RunStarted] = []
 
             def on_event(ev, started=started) -> None:
@@ -256,11 +273,14 @@ def cmd_bench(args: argparse.Namespace) -> int:
             except KeyboardInterrupt:
                 cancel.set()
                 raise
-            rec = make_record(started[0], fin, find_baseline(records, started[0]))
-            records.append(rec)
-            table.row(rec)
+            samples.append((i, make_record(started[0], fin, None)))
+            if live:
+                print(f"\r  run {k}/{len(order)} (repeat {rnd + 1} of {repeats}): {cfg.mode} ×{cfg.workers} "
+                      f"{fin.wall_s:.3f} s   ", end="", file=sys.stderr, flush=True)
             if fin.error:
                 print(f"  error: {fin.error}", file=sys.stderr)
+        if live:
+            print("\r" + " " * 72 + "\r", end="", file=sys.stderr, flush=True)
         if tracing is not None:
             try:
                 tracing.write(args.trace)
@@ -268,7 +288,17 @@ def cmd_bench(args: argparse.Namespace) -> int:
                 raise UsageError(str(exc)) from None
             print(f"wrote {args.trace} ({len(tracing.recorder.spans):,} tasks; open it in ui.perfetto.dev "
                   "or chrome://tracing)")
+    records = summarize(samples)
+    table = _Table()
+    table.header()
+    for rec in records:
+        table.row(rec)
+    v = verdict(records)
+    print()
+    print(v.sentence())
     doc = results_document(records)
+    doc["repeats"] = repeats
+    doc["verdict"] = {"winner": v.winner, "clear": v.clear, "rule": v.rule}
     if getattr(args, "scale", False):
         import os
 
@@ -318,8 +348,8 @@ class _Tracing:
 
 
 class _Table:
-    COLS = [("workload", 10), ("mode", 9), ("workers", 7), ("start", 10), ("wall s", 8), ("CPU s", 8),
-            ("speedup", 7), ("effic.", 6), ("results", 9), ("status", 9)]
+    COLS = [("workload", 10), ("mode", 9), ("workers", 7), ("start", 10), ("wall s (median ± spread)", 24),
+            ("CPU s", 8), ("speedup", 7), ("effic.", 6), ("others", 6), ("results", 9), ("status", 9)]
 
     def header(self) -> None:
         print("  ".join(f"{n:<{w}}" if i < 4 else f"{n:>{w}}" for i, (n, w) in enumerate(self.COLS)))
@@ -330,9 +360,12 @@ class _Table:
             return "-" if v is None else format(v, fmt)
 
         check = "n/a" if r.results_ok is None else ("ok" if r.results_ok else "MISMATCH")
-        cells = [r.workload, r.mode, str(r.workers), r.start_method or "-", num(r.wall_s, ".3f"),
+        wall = num(r.wall_s, ".3f")
+        if r.spread is not None:
+            wall += f" ± {r.spread:.0%} (×{len(r.samples_wall_s)})"
+        cells = [r.workload, r.mode, str(r.workers), r.start_method or "-", wall,
                  num(r.cpu_s, ".3f"), num(r.speedup, ".2f") + ("×" if r.speedup is not None else ""),
-                 num(r.efficiency, ".0%"), check, r.status]
+                 num(r.efficiency, ".0%"), num(r.other_load_cores, ".1f"), check, r.status]
         print("  ".join(f"{c:<{w}}" if i < 4 else f"{c:>{w}}" for i, (c, (_, w)) in enumerate(zip(cells, self.COLS))),
               flush=True)
 

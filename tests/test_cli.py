@@ -112,6 +112,26 @@ def test_bench_json_document(bench_json) -> None:
     assert serial["efficiency"] == pytest.approx(1.0)
 
 
+def test_bench_repeats_are_medians_with_their_samples_spread_load_and_a_verdict(bench_json) -> None:
+    p, doc = bench_json
+    assert doc["repeats"] == 3
+    for r in doc["runs"]:
+        samples = r["samples_wall_s"]
+        assert len(samples) == 3 and r["wall_s"] == sorted(samples)[1]  # the median
+        assert r["spread"] == pytest.approx((max(samples) - min(samples)) / 2 / r["wall_s"])
+        assert r["other_load_cores"] is None or r["other_load_cores"] >= 0
+    v = doc["verdict"]
+    assert set(v) == {"winner", "clear", "rule"} and "spreads" in v["rule"]
+    assert (v["winner"] is not None) == v["clear"]
+    assert [ln for ln in p.stdout.splitlines() if ln.startswith("Verdict: ")]
+    assert "± " in p.stdout and "(×3)" in p.stdout
+
+
+def test_bench_repeats_out_of_range_is_one_line_and_exit_2() -> None:
+    p = concgui("bench", *SMALL, "--repeats", "0")
+    assert p.returncode == 2 and p.stderr.strip().count("\n") == 0 and "--repeats" in p.stderr
+
+
 def test_bench_explicit_start_method(tmp_path: Path) -> None:
     method = "spawn" if "spawn" in startmethods.available() else startmethods.default()
     out = tmp_path / "r.json"

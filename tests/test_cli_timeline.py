@@ -24,7 +24,8 @@ def test_bench_scale_prints_speedups_and_fit(tmp_path) -> None:
 
 def test_bench_trace_writes_chrome_trace(tmp_path) -> None:
     out = tmp_path / "t.json"
-    p = concgui("bench", *TINY, "--modes", "threads,processes", "--workers", "2", "--trace", str(out))
+    p = concgui("bench", *TINY, "--modes", "threads,processes", "--workers", "2", "--repeats", "1",
+                "--trace", str(out))
     assert p.returncode == 0, p.stderr
     doc = json.loads(out.read_text())
     tasks = [e for e in doc["traceEvents"] if e["ph"] == "X" and e["name"].startswith("task ")]

@@ -70,6 +70,9 @@ class FakeRunner:
     def close(self) -> None:
         pass
 
+    def warm_up(self, config: RunConfig, cancel=None) -> None:
+        config.validate()
+
     def run(self, config: RunConfig, on_event=lambda e: None, cancel=None) -> RunFinished:
         cfg = config.validate()
         self._n += 1

@@ -1,10 +1,9 @@
-"""Turn finished runs into comparable records, and say why they differ.
+"""Turn finished runs into comparable records.
 
 Speedup is always against a *serial* run of the same workload, task count and
 size (the same inputs), and "results ok" means the run's digest equals that
-serial run's. The explanation is written from the measured numbers and from
-facts read off the running interpreter (GIL state, switch interval), never
-from assumptions.
+serial run's. Repeats are folded by :mod:`concgui.engine.repeats`, ranked by
+:mod:`concgui.engine.verdict` and explained by :mod:`concgui.engine.explain`.
 """
 
 from __future__ import annotations
@@ -13,8 +12,6 @@ from dataclasses import asdict, dataclass
 from typing import Iterable
 
 from concgui.engine.events import RunFinished, RunStarted, RunStatus
-from concgui.engine.platform_info import PlatformInfo
-from concgui.engine.workloads import get_workload
 
 
 @dataclass(frozen=True)
@@ -39,6 +36,14 @@ class RunRecord:
     error: str | None = None
     #: Which process and thread(s) ran the tasks (see :func:`ran_on`).
     ran_on: str = ""
+    #: Every repeat's wall time, in the order run; ``wall_s`` is their median (see :mod:`concgui.engine.repeats`).
+    samples_wall_s: tuple[float, ...] = ()
+    #: How far the samples stray from the median: half their range, as a fraction of it (None: one sample).
+    spread: float | None = None
+    #: Cores' worth of CPU the rest of the machine used during the run (the median over its repeats).
+    other_load_cores: float | None = None
+    #: Where a finished run's wall time went, in seconds per worker (see :mod:`concgui.engine.time_split`).
+    split: dict[str, float] | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -112,74 +117,8 @@ def make_record(started: RunStarted, finished: RunFinished, baseline: RunRecord 
         digest=finished.digest,
         error=finished.error,
         ran_on=ran_on_override or ran_on(started),
+        samples_wall_s=(finished.wall_s,),
+        other_load_cores=finished.other_load_cores,
+        split=dict(finished.split) if finished.split is not None else None,
     )
 
-
-def explain(records: list[RunRecord], info: PlatformInfo) -> str:
-    """A short, friendly explanation of a comparison, from its measured numbers.
-
-    ``records`` are the runs of one comparison (serial first, as a rule).
-    Returns plain text with one paragraph per finding.
-    """
-    by_mode = {r.mode: r for r in records if r.status == RunStatus.DONE.value}
-    if not by_mode:
-        return "No run finished, so there is nothing to compare yet."
-    any_rec = next(iter(by_mode.values()))
-    w = get_workload(any_rec.workload)
-    cores = info.logical_cores
-    switch_ms = info.switch_interval_s * 1000
-    out: list[str] = []
-
-    serial = by_mode.get("serial")
-    if serial:
-        out.append(f"Serial: {serial.tasks} tasks of {w.name} took {serial.wall_s:.2f} s on one thread. "
-                   "That is the baseline every speedup is measured against.")
-
-    t = by_mode.get("threads")
-    if t and t.speedup is not None:
-        head = f"Threads: {t.speedup:.2f}× with {t.workers} threads."
-        if w.kind == "io":
-            why = ("The tasks mostly wait (for a timer, the disk or the network), and a waiting thread "
-                   "releases the GIL, so the waits overlap. Waiting needs no core, so threads can beat "
-                   "the core count here.")
-        elif w.gil == "holds" and info.gil_enabled:
-            why = ("This workload is pure Python, so each thread needs the GIL to run: only one runs "
-                   f"Python bytecode at a time, and they swap every switch interval ({switch_ms:g} ms "
-                   "on this interpreter). More threads add switching, not speed.")
-        elif w.gil == "holds":
-            why = ("The GIL is disabled in this interpreter (a free-threaded build), so even pure-Python "
-                   "threads run in parallel.")
-        else:
-            why = (f"{w.name} spends its time in C code that releases the GIL, so the threads really run "
-                   f"in parallel, up to the {cores} cores of this machine.")
-        out.append(f"{head} {why}")
-
-    p = by_mode.get("processes")
-    if p and p.speedup is not None:
-        head = (f"Processes: {p.speedup:.2f}× with {p.workers} worker processes "
-                f"({p.efficiency:.0%} efficiency) on {cores} logical cores.")
-        if w.kind == "io":
-            why = "Each process waits just like a thread would; processes add start-up and pickling costs."
-        else:
-            why = ("Each process has its own interpreter and its own GIL, so CPU work scales with the "
-                   "cores you have, minus the cost of sending inputs and results between processes "
-                   f"(kept small here by sending {p.chunk_size} task(s) per message).")
-        if p.workers > cores and w.kind != "io":
-            why += f" With more workers than cores ({p.workers} > {cores}), the extra ones can only take turns."
-        out.append(f"{head} {why}")
-
-    if t and p and t.speedup and p.speedup and w.kind == "cpu":
-        winner = "processes" if p.speedup > t.speedup * 1.1 else "threads" if t.speedup > p.speedup * 1.1 else None
-        if winner:
-            out.append(f"For this workload, {winner} are the better choice on this machine.")
-        else:
-            out.append("Threads and processes did about equally well here.")
-
-    checked = [r for r in by_mode.values() if r.results_ok is not None]
-    if checked and all(r.results_ok for r in checked):
-        digest = (serial.digest or "")[:12] if serial else ""
-        out.append(f"All runs produced identical results (digest {digest}…).")
-    elif any(r.results_ok is False for r in checked):
-        bad = ", ".join(r.mode for r in checked if r.results_ok is False)
-        out.append(f"Warning: the results of {bad} differ from the serial run.")
-    return "\n\n".join(out)

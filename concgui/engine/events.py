@@ -92,6 +92,10 @@ class RunFinished:
     digest: str | None  # None unless every task finished
     error: str | None = None  # one line, for a status bar or the CLI
     details: str | None = None  # e.g. the worker's traceback
+    #: Cores' worth of CPU the rest of the machine used during the run (see :mod:`concgui.engine.machine_load`).
+    other_load_cores: float | None = None
+    #: Where the run's wall time went, in seconds (see :mod:`concgui.engine.time_split`); None unless it finished.
+    split: dict[str, float] | None = None
 
 
 Event = Union[RunStarted, WorkerStarted, TaskStarted, TaskProgress, TaskFinished, RunFinished]

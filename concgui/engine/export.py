@@ -1,8 +1,10 @@
 """The results file format, shared by `concgui bench --json` and the GUI's export.
 
 Top level: ``concgui`` (version), ``python``, ``gil_enabled``, ``cpus``, and
-``runs``: one object per run (see :class:`~concgui.engine.compare.RunRecord`);
-callers may add per-run fields (the GUI adds ``ui``).
+``runs``: one object per run (see :class:`~concgui.engine.compare.RunRecord`;
+``samples_wall_s`` is a list, ``split`` an object of seconds or null, see
+:mod:`~concgui.engine.time_split`); callers may add per-run fields (the GUI
+adds ``ui``).
 
 The same runs as CSV (:func:`results_csv`) and as a Markdown table
 (:func:`results_markdown`), for the GUI's export and clipboard.
@@ -20,6 +22,7 @@ from typing import Any, Iterable
 from concgui import __version__
 from concgui.engine.compare import RunRecord
 from concgui.engine.platform_info import collect
+from concgui.engine.time_split import KEYS
 
 
 class ExportError(OSError):
@@ -58,28 +61,38 @@ def write_json(path: str | os.PathLike[str], doc: dict[str, Any]) -> None:
 
 # -- CSV and Markdown (the GUI's File menu and clipboard) -----------------------------
 
-#: CSV columns: every RunRecord field, in order; the GUI's per-run facts follow as ``ui_<name>``.
-CSV_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(RunRecord))
+#: CSV columns: every RunRecord field, in order, but ``split``: its parts follow as ``split_<key>``
+#: columns (only the keys some run has; see :mod:`~concgui.engine.time_split`), then the GUI's
+#: per-run facts as ``ui_<name>``. ``samples_wall_s`` is one cell, the samples joined by ``;``.
+CSV_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(RunRecord) if f.name != "split")
 
 
 def _as_dict(r: RunRecord | dict[str, Any]) -> dict[str, Any]:
     return r.as_dict() if isinstance(r, RunRecord) else dict(r)
 
 
+def _keys(rows: list[dict[str, Any]], column: str, order: tuple[str, ...] = ()) -> list[str]:
+    """The keys of every row's ``column`` dict: those in ``order`` first, the rest as they first appear."""
+    seen: list[str] = []
+    for row in rows:
+        for key in row.get(column) or {}:
+            if key not in seen:
+                seen.append(key)
+    return [k for k in order if k in seen] + [k for k in seen if k not in order]
+
+
 def results_csv(records: Iterable[RunRecord | dict[str, Any]]) -> str:
     """The runs as CSV text: a header row, then one row per run (numbers unrounded)."""
     rows = [_as_dict(r) for r in records]
-    ui_keys: list[str] = []
-    for row in rows:
-        for key in row.get("ui") or {}:
-            if key not in ui_keys:
-                ui_keys.append(key)
+    split_keys = _keys(rows, "split", KEYS)
+    ui_keys = _keys(rows, "ui")
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([*CSV_FIELDS, *(f"ui_{k}" for k in ui_keys)])
+    writer.writerow([*CSV_FIELDS, *(f"split_{k}" for k in split_keys), *(f"ui_{k}" for k in ui_keys)])
     for row in rows:
-        ui = row.get("ui") or {}
-        writer.writerow([_csv_cell(row.get(k)) for k in CSV_FIELDS] + [_csv_cell(ui.get(k)) for k in ui_keys])
+        split, ui = row.get("split") or {}, row.get("ui") or {}
+        writer.writerow([_csv_cell(row.get(k)) for k in CSV_FIELDS] + [_csv_cell(split.get(k)) for k in split_keys]
+                        + [_csv_cell(ui.get(k)) for k in ui_keys])
     return out.getvalue()
 
 
@@ -88,6 +101,8 @@ def _csv_cell(v: Any) -> Any:
         return ""
     if isinstance(v, bool):
         return "true" if v else "false"
+    if isinstance(v, (list, tuple)):
+        return ";".join(str(_csv_cell(x)) for x in v)
     return v
 
 
@@ -101,7 +116,7 @@ _MD_COLUMNS: tuple[tuple[str, Any], ...] = (
     ("Ran on", lambda r: r.get("ran_on") or "–"),
     ("Start method", lambda r: r.get("start_method") or "–"),
     ("Tasks × size", lambda r: f"{r['tasks']:,} × {r['size']:,}"),
-    ("Wall s", lambda r: _fmt(r.get("wall_s"), ".3f")),
+    ("Wall s", lambda r: _wall(r)),
     ("CPU s", lambda r: _fmt(r.get("cpu_s"), ".3f")),
     ("Speedup", lambda r: _fmt(r.get("speedup"), ".2f", "×")),
     ("Efficiency", lambda r: _fmt(r.get("efficiency"), ".0%")),
@@ -112,6 +127,12 @@ _MD_COLUMNS: tuple[tuple[str, Any], ...] = (
 
 def _fmt(v: float | None, spec: str, suffix: str = "") -> str:
     return "–" if v is None else f"{v:{spec}}{suffix}"
+
+
+def _wall(r: dict[str, Any]) -> str:
+    """The median wall time, and its spread when there were repeats ("1.200 ±3%")."""
+    spread = r.get("spread")
+    return _fmt(r.get("wall_s"), ".3f") + ("" if spread is None else f" ±{spread:.0%}")
 
 
 def _md_cell(text: str) -> str:

@@ -19,12 +19,14 @@ from typing import Any, Callable
 
 import psutil
 
+from concgui.engine import machine_load
 from concgui.engine.clock import now
 from concgui.engine import startmethods
 from concgui.engine.config import RunConfig, Where
 from concgui.engine.events import Event, RunFinished, RunStarted, RunStatus
 from concgui.engine.pool import ProcessPool
 from concgui.engine.threads import DRAIN_S, TaskThread, ThreadLoop, WorkerFactory, run_on_threads
+from concgui.engine.time_split import TimeSplit
 from concgui.engine.worker import Batcher, Cancelled, announce, error_line, format_error, run_chunk
 from concgui.engine.workloads import get_workload
 
@@ -91,6 +93,21 @@ class Runner:
         h = self._host
         return h.pids[0] if h is not None and h.alive and h.pids else None
 
+    def warm_up(self, config: RunConfig, cancel: threading.Event | None = None) -> None:
+        """Run ``config``'s way once on a token amount of work, untimed and unseen.
+
+        The first run on a fresh pool or host pays for what later ones do not
+        (each worker importing the workload, first allocations): a repeated
+        comparison warms up first, so that cost is not charged to round one.
+        The warm-up takes no run number.
+        """
+        ids = self._ids
+        self._ids = itertools.count(-1, -1)
+        try:
+            self.run(replace(config, tasks=max(1, config.workers), size=1, chunk_size=1), cancel=cancel)
+        finally:
+            self._ids = ids
+
     def close(self) -> None:
         """Stop the pool's workers and the worker host. Safe to call more than once."""
         for p in (self._pool, self._host):
@@ -124,13 +141,16 @@ class Runner:
                              cfg.start_method, cfg.chunk_size, cfg.where)
         hosted = cfg.where == Where.HOST.value
         pool = None
+        pool_start_s = 0.0
         if cfg.mode == "processes" or hosted:
             # Pool and host start-up (cold: tens of ms) is not part of the run's
-            # wall time; the benchmarks measure it separately.
+            # wall time; the benchmarks measure it separately, and the split shows it.
             try:
                 assert cfg.start_method is not None or hosted
+                t_pool = now()
                 pool = self.host() if hosted else self.pool(cfg.workers, cfg.start_method or "")
                 pool.wait_ready()
+                pool_start_s = now() - t_pool
             except (RuntimeError, OSError) as exc:
                 if hosted:
                     self._host = None
@@ -141,23 +161,28 @@ class Runner:
                                   format_error(exc))
                 on_event(fin)
                 return fin
+        # Where the wall time went (see time_split): fed every event of the run, O(1) each.
+        fold = TimeSplit(cfg.workers, run_id)
+        emit = fold.wrap(on_event)
         with workload.context() as ctx:
             on_event(started)
+            load0 = machine_load.read()
             cpu0 = self._cpu(pool)
             t0 = now()
             if hosted:
                 assert pool is not None
                 # One job: the whole run, on the host's main thread (serial) or on its threads.
-                out: Any = pool.run(run_id, cfg.workload, cfg.size, ctx, cfg.tasks, cfg.tasks, on_event, cancel,
+                out: Any = pool.run(run_id, cfg.workload, cfg.size, ctx, cfg.tasks, cfg.tasks, emit, cancel,
                                     threads=cfg.workers if cfg.mode == "threads" else 0)
             elif pool is not None:
-                out = pool.run(run_id, cfg.workload, cfg.size, ctx, cfg.tasks, cfg.chunk_size, on_event, cancel)
+                out = pool.run(run_id, cfg.workload, cfg.size, ctx, cfg.tasks, cfg.chunk_size, emit, cancel)
             elif cfg.mode == "threads":
-                out = self._run_threads(run_id, cfg, ctx, on_event, cancel)
+                out = self._run_threads(run_id, cfg, ctx, emit, cancel)
             else:
-                out = self._run_serial(run_id, cfg, ctx, on_event, cancel)
+                out = self._run_serial(run_id, cfg, ctx, emit, cancel)
             t1 = now()
             cpu1 = self._cpu(pool)
+            other = machine_load.other_cores(load0, machine_load.read())
         if pool is not None and not pool.alive:  # cancelled or crashed: rebuilt on the next run
             if hosted:
                 self._host = None
@@ -170,8 +195,10 @@ class Runner:
         else:
             status = RunStatus.DONE
         digest = results_digest(out.results) if status is RunStatus.DONE else None
+        split = fold.split(t0, t1, pool_start_s) if status is RunStatus.DONE else None
         fin = RunFinished(run_id, t1, status, t1 - t0, max(0.0, cpu1 - cpu0), len(out.results), digest,
-                          out.error, out.details)
+                          out.error, out.details, other_load_cores=None if other is None else round(other, 3),
+                          split=split)
         on_event(fin)
         return fin
 

@@ -1,17 +1,91 @@
-"""The latest comparison: wall time per mode as bars, and why they differ."""
+"""The latest comparison: wall time per mode as bars, the verdict, where the time went, and why.
+
+From the top:
+
+- one bar per run, its median wall time; when the run was repeated, a
+  whisker from its fastest to its slowest sample and "0.91 s ±3%" (the spread
+  the verdict allows for, :mod:`concgui.engine.verdict`);
+- the verdict in one line: normal when the rule calls a winner, amber when it
+  is too close to call (the full sentence, with the rule, is its tooltip);
+- "Where the time went": one stacked horizontal bar per run that has a split
+  (:mod:`concgui.engine.time_split`), seconds per worker on average, each part
+  with a tooltip saying what it is; the pool start (not part of the wall time)
+  to the left of zero, hatched; the legend is a row of labels below the plot,
+  so it never covers a bar;
+- the explanation.
+
+Redrawn once per comparison (and on a palette change), so pyqtgraph's Python
+items are fine here; the stacked parts are plain ``QGraphicsRectItem`` s
+anyway, for their per-item tooltips.
+"""
 
 from __future__ import annotations
 
+import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import QLabel, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPen
+from PySide6.QtWidgets import QGraphicsRectItem, QGridLayout, QLabel, QTextBrowser, QVBoxLayout, QWidget
 
 from concgui.engine.compare import RunRecord
+from concgui.engine.time_split import DESCRIPTIONS, KEYS, LABELS, PARTS, POOL_START, wall_of
+from concgui.engine.verdict import Verdict, verdict
 from concgui.gui.cpu_plot import MODE_COLORS
 from concgui.gui.run_words import MODE_NAMES, record_key
 from concgui.scenarios import StepKind
-from concgui.gui.theme import plot_text_color
+from concgui.gui.theme import plot_text_color, readable
 from concgui.gui.plot_style import make_plot
+
+#: The colour of each part of a split (Okabe–Ito: told apart with the common colour-vision deficiencies).
+PART_COLORS = {
+    POOL_START: "#999999",
+    "dispatch_s": "#56b4e9",
+    "compute_s": "#009e73",
+    "cpu_wait_s": "#d55e00",
+    "between_s": "#cc79a7",
+    "tail_s": "#bbbbbb",
+}
+#: The verdict's colour when it is too close to call (made readable on the window's background).
+AMBER = "#e69f00"
+#: The least room above the tallest bar, as a fraction of the plot's height (for its label).
+LABEL_HEADROOM = 0.26
+#: Height of one stacked bar, as a fraction of its row.
+ROW_FILL = 0.64
+#: Legend labels per row under the split plot (fits the ~350 px comparison card at 1366×768).
+LEGEND_COLUMNS = 3
+#: The split plot's height: its axis, plus this much per run (for at most ``SPLIT_ROWS_MAX`` runs; more share).
+SPLIT_AXIS_PX, SPLIT_ROW_PX, SPLIT_ROWS_MAX = 28, 20, 4
+
+
+def run_name(r: RunRecord) -> str:
+    """A short name for a run (pyqtgraph drops tick labels that would overlap)."""
+    key = record_key(r.ran_on, r.mode)
+    name = "GUI thread" if key == StepKind.GUI_THREAD else MODE_NAMES.get(key, key)
+    return f"{name} ×{r.workers}" if r.workers > 1 else name
+
+
+def wall_label(r: RunRecord) -> str:
+    """"0.91 s", with "±3%" when the run was repeated."""
+    text = f"{r.wall_s:.2f} s"
+    if r.spread is not None and len(r.samples_wall_s) >= 2:
+        text += f" ±{r.spread:.0%}"
+    return text
+
+
+def verdict_line(v: Verdict) -> str:
+    """The verdict in a few words (:meth:`Verdict.sentence` is the long form, with the rule)."""
+    if v.fastest is None:
+        return "No run finished, so there is no verdict."
+    if v.clear:
+        return f"Clear winner: {v.winner}."
+    if v.rival is None:
+        return f"Only {v.fastest} finished: nothing to compare it with."
+    return f"Too close to call: {v.fastest} and {v.rival} are within ±{(v.needed or 0):.0%} of each other."
+
+
+def part_tooltip(key: str, seconds: float, wall: float) -> str:
+    share = "" if key == POOL_START or wall <= 0 else f", {seconds / wall:.0%} of the wall time"
+    return f"{LABELS[key]}: {seconds * 1000:.1f} ms per worker{share}.\n{DESCRIPTIONS[key]}"
 
 
 class ComparisonView(QWidget):
@@ -22,14 +96,23 @@ class ComparisonView(QWidget):
         f = self.title.font()
         f.setBold(True)
         self.title.setFont(f)
-        self.chart, p = make_plot(self, min_height=150, grid_x=False)
+        self.chart, p = make_plot(self, min_height=120, grid_x=False)
         self.plot = p
         p.setLabel("left", "wall time (s)")
         p.getAxis("left").enableAutoSIPrefix(False)  # never "(x0.001)": seconds stay seconds
         self._items: list[pg.GraphicsObject] = []
+        self.whiskers: pg.ErrorBarItem | None = None
+        self._bold = QFont()
+        self._bold.setBold(True)
+        self._top = 0.75
+        p.vb.sigResized.connect(self._fit_y)
+        self.verdict = QLabel()
+        self.verdict.setWordWrap(True)
+        self.verdict.setVisible(False)
+        self._build_split()
         self.text = QTextBrowser()
         self.text.setOpenExternalLinks(False)
-        self.text.setMinimumHeight(90)
+        self.text.setMinimumHeight(60)
         self.text.setPlaceholderText("Why the modes differ, from the measured numbers.")
         self.placeholder = pg.TextItem("Press Compare (Ctrl+Shift+C) to run serial,\nthreads and processes "
                                        "on identical inputs", color=pal.color(pal.ColorRole.PlaceholderText),
@@ -37,42 +120,117 @@ class ComparisonView(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.title)
-        lay.addWidget(self.chart, 1)
-        lay.addWidget(self.text, 1)
+        lay.addWidget(self.chart, 3)
+        lay.addWidget(self.verdict)
+        lay.addWidget(self.split_box)  # as tall as its runs need (see _draw_split)
+        lay.addWidget(self.text, 2)
         self.records: list[RunRecord] = []
+        self.explanation = ""
+        self._drawing = False
         self.show_records([], "")
 
+    def _build_split(self) -> None:
+        self.split_box = QWidget()
+        box = QVBoxLayout(self.split_box)
+        box.setContentsMargins(0, 4, 0, 0)
+        box.setSpacing(2)
+        self.split_title = QLabel("Where the time went (s per worker, average)")
+        self.split_title.setWordWrap(True)
+        self.split_title.setToolTip("Each run's wall time, split by what its workers were doing; hover over a "
+                                    "part to see what it means.")
+        f = self.split_title.font()
+        f.setBold(True)
+        self.split_title.setFont(f)
+        self.split_chart, sp = make_plot(self, grid_y=False)
+        self.split_plot = sp
+        sp.invertY(True)  # the first run on top, as in the bars above (left to right)
+        sp.getAxis("bottom").enableAutoSIPrefix(False)
+        self._split_items: list[QGraphicsRectItem | pg.GraphicsObject] = []
+        #: The stacked parts drawn, as (run index, key, item): for tests and tooltips.
+        self.parts: list[tuple[int, str, QGraphicsRectItem]] = []
+        legend = QWidget()
+        self.legend_grid = QGridLayout(legend)  # below the plot, so it never covers a bar
+        self.legend_grid.setContentsMargins(0, 0, 0, 0)
+        self.legend_grid.setHorizontalSpacing(10)
+        self.legend_grid.setVerticalSpacing(0)
+        self.legend: dict[str, QLabel] = {}
+        for key in KEYS:
+            label = QLabel(legend)
+            label.setToolTip(DESCRIPTIONS[key])
+            label.hide()
+            self.legend[key] = label
+        box.addWidget(self.split_title)
+        box.addWidget(self.split_chart, 1)
+        box.addWidget(legend)
+        self.split_box.setVisible(False)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
+        super().changeEvent(event)
+        # Outlines, whiskers and the verdict's colour come from the palette: draw again in the new one.
+        if event.type() == QEvent.Type.PaletteChange and not self._drawing:
+            self.show_records(self.records, self.explanation)
+
+    # -- drawing ----------------------------------------------------------------------------
+
     def show_records(self, records: list[RunRecord], explanation: str) -> None:
-        self.records = list(records)
+        self._drawing = True
+        try:
+            self.records = list(records)
+            self.explanation = explanation
+            self._draw_bars(self.records)
+            self._draw_verdict(self.records)
+            self._draw_split(self.records)
+            self.text.setPlainText(explanation)
+        finally:
+            self._drawing = False
+
+    def _draw_bars(self, records: list[RunRecord]) -> None:
         p = self.plot
         for item in self._items:
             p.removeItem(item)
         self._items = []
+        self.whiskers = None
         if records:
             r0 = records[0]
             self.title.setText(f"Comparison: {r0.tasks:,} tasks of {r0.workload}")
         ticks = []
-        top = max((r.wall_s for r in records), default=0.75)
-        bold = QFont()
-        bold.setBold(True)
+        top = max((max((r.wall_s, *r.samples_wall_s)) for r in records), default=0.75)
+        bold = self._bold
+        wx: list[float] = []
+        wy: list[float] = []
+        w_lo: list[float] = []
+        w_hi: list[float] = []
         for i, r in enumerate(records):
             key = record_key(r.ran_on, r.mode)
             c = QColor(MODE_COLORS.get(key, "#888888"))
             bar = pg.BarGraphItem(x=[i], height=[r.wall_s], width=0.6, brush=c, pen=pg.mkPen(c.darker(130)))
             p.addItem(bar)
-            label = f"{r.wall_s:.2f} s"
+            label_y = r.wall_s
+            if len(r.samples_wall_s) >= 2 and r.status == "done":
+                lo, hi = min(r.samples_wall_s), max(r.samples_wall_s)
+                wx.append(i)
+                wy.append(r.wall_s)
+                w_lo.append(max(0.0, r.wall_s - lo))
+                w_hi.append(max(0.0, hi - r.wall_s))
+                label_y = max(label_y, hi)
+            label = wall_label(r)
             if r.speedup is not None:
                 label += f"\n{r.speedup:.2f}×"
             elif r.status != "done":
                 label += f"\n{r.status}"
             text = pg.TextItem(label, color=plot_text_color(c.darker(150)), anchor=(0.5, 1.0))
             text.setFont(bold)
-            text.setPos(i, r.wall_s)
+            text.setPos(i, label_y)
             p.addItem(text)
             self._items += [bar, text]
-            # Short names: pyqtgraph drops tick labels that would overlap.
-            name = "GUI thread" if key == StepKind.GUI_THREAD else MODE_NAMES.get(key, key)
-            ticks.append((i, f"{name} ×{r.workers}" if r.workers > 1 else name))
+            ticks.append((i, run_name(r)))
+        if wx:
+            pen = pg.mkPen(self.palette().color(self.palette().ColorRole.WindowText), width=1)
+            self.whiskers = pg.ErrorBarItem(x=np.array(wx), y=np.array(wy), top=np.array(w_hi),
+                                            bottom=np.array(w_lo), beam=0.16, pen=pen)
+            self.whiskers.setToolTip("Fastest to slowest repeat; the bar is their median.")
+            p.addItem(self.whiskers)
+            self._items.append(self.whiskers)
         p.getAxis("bottom").setTicks([ticks])
         p.getAxis("left").setStyle(showValues=bool(records))
         if not records:
@@ -80,5 +238,94 @@ class ComparisonView(QWidget):
             p.addItem(self.placeholder)
             self._items.append(self.placeholder)
         p.setXRange(-0.6, max(len(records), 3) - 0.4, padding=0)
-        p.setYRange(0, top * 1.35, padding=0)
-        self.text.setPlainText(explanation)
+        self._top = top
+        self._fit_y()
+
+    def _fit_y(self) -> None:
+        """Leave room above the tallest bar (or whisker) for its two lines of label, however short the plot."""
+        h = self.plot.vb.height()
+        need = 2 * QFontMetrics(self._bold).height() + 8
+        frac = min(0.6, max(LABEL_HEADROOM, need / h if h > 0 else 0.0))
+        self.plot.setYRange(0, self._top / (1 - frac), padding=0)
+
+    def _draw_verdict(self, records: list[RunRecord]) -> None:
+        if not records:
+            self.verdict.setVisible(False)
+            return
+        v = verdict(records)
+        self.verdict.setText(verdict_line(v))
+        self.verdict.setToolTip(v.sentence())
+        if v.clear or v.fastest is None:
+            self.verdict.setStyleSheet("")
+        else:
+            bg = self.palette().color(self.palette().ColorRole.Window)
+            self.verdict.setStyleSheet(f"color: {readable(AMBER, bg, 4.5).name()};")
+        f = self.verdict.font()
+        f.setBold(v.clear)
+        self.verdict.setFont(f)
+        self.verdict.setVisible(True)
+
+    def _draw_split(self, records: list[RunRecord]) -> None:
+        sp = self.split_plot
+        for item in self._split_items:
+            sp.removeItem(item)
+        self._split_items = []
+        self.parts = []
+        rows = [r for r in records if r.split]
+        self.split_box.setVisible(bool(rows))
+        for label in self.legend.values():
+            self.legend_grid.removeWidget(label)
+            label.hide()
+        if not rows:
+            return
+        self.split_chart.setFixedHeight(SPLIT_AXIS_PX + SPLIT_ROW_PX * min(len(rows), SPLIT_ROWS_MAX))
+        # Width 0: one pixel at any zoom, and it adds nothing to an item's shape in data units
+        # (a width of 1 would, making each part catch the mouse half a second beyond its ends).
+        outline = QPen(self.palette().color(self.palette().ColorRole.Base))
+        outline.setCosmetic(True)
+        outline.setWidthF(0.0)
+        ticks = []
+        x_min = 0.0
+        x_max = 0.0
+        shown: set[str] = set()
+        half = ROW_FILL / 2
+        for i, r in enumerate(rows):
+            split = r.split or {}
+            wall = wall_of(split)
+            x = 0.0
+            for key in PARTS:
+                v = split.get(key, 0.0)
+                if v <= 0:
+                    continue
+                self._add_part(i, key, QRectF(x, i - half, v, ROW_FILL), part_tooltip(key, v, wall), outline)
+                shown.add(key)
+                x += v
+            pool = split.get(POOL_START, 0.0)
+            if pool > 0:  # before the clock started: left of zero, hatched
+                self._add_part(i, POOL_START, QRectF(-pool, i - half, pool, ROW_FILL),
+                               part_tooltip(POOL_START, pool, wall), outline, Qt.BrushStyle.BDiagPattern)
+                shown.add(POOL_START)
+                x_min = min(x_min, -pool)
+            x_max = max(x_max, x)
+            ticks.append((i, run_name(r)))
+        sp.getAxis("left").setTicks([ticks])
+        sp.setYRange(-0.5, len(rows) - 0.5, padding=0)
+        sp.setXRange(x_min, max(x_max, 1e-3), padding=0.02)
+        fg = self.palette().color(self.palette().ColorRole.WindowText)
+        for n, key in enumerate(k for k in KEYS if k in shown):
+            label = self.legend[key]
+            swatch = readable(PART_COLORS[key], self.palette().color(self.palette().ColorRole.Window), 1.5)
+            label.setText(f"<span style='color:{swatch.name()}'>■</span> "
+                          f"<span style='color:{fg.name()}'>{LABELS[key]}</span>")
+            self.legend_grid.addWidget(label, n // LEGEND_COLUMNS, n % LEGEND_COLUMNS)
+            label.show()
+
+    def _add_part(self, row: int, key: str, rect: QRectF, tooltip: str, outline: QPen,
+                  style: Qt.BrushStyle = Qt.BrushStyle.SolidPattern) -> None:
+        item = QGraphicsRectItem(rect)
+        item.setBrush(QBrush(QColor(PART_COLORS[key]), style))
+        item.setPen(outline)
+        item.setToolTip(tooltip)
+        self.split_plot.addItem(item, ignoreBounds=True)
+        self._split_items.append(item)
+        self.parts.append((row, key, item))

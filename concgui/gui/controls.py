@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGridLayo
 
 from concgui.engine import startmethods
 from concgui.engine.config import MAX_TASKS, MAX_THREADS, RunConfig, Where
+from concgui.engine.repeats import DEFAULT_REPEATS, MAX_REPEATS
 from concgui.engine.workloads import CATALOG, get_workload
 from concgui.gui.run_words import GUI_MODES, GuiMode, engine_mode, gui_mode_of
 
@@ -101,6 +102,13 @@ class ControlsPanel(QWidget):
         self.fork_warning.setStyleSheet(
             "color: #8a4b00; background: #fff1db; border: 1px solid #f0c27b; border-radius: 4px; padding: 4px;")
 
+        self.repeats = QSpinBox()
+        self.repeats.setRange(1, MAX_REPEATS)
+        self.repeats.setValue(DEFAULT_REPEATS)
+        self.repeats.setSuffix(" × each mode")
+        self.repeats.setToolTip("Compare and Scale run every mode this many times, interleaved (S T P S T P …), "
+                                "and compare medians: one sample on a shared machine decides nothing")
+
         self.run_button = QPushButton("Run")
         self.cancel_button = QPushButton("Cancel")
         self.compare_button = QPushButton("Compare")
@@ -123,6 +131,10 @@ class ControlsPanel(QWidget):
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message.hide()
+        #: Shown with the busy-machine warning: start the Compare or Scale anyway.
+        self.run_anyway_button = QPushButton("Run anyway")
+        self.run_anyway_button.setToolTip("Time the runs even though other programs are using the CPU")
+        self.run_anyway_button.hide()
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -138,6 +150,7 @@ class ControlsPanel(QWidget):
         form.addRow("Workers", self.workers)
         form.addRow("Start method", self.start_method)
         form.addRow("GUI-thread cap", self.gui_limit)
+        form.addRow("Repeats", self.repeats)
         form.addRow("", self.fork_warning)
         buttons = QGridLayout()
         buttons.addWidget(self.run_button, 0, 0)
@@ -149,6 +162,7 @@ class ControlsPanel(QWidget):
         lay.addSpacing(6)
         lay.addLayout(buttons)
         lay.addWidget(self.message)
+        lay.addWidget(self.run_anyway_button)
         lay.addStretch(1)
 
         self.workload.currentIndexChanged.connect(self._on_workload_current_index_changed)
@@ -205,7 +219,7 @@ class ControlsPanel(QWidget):
 
     def set_busy(self, busy: bool) -> None:
         for w in (self.run_button, self.compare_button, self.workload, self.tasks, self.size, self.mode,
-                  self.workers):
+                  self.workers, self.repeats):
             w.setEnabled(not busy)
         self.start_method.setEnabled(not busy and self.gui_mode() == "processes")
         self.workers.setEnabled(not busy and self.gui_mode() != GuiMode.GUI_THREAD)
@@ -223,6 +237,12 @@ class ControlsPanel(QWidget):
     def clear_message(self) -> None:
         self.message.clear()
         self.message.hide()
+        self.run_anyway_button.hide()
+
+    def offer_run_anyway(self, text: str) -> None:
+        """Say why a timing would mislead (a busy machine), with a button to run it all the same."""
+        self.show_message(text, error=False)
+        self.run_anyway_button.show()
 
     # -- reactions ------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import sys
+from collections import deque
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Slot
@@ -20,10 +21,14 @@ from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QMessageBox, QS
                                QWidget)
 
 from concgui import __version__
-from concgui.engine.compare import RunRecord, explain
+from concgui.engine import machine_load
+from concgui.engine.compare import RunRecord
+from concgui.engine.explain import explain
 from concgui.engine.events import RunStarted
 from concgui.engine.export import ExportError, results_document, write_json
 from concgui.engine.latency import FREEZE_S, frames_missed
+from concgui.engine.machine_load import BUSY_OTHERS_CORES, busy_sentence
+from concgui.engine.verdict import rule_html as verdict_rule_html
 from concgui.engine.platform_info import collect
 from concgui.engine.telemetry import CpuSampler
 from concgui.gui.cards import card, scroll_column
@@ -41,8 +46,8 @@ from concgui.gui.progress_panel import ProgressPanel
 from concgui.engine.progress import ProgressSnapshot
 from concgui.gui.results_table import ResultsTable
 from concgui.gui.run_driver import RunDriver
-from concgui.gui.run_session import (GUI_THREAD_LIMIT_S, Batch, BatchDone, BatchKind, RunDone, RunSession,
-                                     Step)
+from concgui.gui.run_session import (GUI_THREAD_LIMIT_S, Batch, BatchDone, BatchKind, Repeat, RunDone,
+                                     RunSession, Step, records_of, repeated_step)
 from concgui.gui.run_bands import follow_runs
 from concgui.gui.run_words import mode_name, progress_title
 from concgui.gui.scaling_view import ScalingView
@@ -53,6 +58,8 @@ from concgui.gui.workload_view import WorkloadPanel
 from concgui.scenarios import Scenario, StepKind
 
 LAG_READOUT_MS = 500
+#: How often the window looks at what other programs use between runs (a few /proc reads).
+LOAD_LOOK_S = 2.0
 DEFAULT_SIZE = (1440, 920)
 
 
@@ -92,6 +99,7 @@ class MainWindow(QMainWindow):
         self.controls.run_requested.connect(self.start_run)
         self.controls.compare_requested.connect(self.start_compare)
         self.controls.cancel_requested.connect(self.cancel)
+        self.controls.run_anyway_button.clicked.connect(self._on_run_anyway_clicked)
         self.controls.settings_changed.connect(self._on_controls_settings_changed)
         self.controls.gui_limit.valueChanged.connect(self.session.set_gui_limit)
         self.session.set_gui_limit(self.controls.gui_limit.value())
@@ -113,6 +121,10 @@ class MainWindow(QMainWindow):
 
         # Periodic work rides on the heartbeat's tick (see Heartbeat): the lag readout.
         self._lag_job = self.heartbeat.every(LAG_READOUT_MS / 1000, lambda _t: self._on_lag_timer_timeout())
+        # What other programs do, looked at now and then, so a Compare can say so before it starts.
+        self._anyway: BatchKind | None = None
+        self._load_readings = deque([machine_load.read()], maxlen=2)
+        self._load_job = self.heartbeat.every(LOAD_LOOK_S, lambda _t: self._look_at_load())
         self.cpu_plot.start()
         QTimer.singleShot(0, self, self.session.start)  # off the first paint
         self._resize_to_screen()
@@ -202,6 +214,9 @@ class MainWindow(QMainWindow):
         self.file_menu = file_menu
         self.view_menu = self.menuBar().addMenu("&View")
         help_menu = self.menuBar().addMenu("&Help")
+        rule = QAction("How &verdicts are called", self)
+        rule.triggered.connect(self.show_verdict_rule)
+        help_menu.addAction(rule)
         about = QAction("&About concgui", self)
         about.triggered.connect(self.show_about)
         help_menu.addAction(about)
@@ -272,19 +287,43 @@ class MainWindow(QMainWindow):
         return self.session.run_steps(BatchKind.RUN, [step]) is not None
 
     @Slot()
-    def start_scale(self) -> bool:
-        """Serial, then threads and processes with 1, 2, 4, … 2 × cores workers, on identical inputs."""
+    def start_scale(self, anyway: bool = False) -> bool:
+        """Serial, then threads and processes with 1, 2, 4, … 2 × cores workers, on identical inputs, repeated."""
         from concgui.engine import scaling
 
         c = self.controls.config("processes")
         configs = scaling.plan(c.workload, c.tasks, c.size, self.info.logical_cores,
                                start_method=c.start_method)
-        return self.session.run_steps(BatchKind.SCALE, [Step(configs)]) is not None
+        return self._start_timed(BatchKind.SCALE, configs, anyway)
 
     @Slot()
-    def start_compare(self) -> bool:
-        """Serial, threads and processes on identical inputs."""
-        return self.session.run_steps(BatchKind.COMPARE, [Step(self.controls.compare_configs())]) is not None
+    def start_compare(self, anyway: bool = False) -> bool:
+        """Serial, threads and processes on identical inputs, each run ``Repeats`` times, interleaved."""
+        return self._start_timed(BatchKind.COMPARE, self.controls.compare_configs(), anyway)
+
+    def _start_timed(self, kind: BatchKind, configs: list, anyway: bool) -> bool:
+        """Start a comparison whose timings matter, unless other programs are busy (then offer to run anyway)."""
+        if not anyway and not self.session.busy:
+            others = self.other_load()
+            if others is not None and others > BUSY_OTHERS_CORES:
+                self._anyway = kind
+                self.controls.offer_run_anyway(busy_sentence(others))
+                self.statusBar().showMessage(busy_sentence(others), 10_000)
+                return False
+        self._anyway = None
+        step = repeated_step(configs, self.controls.repeats.value())
+        return self.session.run_steps(kind, [step]) is not None
+
+    def other_load(self) -> float | None:
+        """Cores' worth of CPU other programs used over the last 2 to 4 s (None: the window just opened)."""
+        return machine_load.other_cores(self._load_readings[0], machine_load.read())
+
+    @Slot()
+    def _on_run_anyway_clicked(self) -> None:
+        if self._anyway is BatchKind.SCALE:
+            self.start_scale(anyway=True)
+        else:
+            self.start_compare(anyway=True)
 
     def load_scenario(self, scenario: Scenario) -> None:
         shown = next((r for r in scenario.runs if r.mode != "serial"), scenario.runs[0])
@@ -343,11 +382,24 @@ class MainWindow(QMainWindow):
                     else "on a thread, but the GUI thread waits for it")
             self.statusBar().showMessage(f"Running {what}: the window is frozen until the run ends.")
 
+    def _look_at_load(self) -> None:
+        if not self.session.busy:  # between runs only: during one, the run's own record measures it
+            self._load_readings.append(machine_load.read())
+
     @Slot(object, object)
     def _on_session_run_started(self, started: RunStarted, kind: StepKind) -> None:
         self.progress.begin(started, progress_title(started, kind))
-        if kind is not StepKind.GUI_THREAD:
-            self.statusBar().showMessage(f"Running {started.workload} — {mode_name(started.mode, kind)}…")
+        if kind is StepKind.GUI_THREAD:
+            return
+        text = f"Running {started.workload} — {mode_name(started.mode, kind)}"
+        b = self.session.batch
+        tag = b.next_tag if b is not None else None
+        if isinstance(tag, Repeat):
+            text += f", repeat {tag.round + 1} of {tag.of}"
+            left = b.seconds_left() if b is not None else None
+            if left is not None:
+                text += f" (about {left:.1f} s of runs left)"
+        self.statusBar().showMessage(text + "…")
 
     @Slot(object)
     def _on_session_run_progressed(self, snap: ProgressSnapshot) -> None:
@@ -370,8 +422,9 @@ class MainWindow(QMainWindow):
             self._show_error(f"Could not run: {outcome.error}", outcome.details)
             if not outcome.runs:
                 self.progress.reset("Idle: the run could not start.")
-        records = [r.record for r in done.rows]
-        if done.kind is not BatchKind.RUN and len(records) >= 2:
+        records = records_of(done.rows)
+        # The comparison shows comparisons: a lab's runs are its own lessons, not one more Compare.
+        if done.kind in (BatchKind.COMPARE, BatchKind.SCALE, BatchKind.SCENARIO) and len(records) >= 2:
             # A scaling series (Scale, or a scenario like `scale`) goes to the Scaling tab instead.
             scaling = done.kind in (BatchKind.SCALE, BatchKind.SCENARIO) and self.show_scaling(records, switch=True)
             if not scaling and done.kind is not BatchKind.SCALE:
@@ -482,6 +535,10 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, "Screenshot failed", f"Could not write {path}.")
 
     @Slot()
+    def show_verdict_rule(self) -> None:
+        QMessageBox.information(self, "How verdicts are called", verdict_rule_html())
+
+    @Slot()
     def show_about(self) -> None:
         i = self.info
         QMessageBox.about(
@@ -501,6 +558,7 @@ class MainWindow(QMainWindow):
             return
         self._closed = True
         self._lag_job.set_period(None)
+        self._load_job.set_period(None)
         self.cpu_plot.stop()
         self.responsiveness.shutdown()
         sys.setswitchinterval(self.switch_interval_at_start)

@@ -180,7 +180,10 @@ class _RunWorker(QObject):
     def run_batch(self, request: tuple) -> None:
         configs, cancel = request[0], request[1]
         flood = request[2] if len(request) > 2 else None
+        warm = request[3] if len(request) > 3 else False
         try:
+            if warm:
+                warm_up(self.runner, configs, cancel)
             outcome = self._execute(configs, cancel, flood)
         except BaseException as exc:  # never leave the GUI waiting for a batch_finished
             outcome = BatchOutcome((), len(configs), error_line(exc), format_error(exc))
@@ -268,18 +271,16 @@ class RunDriver(QtWorker):
         """How many progress signals run ``run_id`` sent the GUI (None if unknown)."""
         return self._worker.signal_counts.get(run_id, self._here.signal_counts.get(run_id))
 
-    def start(self, configs: list[RunConfig], flood: bool = False) -> None:
+    def start(self, configs: list[RunConfig], flood: bool = False, warm: bool = False) -> None:
         """Run ``configs`` one after the other on the driver thread; returns at once.
 
         ``flood``: also emit ``item_done`` once per finished task (the wrong way,
-        for the lab), measured by a fresh :attr:`flood` meter.
+        for the lab), measured by a fresh :attr:`flood` meter. ``warm``: first
+        warm up the pool and host each config needs (:func:`warm_up`).
         """
         cancel = self._begin()
-        if flood:
-            self.flood = FloodMeter()
-            self._request((list(configs), cancel, self.flood))
-        else:
-            self._request((list(configs), cancel))
+        self.flood = FloodMeter() if flood else None
+        self._request((list(configs), cancel, self.flood, warm))
 
     def run_here(self, config: RunConfig, time_limit_s: float | None = None) -> None:
         """Run ``config`` on the calling thread; returns when it has finished.
@@ -319,6 +320,16 @@ class RunDriver(QtWorker):
     def _on_worker_batch_finished(self, outcome: BatchOutcome) -> None:
         self._end()
         self.batch_finished.emit(outcome)
+
+
+def warm_up(runner: Runner, configs: list[RunConfig], cancel: threading.Event) -> None:
+    """Warm each pool or worker host that ``configs`` will use, once (see :meth:`Runner.warm_up`)."""
+    seen = set()
+    for cfg in configs:
+        key = (cfg.mode, cfg.workers, cfg.start_method, cfg.where)
+        if key not in seen and (cfg.mode == "processes" or (cfg.where or runner.default_where.value) == "host"):
+            seen.add(key)
+            runner.warm_up(cfg, cancel)
 
 
 def _in_this_process(config: RunConfig) -> RunConfig:

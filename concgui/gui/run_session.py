@@ -35,14 +35,14 @@ from typing import Any, NamedTuple, Sequence
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from concgui.engine.clock import now
-from concgui.engine.compare import find_baseline, make_record
+from concgui.engine.compare import RunRecord, find_baseline, make_record
 from concgui.engine.config import ConfigError, RunConfig
 from concgui.engine.events import RunFinished, RunStarted
 from concgui.engine.lanes import LaneSampler
 from concgui.engine.latency import frames_missed
+from concgui.engine.repeats import interleave, summarize
 from concgui.gui.heartbeat import Heartbeat
 from concgui.gui.pace import RATES, Pace, pace_for
-from concgui.engine.progress import ProgressSnapshot
 from concgui.gui.result_row import ResultRow, UiStats
 from concgui.gui.results_table import ResultsModel
 from concgui.gui.run_driver import BatchOutcome, RunDriver
@@ -96,6 +96,31 @@ class Step(NamedTuple):
     configs: Sequence[RunConfig]
     kind: StepKind | str = StepKind.NORMAL
     tags: tuple[Any, ...] = ()
+    #: Warm the pool and host up first, untimed (a repeated comparison: round one costs what later ones don't).
+    warm_up: bool = False
+
+
+class Repeat(NamedTuple):
+    """The tag of one run of a repeated comparison: its round, its config's index, and how many rounds."""
+
+    round: int
+    index: int
+    of: int
+
+
+def repeated_step(configs: Sequence[RunConfig], repeats: int) -> Step:
+    """One step that runs ``configs`` in ``repeats`` interleaved rounds (S T P S T P …), each run tagged."""
+    order = interleave(list(configs), repeats)
+    return Step([cfg for _, _, cfg in order], StepKind.NORMAL, tuple(Repeat(r, i, repeats) for r, i, _ in order),
+                warm_up=True)
+
+
+def records_of(rows: Sequence[ResultRow]) -> list[RunRecord]:
+    """The comparable records of a batch's rows: a repeated comparison's samples folded into medians."""
+    tagged = [(row.tag.index, row.record) for row in rows if isinstance(row.tag, Repeat)]
+    if not tagged:
+        return [row.record for row in rows]
+    return summarize(tagged)
 
 
 @dataclass
@@ -115,6 +140,23 @@ class Batch:
     @property
     def step_kind(self) -> StepKind:
         return StepKind(self.step.kind) if self.step is not None else StepKind.NORMAL
+
+    @property
+    def next_tag(self) -> Any:
+        """The tag of the run of this step that starts next (or runs now), if the step has tags."""
+        if self.step is None or self.step_runs >= len(self.step.tags):
+            return None
+        return self.step.tags[self.step_runs]
+
+    def seconds_left(self) -> float | None:
+        """A repeated step's time still to run, from the walls its first round took (None: not known yet)."""
+        if self.step is None or not self.step.tags or not isinstance(self.step.tags[0], Repeat):
+            return None
+        walls = {row.tag.index: row.record.wall_s for row in self.rows if isinstance(row.tag, Repeat)}
+        todo = [t for t in self.step.tags[self.step_runs:] if isinstance(t, Repeat)]
+        if any(t.index not in walls for t in todo):
+            return None
+        return sum(walls[t.index] for t in todo)
 
 
 @dataclass(frozen=True)
@@ -191,7 +233,8 @@ class RunSession(QObject):
         self._timer.timeout.connect(self._on_timer_timeout)
 
         self.driver.run_started.connect(self._on_driver_run_started)
-        self.driver.progressed.connect(self._on_driver_progressed)
+        # Signal to signal: Qt relays each snapshot without a trip into Python (and a wait for the GIL).
+        self.driver.progressed.connect(self.run_progressed)
         self.driver.run_finished.connect(self._on_driver_run_finished)
         self.driver.batch_finished.connect(self._on_driver_batch_finished)
         self.heartbeat.froze.connect(self._on_heartbeat_froze)
@@ -298,7 +341,7 @@ class RunSession(QObject):
         elif kind is StepKind.BLOCKING_WAIT:
             self.driver.run_blocking_wait(configs[0], self.gui_limit_s)
         else:
-            self.driver.start(configs, flood=kind is StepKind.FLOOD)
+            self.driver.start(configs, flood=kind is StepKind.FLOOD, warm=b.step.warm_up)
 
     def set_pace(self, pace: Pace) -> None:
         """Run the driver, the lanes and the progress job at ``pace`` (see :mod:`concgui.gui.pace`); tell the views."""
@@ -323,10 +366,6 @@ class RunSession(QObject):
     @Slot(object)
     def _on_driver_run_started(self, started: RunStarted) -> None:
         self.run_started.emit(started, self._step_kind())
-
-    @Slot(object)
-    def _on_driver_progressed(self, snap: ProgressSnapshot) -> None:
-        self.run_progressed.emit(snap)
 
     def _take_progress(self) -> None:
         """Hand on the snapshots the driver kept (the GIL pace), as if they had come by signal."""

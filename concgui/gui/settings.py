@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING, Any, Callable, Generic, TypeVar
 from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtWidgets import QMainWindow
 
+from concgui.engine.repeats import MAX_REPEATS
+
 if TYPE_CHECKING:
     from concgui.gui.controls import ControlsPanel
 
@@ -114,6 +116,7 @@ class Settings:
     tasks = _Field("run/tasks", _to_int(0, _INT_MAX), None)
     size = _Field("run/size", _to_int(0, _INT_MAX), None)
     start_method = _Field("run/start_method", _to_str(), None)
+    repeats = _Field("run/repeats", _to_int(1, MAX_REPEATS), None)  # Compare and Scale: runs per mode
     theme = _Field("view/theme", _to_str(THEMES), "system")
     export_dir = _Field("export/last_dir", _to_str(), None)  # where the last export went
 
@@ -152,6 +155,7 @@ def save_window(window: QMainWindow, controls: "ControlsPanel", settings: Settin
     settings.tasks = c.tasks.value()
     settings.size = c.size.value()
     settings.start_method = c.start_method.currentData()
+    settings.repeats = c.repeats.value()
     settings.sync()
 
 
@@ -166,6 +170,8 @@ def restore_window(window: QMainWindow, controls: "ControlsPanel", settings: Set
     if settings.window_state:
         window.restoreState(QByteArray(settings.window_state))
     c = controls
+    if settings.repeats is not None:
+        c.repeats.setValue(settings.repeats)
     workload = settings.workload
     if workload not in CATALOG:
         return  # nothing saved yet (or a workload that no longer exists): keep the defaults

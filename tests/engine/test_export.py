@@ -61,6 +61,49 @@ def test_csv_of_no_runs_is_just_the_header() -> None:
     assert results_csv([]) == ",".join(CSV_FIELDS) + "\n"
 
 
+SPLIT = {"pool_start_s": 0.031, "dispatch_s": 0.002, "compute_s": 0.55, "cpu_wait_s": 0.04, "between_s": 0.003,
+         "tail_s": 0.015}
+REPEATED = [
+    _record(1, "serial", 1.2, 1.0, True, samples_wall_s=(1.25, 1.2, 1.19), spread=0.0208),
+    _record(3, "processes", 0.61, 1.967, True, workers=2, samples_wall_s=(0.61, 0.6, 0.66), spread=0.0492,
+            split=SPLIT),
+]
+
+
+def test_csv_joins_the_samples_into_one_cell_and_spreads_the_split_into_columns() -> None:
+    parsed = list(csv.DictReader(io.StringIO(results_csv(REPEATED))))
+    header = list(parsed[0])
+    assert "split" not in header and "samples_wall_s" in header
+    split_cols = [h for h in header if h.startswith("split_")]
+    # In the split's own order, right after the record's fields.
+    assert split_cols == [f"split_{k}" for k in SPLIT]
+    assert header[:len(CSV_FIELDS)] == list(CSV_FIELDS)
+    assert parsed[0]["samples_wall_s"] == "1.25;1.2;1.19"
+    assert [float(x) for x in parsed[1]["samples_wall_s"].split(";")] == [0.61, 0.6, 0.66]
+    assert float(parsed[1]["split_compute_s"]) == pytest.approx(0.55)
+    assert float(parsed[1]["spread"]) == pytest.approx(0.0492)
+    assert parsed[0]["split_compute_s"] == ""  # a run without a split has empty cells
+
+
+def test_csv_has_only_the_split_columns_some_run_has() -> None:
+    assert not any(h.startswith("split_") for h in results_csv(RECORDS).splitlines()[0].split(","))
+    partial = _record(5, "processes", 0.5, None, None, split={"compute_s": 0.4, "tail_s": 0.1, "extra_s": 0.0})
+    header = results_csv([partial]).splitlines()[0].split(",")
+    assert [h for h in header if h.startswith("split_")] == ["split_compute_s", "split_tail_s", "split_extra_s"]
+
+
+def test_csv_split_columns_come_before_the_gui_columns() -> None:
+    rows = [{**REPEATED[1].as_dict(), "ui": {"gui_stall_ms": 1.0}}]
+    header = results_csv(rows).splitlines()[0].split(",")
+    assert header[-1] == "ui_gui_stall_ms" and header[-2] == "split_tail_s"
+
+
+def test_markdown_shows_the_spread_of_repeated_runs() -> None:
+    lines = results_markdown(REPEATED).splitlines()
+    assert "| 1.200 ±2% |" in lines[2] and "| 0.610 ±5% |" in lines[3]
+    assert "| 1.200 |" in results_markdown(RECORDS).splitlines()[2]  # one sample: no ±
+
+
 def test_markdown_table() -> None:
     lines = results_markdown(RECORDS).splitlines()
     assert lines[0].startswith("| Run | Workload | Mode | Workers | Ran on |")
@@ -93,6 +136,18 @@ def test_json_document_round_trips(tmp_path) -> None:
     doc = json.loads(path.read_text())
     assert [r["mode"] for r in doc["runs"]] == ["serial", "threads", "processes"]
     assert doc["runs"][2]["speedup"] == pytest.approx(1.967)
+    assert doc["runs"][2]["split"] is None
+
+
+def test_json_keeps_the_samples_and_the_split_as_they_are(tmp_path) -> None:
+    import json
+
+    path = tmp_path / "r.json"
+    write_json(path, results_document(REPEATED))
+    run = json.loads(path.read_text())["runs"][1]
+    assert run["samples_wall_s"] == [0.61, 0.6, 0.66]
+    assert run["split"] == SPLIT
+    assert run["spread"] == pytest.approx(0.0492)
 
 
 def test_write_text_is_atomic_and_says_why_it_failed(tmp_path) -> None:

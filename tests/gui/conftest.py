@@ -43,9 +43,17 @@ def isolated_settings(tmp_path, monkeypatch):
     reset_theme()  # a test that chose a theme must not leave the palette to the next one
 
 
+def quick_and_quiet(w: MainWindow) -> MainWindow:
+    """One repeat per mode (a test checks behaviour, not timings) and no busy-machine check (a loaded CI
+    box would make Compare wait for "Run anyway"); tests of those two set them back."""
+    w.controls.repeats.setValue(1)
+    w.other_load = lambda: None
+    return w
+
+
 @pytest.fixture
 def window(qtbot):
-    w = MainWindow()
+    w = quick_and_quiet(MainWindow())
     qtbot.addWidget(w)
     w.show()
     yield w

@@ -218,3 +218,35 @@ def test_a_run_on_the_gui_thread_is_stopped_after_its_time_limit(qtbot, window, 
     assert window.session.results.records[-1].status == "cancelled"
     assert "stopped it" in window.controls.message.text()
     assert not window.busy and window.controls.run_button.isEnabled()
+
+
+def test_compare_repeats_each_mode_interleaved_and_compares_medians(qtbot, window):
+    configure(window, **SMALL)
+    window.controls.repeats.setValue(2)
+    statuses: list[str] = []
+    window.session.run_started.connect(lambda *_: statuses.append(window.statusBar().currentMessage()))
+    assert run_batch(qtbot, window, window.start_compare).ok
+    rows = window.session.results.rows
+    assert [r.record.mode for r in rows] == ["serial", "threads", "processes"] * 2  # S T P S T P
+    assert "repeat 1 of 2" in statuses[0] and "repeat 2 of 2" in statuses[3]
+    assert "s of runs left" in statuses[3]  # the first round's times give the estimate
+    shown = window.comparison.records
+    assert [r.mode for r in shown] == ["serial", "threads", "processes"]
+    for r, first, second in zip(shown, rows[:3], rows[3:]):
+        assert sorted(r.samples_wall_s) == sorted((first.record.wall_s, second.record.wall_s))
+        assert r.wall_s == pytest.approx((first.record.wall_s + second.record.wall_s) / 2)
+        assert r.spread is not None  # (other_load_cores: None for runs too short to measure it)
+    assert "Verdict:" in window.comparison.text.toPlainText()
+
+
+def test_a_busy_machine_is_named_before_a_compare_and_can_be_run_anyway(qtbot, window):
+    configure(window, **SMALL)
+    window.other_load = lambda: 1.2
+    assert not window.start_compare()
+    assert not window.session.busy
+    assert "Other programs are using 1.2 cores" in window.controls.message.text()
+    assert window.controls.run_anyway_button.isVisibleTo(window)
+    with qtbot.waitSignal(window.session.batch_done, timeout=RUN_TIMEOUT_MS) as blocker:
+        window.controls.run_anyway_button.click()
+    assert blocker.args[0].ok
+    assert not window.controls.run_anyway_button.isVisibleTo(window)

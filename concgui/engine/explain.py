@@ -1,0 +1,177 @@
+"""The explanation under a comparison, assembled from this run's measured facts.
+
+Each mode gets one paragraph: what was measured, what this workload should
+give on this interpreter and machine (its *expectation*), and, when the two
+disagree, the measured reason (other programs' load, a disturbed baseline, a
+wide spread, more workers than cores, work too short for the start-up and
+transfer costs). When no measured fact explains a surprise, the text says so
+instead of inventing a cause. The last paragraph is the verdict, by the same
+rule as the CLI (:mod:`concgui.engine.verdict`), so the conclusion can never
+disagree with the lines above it or with the bars.
+
+The sentences are chosen, not written around the numbers: every number quoted
+is a field of a record or of :class:`~concgui.engine.platform_info.PlatformInfo`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from concgui.engine.compare import RunRecord
+from concgui.engine.events import RunStatus
+from concgui.engine.platform_info import PlatformInfo
+from concgui.engine.verdict import Verdict, label, verdict
+from concgui.engine.workloads import Workload, get_workload
+
+#: Others using at least this many cores during a run: named as a cause.
+LOAD_CAUSE_CORES = 0.3
+#: A spread at least this wide (±): named as a cause.
+WIDE_SPREAD = 0.10
+#: A measured speedup within this factor of the expectation counts as "as expected".
+EXPECT_TOLERANCE = 0.75
+#: Work shorter than this per worker is dominated by start-up and transfers (processes).
+SHORT_WORK_S = 0.15
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What a mode should reach for a workload here: a speedup range, its short name, and why, in a sentence."""
+
+    low: float
+    high: float
+    target: str  # e.g. "~1×", "~2×", "1.5–4×"
+    why: str
+
+    def holds(self, speedup: float) -> bool:
+        return self.low <= speedup <= self.high
+
+
+def expectation(r: RunRecord, w: Workload, info: PlatformInfo) -> Expectation:
+    """What ``r``'s mode should give for ``w`` with ``r.workers`` workers on this machine and interpreter."""
+    n, cores = r.workers, info.logical_cores
+    useful = min(n, cores)
+    switch_ms = info.switch_interval_s * 1000
+    if w.kind == "io":
+        low = min(1.5, n * 0.5)
+        return Expectation(low, float(n), f"{low:g}–{n}×",
+                           "the tasks mostly wait, and a waiting thread or process needs neither the GIL nor a "
+                           "core, so the waits overlap")
+    if r.mode == "threads" and w.gil == "holds" and info.gil_enabled:
+        return Expectation(0.8, 1.25, "~1×",
+                           "pure-Python work needs the GIL to run, so only one thread runs bytecode at a time and "
+                           f"they take turns every switch interval ({switch_ms:g} ms here): more threads add "
+                           "switching, not speed")
+    if r.mode == "threads" and w.gil == "holds":
+        why = "the GIL is disabled in this interpreter (a free-threaded build), so pure-Python threads run at once"
+    elif r.mode == "threads":
+        why = f"{w.name} spends its time in C code that releases the GIL, so the threads really run at once"
+    else:
+        why = "each process has its own interpreter and GIL, so CPU work runs on every core at once"
+    if n > cores:
+        why += f"; with {n} workers on {cores} cores the extra ones can only take turns"
+    return Expectation(EXPECT_TOLERANCE * useful, useful * 1.15, f"~{useful}×", why)
+
+
+def causes(r: RunRecord, baseline: RunRecord | None, w: Workload, info: PlatformInfo) -> list[str]:
+    """The measured facts that can make ``r``'s speedup differ from its expectation, most telling first."""
+    out: list[str] = []
+    mine = r.other_load_cores is not None and r.other_load_cores >= LOAD_CAUSE_CORES
+    base = baseline is not None and baseline.other_load_cores is not None and \
+        baseline.other_load_cores >= LOAD_CAUSE_CORES
+    if mine:
+        out.append(f"other programs used {r.other_load_cores:.1f} cores during it")
+    if base:
+        assert baseline is not None
+        out.append(f"the serial baseline was disturbed: other programs used {baseline.other_load_cores:.1f} "
+                   "cores during it")
+    if r.spread is not None and r.spread >= WIDE_SPREAD:
+        out.append(f"its repeats spread ±{r.spread:.0%}")
+    if baseline is not None and baseline.spread is not None and baseline.spread >= WIDE_SPREAD:
+        out.append(f"the serial baseline's repeats spread ±{baseline.spread:.0%}")
+    if r.mode == "processes" and w.kind == "cpu" and r.wall_s < SHORT_WORK_S:
+        out.append(f"the whole run took {r.wall_s * 1000:.0f} ms, so sending inputs and results and waking the "
+                   "workers weigh as much as the work")
+    return out
+
+
+def _mode_paragraph(r: RunRecord, baseline: RunRecord | None, w: Workload, info: PlatformInfo) -> str:
+    name = "Threads" if r.mode == "threads" else "Processes"
+    unit = "threads" if r.mode == "threads" else "worker processes"
+    assert r.speedup is not None
+    head = f"{name}: {r.speedup:.2f}× with {r.workers} {unit}"
+    if r.efficiency is not None and r.mode == "processes":
+        head += f" ({r.efficiency:.0%} efficiency on {info.logical_cores} logical cores)"
+    exp = expectation(r, w, info)
+    found = causes(r, baseline, w, info)
+    if exp.holds(r.speedup):
+        text = f"{head}, as expected: {exp.why}."
+        if found:
+            text += f" Note that {'; '.join(found)}."
+    else:
+        text = f"{head}, not the {exp.target} expected here"
+        text += (", because " + "; ".join(found) + ".") if found else \
+            ", and nothing measured explains it (no load, no wide spread): repeat the comparison to be sure."
+        text += f" Why {exp.target}: {exp.why}."
+    if r.efficiency is not None and r.efficiency > 1.0 + 0.02:
+        text += " " + _over_100(r, baseline, found)
+    return text
+
+
+def _over_100(r: RunRecord, baseline: RunRecord | None, found: list[str]) -> str:
+    """Why an efficiency above 100 % was measured: never shown without a word."""
+    base = baseline.wall_s if baseline is not None else None
+    lead = (f"An efficiency of {r.efficiency:.0%} means each worker did more than one serial run's worth per "
+            "second")
+    if base is not None:
+        lead += f" (the serial baseline took {base:.2f} s)"
+    if found:
+        return f"{lead}: that is the disturbance above, not extra speed."
+    return f"{lead}; no measured load or spread explains it, so the baseline itself was probably slowed. Repeat it."
+
+
+def conclusion(v: Verdict, records: list[RunRecord]) -> str:
+    """The last paragraph: the verdict, in the rule's own words."""
+    if v.clear and v.winner is not None:
+        win = next(r for r in records if label(r) == v.winner)
+        if win.speedup is None:  # no serial baseline among them: compare the times themselves
+            rest_s = ", ".join(f"{label(r)} {r.wall_s:.2f} s" for r in records if r is not win)
+            return f"Verdict: {v.winner} is the clear winner here ({win.wall_s:.2f} s against {rest_s})."
+        rest = [r for r in records if r is not win and r.speedup is not None]
+        vs = ", ".join(f"{label(r)} {r.speedup:.2f}×" for r in rest)
+        return (f"Verdict: {v.winner} is the clear winner here ({win.speedup:.2f}×" +
+                (f" against {vs}" if vs else "") + ").")
+    if v.busy is not None:
+        return (f"Verdict: none. Other programs used up to {v.busy:.1f} cores during these runs, so no "
+                "difference between them can be trusted here; run the comparison again on a quiet machine.")
+    if v.rival is not None:
+        return (f"Verdict: too close to call here (±{(v.needed or 0):.0%}): {v.fastest} was fastest, but not "
+                f"faster than {v.rival} by more than their spreads allow.")
+    return "Verdict: nothing to compare yet."
+
+
+def explain(records: list[RunRecord], info: PlatformInfo) -> str:
+    """A short, friendly explanation of a comparison, from its measured numbers (plain text, one paragraph each)."""
+    done = [r for r in records if r.status == RunStatus.DONE.value]
+    if not done:
+        return "No run finished, so there is nothing to compare yet."
+    w = get_workload(done[0].workload)
+    serial = next((r for r in done if r.is_serial_baseline), None)
+    out: list[str] = []
+    if serial is not None:
+        reps = len(serial.samples_wall_s)
+        line = f"Serial: {serial.tasks} tasks of {w.name} took {serial.wall_s:.2f} s on one thread"
+        if reps > 1 and serial.spread is not None:
+            line += f" (median of {reps} repeats, ±{serial.spread:.0%})"
+        out.append(line + ". That is the baseline every speedup is measured against.")
+    for r in done:
+        if r.mode in ("threads", "processes") and r.speedup is not None:
+            out.append(_mode_paragraph(r, serial, w, info))
+    out.append(conclusion(verdict(done), done))
+    checked = [r for r in done if r.results_ok is not None]
+    if checked and all(r.results_ok for r in checked):
+        digest = (serial.digest or "")[:12] if serial else ""
+        out.append(f"All runs produced identical results (digest {digest}…).")
+    elif any(r.results_ok is False for r in checked):
+        bad = ", ".join(label(r) for r in checked if r.results_ok is False)
+        out.append(f"Warning: the results of {bad} differ from the serial run.")
+    return "\n\n".join(out)
