@@ -298,7 +298,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     print(v.sentence())
     doc = results_document(records)
     doc["repeats"] = repeats
-    doc["verdict"] = {"winner": v.winner, "clear": v.clear, "rule": v.rule}
+    doc["verdict"] = v.as_export()
     if getattr(args, "scale", False):
         import os
 

@@ -88,6 +88,10 @@ class Verdict:
     def as_dict(self) -> dict:
         return asdict(self)
 
+    def as_export(self) -> dict:
+        """The export's ``verdict`` object (``bench --json`` and the window's export alike)."""
+        return {"winner": self.winner, "clear": self.clear, "rule": self.rule}
+
     def sentence(self) -> str:
         """One line for the CLI and the window."""
         if self.fastest is None:

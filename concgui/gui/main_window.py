@@ -29,6 +29,7 @@ from concgui.engine.export import ExportError, results_document, write_json
 from concgui.engine.latency import FREEZE_S, frames_missed
 from concgui.engine.machine_load import BUSY_OTHERS_CORES, busy_sentence
 from concgui.engine.verdict import rule_html as verdict_rule_html
+from concgui.engine.verdict import verdict
 from concgui.engine.platform_info import collect
 from concgui.engine.telemetry import CpuSampler
 from concgui.gui.cards import card, scroll_column
@@ -478,7 +479,13 @@ class MainWindow(QMainWindow):
     # -- results out ------------------------------------------------------------------------------
 
     def results_document(self) -> dict[str, Any]:
-        return results_document([row.as_dict() for row in self.session.results.rows])
+        """Every run of the session, and the comparison shown now (its medians) with its verdict."""
+        doc = results_document([row.as_dict() for row in self.session.results.rows])
+        shown = self.comparison.records
+        if shown:
+            doc["comparison"] = [r.as_dict() for r in shown]
+            doc["verdict"] = verdict(shown).as_export()
+        return doc
 
     def export_results(self, path: str) -> None:
         """Write every run of this session as JSON; raises ExportError with a user message."""

@@ -237,6 +237,10 @@ def test_compare_repeats_each_mode_interleaved_and_compares_medians(qtbot, windo
         assert r.wall_s == pytest.approx((first.record.wall_s + second.record.wall_s) / 2)
         assert r.spread is not None  # (other_load_cores: None for runs too short to measure it)
     assert "Verdict:" in window.comparison.text.toPlainText()
+    doc = window.results_document()
+    assert len(doc["runs"]) == 6 and [list(r["samples_wall_s"]) for r in doc["comparison"]] == \
+        [list(r.samples_wall_s) for r in shown]
+    assert set(doc["verdict"]) == {"winner", "clear", "rule"}
 
 
 def test_a_busy_machine_is_named_before_a_compare_and_can_be_run_anyway(qtbot, window):
