@@ -440,9 +440,12 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Cancelled.", 5000)
         elif outcome.ok:
             last = records[-1] if records else None
-            msg = f"Done: {len(records)} run(s)"
+            msg = f"Done: {len(done.rows)} run(s)"
+            if len(done.rows) > len(records):
+                msg += f" ({len(records)} modes × {len(done.rows) // max(1, len(records))} repeats, compared by median)"
             if last is not None:
-                msg += f"; last took {last.wall_s:.2f} s"
+                msg += f"; last took {last.wall_s:.2f} s" if len(last.samples_wall_s) <= 1 else \
+                    f"; {last.mode} median {last.wall_s:.2f} s"
             worst = max((r.ui.longest_freeze_ms or 0.0 for r in done.rows), default=0.0)
             if worst >= FREEZE_S * 1000:
                 msg += f". UI frozen for {worst / 1000:.2f} s ({frames_missed(worst / 1000):,} frames missed)"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from concgui.engine.events import RunStarted
+from concgui.gui.run_session import Repeat
 from concgui.gui.run_words import display_key, mode_name
 from concgui.scenarios import StepKind
 
@@ -24,7 +25,11 @@ def follow_runs(session: "RunSession", cpu_plot: "CpuPlot", lateness_plot: "Late
 
     def started(s: RunStarted, kind: StepKind) -> None:
         key = display_key(s.mode, kind)
-        cpu_plot.mark_run_started(s.run_id, mode_name(key), key, s.t)
+        # A repeated comparison names its bands once, in its first round: their colours say the rest.
+        b = session.batch
+        tag = b.next_tag if b is not None else None
+        label = "" if isinstance(tag, Repeat) and tag.round > 0 else mode_name(key)
+        cpu_plot.mark_run_started(s.run_id, label, key, s.t)
         lateness_plot.mark_run_started(s.run_id, key, s.t)
 
     def finished(done: "RunDone") -> None:
