@@ -20,6 +20,7 @@ from benchmarks.sections.startup import startup
 from benchmarks.sections.telemetry import telemetry
 from benchmarks.sections.tiny_tasks import tiny_tasks
 from benchmarks.sections.ui_latency import ui_latency
+from benchmarks.sections.verdicts import verdicts
 
 ALL: dict[str, Callable[..., None]] = {
     "engine": engine,
@@ -31,6 +32,7 @@ ALL: dict[str, Callable[..., None]] = {
     "cpu-plot": cpu_plot,
     "ui-latency": ui_latency,
     "gil-footprint": gil_footprint,
+    "verdicts": verdicts,
 }
 
-HEADLESS = ("engine", "overhead", "pool-start", "tiny-tasks", "telemetry")
+HEADLESS = ("engine", "overhead", "pool-start", "tiny-tasks", "telemetry", "verdicts")

@@ -170,12 +170,15 @@ class _EntryCounter:
 
 
 def _terminal(cfg_args: list[str]) -> dict[str, float]:
-    """The terminal's wall time per mode: ``concgui bench`` in a fresh process, as a user runs it."""
+    """The terminal's wall time per mode: ``concgui bench`` in a fresh process, as a user runs it.
+
+    One repeat: this section pairs one window run with one terminal run itself, interleaved.
+    """
     import tempfile
 
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, "t.json")
-        subprocess.run([sys.executable, "-m", "concgui", "bench", *cfg_args, "--json", path],
+        subprocess.run([sys.executable, "-m", "concgui", "bench", *cfg_args, "--repeats", "1", "--json", path],
                        check=True, capture_output=True, timeout=300)
         with open(path) as f:
             doc = json.load(f)
