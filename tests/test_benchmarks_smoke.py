@@ -18,14 +18,19 @@ ROOT = Path(__file__).resolve().parents[1]
 SECTIONS = ("overhead", "pool-start", "tiny-tasks", "telemetry")
 
 
-def test_quick_headless_sections_write_json_and_markdown(tmp_path: Path) -> None:
+def _quick_bench(sections: tuple[str, ...], out: Path, timeout: int) -> None:
+    """``benchmarks/run.py --quick --only SECTIONS --out OUT``, which must succeed."""
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     p = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--only", ",".join(SECTIONS),
-         "--out", str(tmp_path)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=110,
+        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--only", ",".join(sections),
+         "--out", str(out)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout,
     )
     assert p.returncode == 0, f"stdout:\n{p.stdout[-3000:]}\nstderr:\n{p.stderr[-3000:]}"
+
+
+def test_quick_headless_sections_write_json_and_markdown(tmp_path: Path) -> None:
+    _quick_bench(SECTIONS, tmp_path, 110)
     jsons = list(tmp_path.glob("bench-*.json"))
     mds = list(tmp_path.glob("bench-*.md"))
     assert len(jsons) == 1 and len(mds) == 1, sorted(x.name for x in tmp_path.iterdir())
@@ -64,13 +69,7 @@ def test_quick_window_sections_drive_the_real_window_to_the_end(tmp_path: Path) 
     """The Qt sections drive MainWindow and its session as a user would: a change there must not
     turn their rows into quiet skips (a crash in the child is reported as "failed")."""
     sections = ("ui-latency", "gil-footprint")
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    p = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--only", ",".join(sections),
-         "--out", str(tmp_path)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=240,
-    )
-    assert p.returncode == 0, f"stdout:\n{p.stdout[-3000:]}\nstderr:\n{p.stderr[-3000:]}"
+    _quick_bench(sections, tmp_path, 240)
     rows = json.loads(next(tmp_path.glob("bench-*.json")).read_text())["rows"]
     for section in sections:
         got = [r for r in rows if r["section"] == section]

@@ -29,6 +29,9 @@ class ExportError(OSError):
     """A results file could not be written; the message is meant for the user."""
 
 
+SPREAD_MEASURE = "half the range of a run's repeats (samples_wall_s), relative to their median (wall_s)"
+
+
 def results_document(records: Iterable[RunRecord | dict[str, Any]]) -> dict[str, Any]:
     info = collect()
     return {
@@ -38,6 +41,8 @@ def results_document(records: Iterable[RunRecord | dict[str, Any]]) -> dict[str,
         "cpus": info.logical_cores,
         "physical_cores": info.physical_cores,
         "switch_interval_s": info.switch_interval_s,
+        #: What each run's ``spread`` measures (see concgui.engine.repeats).
+        "spread_measure": SPREAD_MEASURE,
         "runs": [r.as_dict() if isinstance(r, RunRecord) else r for r in records],
     }
 

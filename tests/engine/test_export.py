@@ -137,6 +137,7 @@ def test_json_document_round_trips(tmp_path) -> None:
     assert [r["mode"] for r in doc["runs"]] == ["serial", "threads", "processes"]
     assert doc["runs"][2]["speedup"] == pytest.approx(1.967)
     assert doc["runs"][2]["split"] is None
+    assert "half the range" in doc["spread_measure"]  # the export says what its spreads measure
 
 
 def test_json_keeps_the_samples_and_the_split_as_they_are(tmp_path) -> None:
