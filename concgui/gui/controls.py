@@ -8,6 +8,7 @@ is the one judge of input, and its message is shown in :attr:`message`.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QKeySequence
@@ -15,7 +16,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGridLayo
                                QPushButton, QSizePolicy, QSpinBox, QVBoxLayout, QWidget)
 
 from concgui.engine import startmethods
-from concgui.engine.config import MAX_TASKS, MAX_THREADS, RunConfig, Where
+from concgui.engine.config import MAX_TASKS, MAX_THREADS, RunConfig, Where, max_processes
 from concgui.engine.repeats import DEFAULT_REPEATS, MAX_REPEATS
 from concgui.engine.workloads import CATALOG, get_workload
 from concgui.gui.run_words import GUI_MODES, GuiMode, engine_mode, gui_mode_of
@@ -201,8 +202,15 @@ class ControlsPanel(QWidget):
         )
 
     def compare_configs(self) -> list[RunConfig]:
-        """Serial, threads and processes on identical inputs."""
-        return [self.config(m) for m in ("serial", "threads", "processes")]
+        """Serial, threads and processes on identical inputs.
+
+        Threads and processes have their own limits: many threads cost little (an
+        I/O lesson wants 16 or more), a process is a whole interpreter. So a Compare
+        asked for more workers than processes may have runs its processes with as
+        many as they may (the chart says ×N for each), instead of refusing the lesson.
+        """
+        serial, threads, processes = (self.config(m) for m in ("serial", "threads", "processes"))
+        return [serial, threads, replace(processes, workers=min(processes.workers, max_processes()))]
 
     def apply(self, cfg: RunConfig, gui_mode: str | None = None) -> None:
         """Show ``cfg`` in the widgets (e.g. a scenario's first run)."""

@@ -37,7 +37,7 @@ from concgui.gui.lateness_plot import LatenessPlot
 from concgui.gui.pace import RATES, Pace
 from concgui.engine.progress import ProgressSnapshot
 from concgui.gui.responsiveness_text import (SWITCH_MAX_MS, SWITCH_MIN_MS, hash_work, intro_html,
-                                             outcome_text, pair_html, python_work, verdict, wait_work)
+                                             live_work, outcome_text, pair_html, python_work, verdict, wait_work)
 from concgui.gui.result_row import ResultRow
 from concgui.gui.run_bands import follow_runs
 from concgui.gui.run_session import BatchDone, BatchKind, RunSession, Step
@@ -416,7 +416,7 @@ class ResponsivenessLab(QWidget):
     def _on_live_button_toggled(self, on: bool) -> None:
         if on and not self._live:
             n = self._n()
-            cfg = python_work("threads", n, LIVE_SECONDS)
+            cfg = live_work(n, LIVE_SECONDS)
             if not self._run(self.p_jank, [(cfg, StepKind.NORMAL, f"live, {n} Python threads", False)]):
                 self.live_button.setChecked(False)
                 return
@@ -439,7 +439,7 @@ class ResponsivenessLab(QWidget):
         rate = "–"
         if len(pts) >= 2 and pts[-1][0] > pts[0][0]:
             tasks_per_s = (pts[-1][1] - pts[0][1]) / (pts[-1][0] - pts[0][0])
-            size = python_work("threads", 1, LIVE_SECONDS).size or 0
+            size = live_work(1, LIVE_SECONDS).size or 0
             rate = f"{tasks_per_s * size / 1e6:.2f} M iterations/s"
         return (f"UI p50 <b>{st.heartbeat_p50_ms:.1f} ms</b>, p99 <b>{st.heartbeat_p99_ms:.1f} ms</b>; "
                 f"workers <b>{rate}</b>")

@@ -38,6 +38,17 @@ def python_work(mode: str, workers: int, seconds: float) -> RunConfig:
                      size_for("cpu-python", seconds), where=None if mode == "processes" else HERE)
 
 
+#: A live run (pair 4) lasts until stopped: many tasks of ~¼ s each, so its size stays within the workload's cap
+#: and its progress (the live throughput) moves four times a second per thread.
+LIVE_TASK_S = 0.25
+
+
+def live_work(workers: int, seconds: float) -> RunConfig:
+    """Pure-Python work on ``workers`` QThreads of this process for about ``seconds``, in ~¼ s tasks."""
+    tasks = max(1, int(seconds / LIVE_TASK_S))
+    return RunConfig("cpu-python", "threads", workers, tasks, size_for("cpu-python", LIVE_TASK_S, 1), where=HERE)
+
+
 def hash_work(workers: int, seconds: float) -> RunConfig:
     """~``seconds`` of SHA-256 (serial time) on ``workers`` QThreads: hashlib releases the GIL."""
     return RunConfig("cpu-hash", "threads", workers, TASKS, size_for("cpu-hash", seconds), where=HERE)

@@ -254,3 +254,13 @@ def test_a_busy_machine_is_named_before_a_compare_and_can_be_run_anyway(qtbot, w
         window.controls.run_anyway_button.click()
     assert blocker.args[0].ok
     assert not window.controls.run_anyway_button.isVisibleTo(window)
+
+
+def test_an_io_compare_with_many_threads_caps_only_its_processes(window):
+    from concgui.engine.config import max_processes
+
+    configure(window, workload="io-sleep", tasks=32, size=5, workers=max_processes() * 2)
+    serial, threads, processes = window.controls.compare_configs()
+    assert threads.workers == max_processes() * 2 and processes.workers == max_processes()
+    for cfg in (serial, threads, processes):
+        cfg.validate()  # none refused: the lesson runs

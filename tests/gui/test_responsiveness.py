@@ -268,3 +268,22 @@ def test_at_the_gil_pace_progress_comes_without_a_signal(qtbot, window):
     assert not signalled  # the driver kept its snapshots for the heartbeat's tick to take
     assert seen and seen[-1].done == row.record.tasks
     assert window.progress.fraction == 1.0
+
+
+def test_the_live_run_keeps_threads_busy_while_the_switch_interval_changes(qtbot, window):
+    lab = window.responsiveness
+    lab.workers.setValue(2)
+    before = sys.getswitchinterval()
+    lab.live_button.setChecked(True)
+    assert lab._live, window.controls.message.text()  # it started (its size fits the workload's cap)
+    qtbot.waitUntil(lambda: "iterations/s" in lab.live_label.text(), timeout=RUN_TIMEOUT_MS)
+    # A setting held for a while gets its own line: interval, lateness and throughput.
+    qtbot.wait(1200)
+    lab.switch_ms.setValue(before * 1000 * 2)
+    assert sys.getswitchinterval() == pytest.approx(before * 2)
+    assert f"switch interval {before * 1000:g} ms" in lab.segments.text()
+    with qtbot.waitSignal(window.session.batch_done, timeout=RUN_TIMEOUT_MS) as blocker:
+        lab.live_button.setChecked(False)
+    assert blocker.args[0].cancelled
+    assert not lab._live and lab.live_button.isEnabled()
+    lab.switch_ms.setValue(before * 1000)
