@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFrame, QLabel, QScrollArea, QTextBrowser, QVBoxLayout, QWidget
 
 
 def bold_label(text: str) -> QLabel:
@@ -40,3 +40,25 @@ def card(widget: QWidget, title: str | None = None) -> QFrame:
         lay.addWidget(bold_label(title))
     lay.addWidget(widget, 1)
     return frame
+
+
+def text_dialog(parent: QWidget, title: str, html_text: str) -> QDialog:
+    """A non-modal window of rich text with a Close button, sized to fit a small screen."""
+    dlg = QDialog(parent)
+    dlg.setWindowTitle(title)
+    dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    lay = QVBoxLayout(dlg)
+    text = QTextBrowser()
+    text.setObjectName("dialog-text")
+    text.setHtml(html_text)
+    text.setOpenExternalLinks(True)
+    lay.addWidget(text)
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+    buttons.rejected.connect(dlg.reject)
+    lay.addWidget(buttons)
+    screen = parent.screen().availableGeometry() if parent.screen() is not None else None
+    w, h = 640, 560
+    if screen is not None:
+        w, h = min(w, int(screen.width() * 0.9)), min(h, int(screen.height() * 0.85))
+    dlg.resize(w, h)
+    return dlg

@@ -32,12 +32,13 @@ from concgui.engine.verdict import rule_html as verdict_rule_html
 from concgui.engine.verdict import verdict
 from concgui.engine.platform_info import collect
 from concgui.engine.telemetry import CpuSampler
-from concgui.gui.cards import card, scroll_column
+from concgui.gui.cards import card, scroll_column, text_dialog
 from concgui.gui.comparison_view import ComparisonView
 from concgui.gui.controls import ControlsPanel
 from concgui.gui.cpu_plot import CpuPlot
 from concgui.gui.error_details import ErrorDetails
 from concgui.gui.export_actions import ExportActions
+from concgui.gui.glossary import glossary_html
 from concgui.gui.heartbeat import HeartbeatDot, lateness_color
 from concgui.gui.hints import hint_html
 from concgui.gui.labs import LabsView
@@ -215,6 +216,13 @@ class MainWindow(QMainWindow):
         self.file_menu = file_menu
         self.view_menu = self.menuBar().addMenu("&View")
         help_menu = self.menuBar().addMenu("&Help")
+        glossary = QAction("&Glossary", self)
+        glossary.setShortcut(QKeySequence.StandardKey.HelpContents)
+        glossary.triggered.connect(self.show_glossary)
+        help_menu.addAction(glossary)
+        keys = QAction("&Keyboard shortcuts", self)
+        keys.triggered.connect(self.show_shortcuts)
+        help_menu.addAction(keys)
         rule = QAction("How &verdicts are called", self)
         rule.triggered.connect(self.show_verdict_rule)
         help_menu.addAction(rule)
@@ -543,6 +551,26 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getSaveFileName(self, "Save screenshot", "concgui.png", "PNG (*.png)")
         if path and not self.save_screenshot(path):
             QMessageBox.warning(self, "Screenshot failed", f"Could not write {path}.")
+
+    @Slot()
+    def show_glossary(self) -> None:
+        text_dialog(self, "Glossary: every number the window shows", glossary_html()).show()
+
+    def shortcuts(self) -> list[tuple[str, str]]:
+        """(keys, what they do) of every shortcut the window really has: its buttons' and its menus'."""
+        out = []
+        for w in (*self.findChildren(QAction), self.controls.run_button, self.controls.cancel_button,
+                  self.controls.compare_button):
+            keys = w.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            if keys:
+                out.append((keys, w.text().replace("&", "").rstrip("…")))
+        return sorted(set(out))
+
+    @Slot()
+    def show_shortcuts(self) -> None:
+        rows = "".join(f"<tr><td><b>{html.escape(k)}</b></td><td>{html.escape(what)}</td></tr>"
+                       for k, what in self.shortcuts())
+        text_dialog(self, "Keyboard shortcuts", f"<table cellpadding='4'>{rows}</table>").show()
 
     @Slot()
     def show_verdict_rule(self) -> None:

@@ -1,0 +1,84 @@
+"""Every metric the window shows, in one sentence each, and where it comes from.
+
+Help › Glossary shows this table; the tests check that every column of the
+results table and every readout the window shows has an entry, so a new number
+cannot appear without its explanation. Qt-free: plain data.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Term(NamedTuple):
+    term: str
+    meaning: str
+    source: str  # where the number comes from
+
+
+GLOSSARY: tuple[Term, ...] = (
+    Term("GIL", "The global interpreter lock: in CPython's default build only the thread holding it runs "
+         "Python bytecode, so pure-Python threads take turns; C code such as hashlib, zlib or a sleep can "
+         "release it while it works.", "sys._is_gil_enabled() where the interpreter has it (3.13+), else on."),
+    Term("Switch interval", "How long a thread may keep the GIL while another waits for it before it must hand "
+         "it over.", "sys.getswitchinterval(); the Responsiveness lab can change it (sys.setswitchinterval)."),
+    Term("Heartbeat", "A 20 ms single-shot timer on the GUI thread, re-armed on every tick; the dot in the "
+         "status bar moves one step per tick.", "The window's event loop (gui/heartbeat.py)."),
+    Term("Lateness", "How long after its due time a heartbeat tick ran: how long the window could not react.",
+         "Each tick's time against its due time, on one system-wide monotonic clock."),
+    Term("GUI lag", "The worst lateness in the last half second.", "The heartbeat's recent ticks."),
+    Term("p50 / p99", "The median and the 99th percentile of the heartbeat's lateness over a span: the typical "
+         "wait, and the worst but the rarest 1 %.", "The ticks recorded during that span (engine/latency.py)."),
+    Term("Longest freeze", "The latest single tick during a run: how long the window stood still at once.",
+         "The heartbeat ticks that waited during the run."),
+    Term("Frames missed", "How many 60 Hz frames (16.7 ms each) the longest freeze covered.",
+         "Longest freeze ÷ 16.7 ms."),
+    Term("GUI stall", "The table's name for a run's longest freeze, in milliseconds.", "As Longest freeze."),
+    Term("UI p99", "The table's name for a run's p99 lateness.", "As p50 / p99, over the run."),
+    Term("Cores busy", "The sum of every core's CPU % divided by 100: how many cores' worth of work the whole "
+         "machine does now. Threads taking turns on the GIL hop between cores but add up to about 1.",
+         "psutil per-core CPU %, sampled at 10 Hz by a probe process."),
+    Term("This app + workers", "The CPU this window's process and every process it started (worker host, "
+         "pool, probes) use together, as % of one core.", "psutil cpu_times of the process tree."),
+    Term("Others", "How many cores' worth of CPU other programs used during a run; from 0.3 a Compare says so "
+         "before it starts, and from 0.5 no verdict is called.",
+         "The machine's busy time (psutil.cpu_times()) minus this process tree's, over the run."),
+    Term("Wall", "Elapsed time of a run, from its first task handed out to its last result in; the pool's and "
+         "the worker host's start-up are not part of it. With repeats, the median.", "The shared monotonic clock."),
+    Term("CPU", "CPU time of what ran the tasks: the worker processes (and the thread relaying their events), "
+         "or this whole process for a run in it.", "psutil and time.thread_time()."),
+    Term("Speedup", "Serial wall time ÷ this wall time, against a serial run of the same inputs.",
+         "Two runs' walls (with repeats, their medians)."),
+    Term("Efficiency", "Speedup ÷ workers: 100 % means every worker did a full serial run's worth; above 100 % "
+         "is always explained (a disturbed baseline, others' load, a wide spread).", "Speedup and workers."),
+    Term("Results", "Whether a run's results equal the serial run's: the digest of every task's value.",
+         "A hash over the results in task order."),
+    Term("Repeats", "How many times Compare and Scale run each mode, interleaved (S T P S T P …).",
+         "The Repeats setting; concgui bench --repeats."),
+    Term("Median", "The middle of a mode's repeats: one outlier cannot move it.", "The repeats' wall times."),
+    Term("Spread (±)", "Half the range of a mode's repeats, relative to their median.", "The repeats' wall times."),
+    Term("Verdict", "The mode that beats every other by more than both their spreads (and by 5 % at least); "
+         "otherwise too close to call. None on a busy machine.", "engine/verdict.py; Help › How verdicts are called."),
+    Term("Where the time went", "A run's wall time per worker, split into first input, computing, in task off "
+         "CPU, between tasks and idle at the end; the pool's start-up beside it.", "The run's own task events."),
+    Term("Ran on", "Which process and threads ran the tasks: the worker host, the pool, or this window's own "
+         "threads (on purpose, for the lessons).", "How the run was started."),
+    Term("Timeline", "One lane per worker, one bar per task; a bar's shade is its CPU share.",
+         "TaskStarted and TaskFinished events."),
+    Term("CPU share", "A task's CPU time ÷ its wall time: pale bars waited (for the GIL, a core, or I/O).",
+         "The task's thread CPU time, measured in the worker."),
+    Term("GIL lane", "The thin strip under a lane: how much of each 10 ms the worker's OS thread was really on a "
+         "CPU. Pure-Python threads alternate; GIL-releasing ones run together.",
+         "Each thread's CPU time from /proc, read by a helper process at ~100 Hz."),
+)
+
+def glossary_html() -> str:
+    rows = "".join(f"<tr><td><b>{t.term}</b></td><td>{t.meaning}<br><i>From: {t.source}</i></td></tr>"
+                   for t in GLOSSARY)
+    return f"<table cellspacing='0' cellpadding='4'>{rows}</table>"
+
+
+def entry(term: str) -> Term | None:
+    """The entry for ``term`` (case and ± marks ignored), or None."""
+    key = term.lower().replace("±", "").strip()
+    return next((t for t in GLOSSARY if t.term.lower().replace("(±)", "").strip() == key), None)
