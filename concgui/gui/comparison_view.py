@@ -52,9 +52,9 @@ LABEL_HEADROOM = 0.26
 #: Height of one stacked bar, as a fraction of its row.
 ROW_FILL = 0.64
 #: Legend labels per row under the split plot (fits the ~350 px comparison card at 1366×768).
-LEGEND_COLUMNS = 3
+LEGEND_COLUMNS = 2  # two columns keep the card narrow enough for a 1366-px screen
 #: The split plot's height: its axis, plus this much per run (for at most ``SPLIT_ROWS_MAX`` runs; more share).
-SPLIT_AXIS_PX, SPLIT_ROW_PX, SPLIT_ROWS_MAX = 28, 20, 4
+SPLIT_AXIS_PX, SPLIT_ROW_PX, SPLIT_ROWS_MAX = 28, 20, 3  # more runs share the same height
 
 
 def run_name(r: RunRecord) -> str:
@@ -96,7 +96,7 @@ class ComparisonView(QWidget):
         f = self.title.font()
         f.setBold(True)
         self.title.setFont(f)
-        self.chart, p = make_plot(self, min_height=120, grid_x=False)
+        self.chart, p = make_plot(self, min_height=100, grid_x=False)
         self.plot = p
         p.setLabel("left", "wall time (s)")
         p.getAxis("left").enableAutoSIPrefix(False)  # never "(x0.001)": seconds stay seconds

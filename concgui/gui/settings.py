@@ -159,6 +159,22 @@ def save_window(window: QMainWindow, controls: "ControlsPanel", settings: Settin
     settings.sync()
 
 
+def clamp_to_screen(window: QMainWindow) -> None:
+    """Keep a restored window inside the screen it opens on: a size saved on a larger screen, or a
+    position on a screen that is gone, would put buttons and charts out of reach."""
+    screen = window.screen()
+    if screen is None:
+        return
+    avail = screen.availableGeometry()
+    w, h = min(window.width(), avail.width()), min(window.height(), avail.height())
+    if (w, h) != (window.width(), window.height()):
+        window.resize(w, h)
+    x = min(max(window.x(), avail.left()), avail.right() - w + 1)
+    y = min(max(window.y(), avail.top()), avail.bottom() - h + 1)
+    if (x, y) != (window.x(), window.y()):
+        window.move(x, y)
+
+
 def restore_window(window: QMainWindow, controls: "ControlsPanel", settings: Settings) -> None:
     """Show the remembered geometry, layout and run settings (whatever of them is valid)."""
     from concgui.engine.config import RunConfig
@@ -167,6 +183,7 @@ def restore_window(window: QMainWindow, controls: "ControlsPanel", settings: Set
 
     if settings.geometry:
         window.restoreGeometry(QByteArray(settings.geometry))
+        clamp_to_screen(window)
     if settings.window_state:
         window.restoreState(QByteArray(settings.window_state))
     c = controls

@@ -89,9 +89,39 @@ def test_window_saves_on_close_and_restores_on_open(qtbot) -> None:
         assert c2.workload.currentData() == "cpu-hash"
         assert (c2.tasks.value(), c2.size.value(), c2.workers.value()) == (17, 12_345, 3)
         assert c2.gui_mode() == "processes" and c2.start_method.currentData() == "spawn"
-        assert w2.height() == saved_height
+        # The saved height comes back, as far as the screen allows (see the clamp test below).
+        fits = max(w2.screen().availableGeometry().height(), w2.minimumSizeHint().height())
+        assert w2.height() == min(saved_height, fits)
     finally:
         w2.shutdown()
+
+
+def test_a_size_saved_on_a_larger_screen_is_clamped_to_this_one(qtbot) -> None:
+    big = MainWindow()
+    qtbot.addWidget(big)
+    big.setMinimumSize(0, 0)
+    big.resize(4000, 3000)  # as if saved on a 4K screen (offscreen is 800 × 600)
+    big.move(5000, 4000)
+    big.close()
+    w = MainWindow()
+    qtbot.addWidget(w)
+    try:
+        avail = w.screen().availableGeometry()
+        assert w.width() <= max(avail.width(), w.minimumSizeHint().width())
+        assert w.height() <= max(avail.height(), w.minimumSizeHint().height())
+        assert avail.left() <= w.x() <= avail.right() and avail.top() <= w.y() <= avail.bottom()
+    finally:
+        w.shutdown()
+
+
+def test_the_window_never_needs_more_than_1280_by_720_after_a_compare(qtbot, window) -> None:
+    from ._util import SMALL, configure, run_batch
+
+    configure(window, **SMALL)
+    assert run_batch(qtbot, window, window.start_compare).ok
+    qtbot.wait(50)  # the comparison card's new contents lay out
+    hint = window.minimumSizeHint()
+    assert hint.width() <= 1280 and hint.height() <= 720, hint
 
 
 def test_a_stale_workload_keeps_the_defaults(qtbot) -> None:
