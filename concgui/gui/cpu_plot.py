@@ -92,7 +92,7 @@ class CpuPlot(QWidget):
         fg = pal.color(pal.ColorRole.WindowText)
         # No grid on the live plots: pyqtgraph's translucent grid made each
         # redraw ~3.5× dearer (benchmarks/sections/cpu_plot.py), i.e. more lateness.
-        self.plot_widget, p = make_plot(self, min_height=180, grid_x=False, grid_y=False)
+        self.plot_widget, p = make_plot(self, min_height=100, grid_x=False, grid_y=False)
         self.plot = p
         p.setLabel("bottom", "seconds ago")
         self._shown_s = 0.0

@@ -69,7 +69,7 @@ class LatenessPlot(QWidget):
         self._freezes: dict[float, Band] = {}
         self._y_top = 0.0
 
-        self.plot_widget, p = make_plot(self, min_height=110, grid_x=False, grid_y=False)
+        self.plot_widget, p = make_plot(self, min_height=70, grid_x=False, grid_y=False)
         self.plot = p
         p.setLogMode(x=False, y=True)
         p.setLabel("left", "late, ms")

@@ -60,9 +60,13 @@ from concgui.gui.workload_view import WorkloadPanel
 from concgui.scenarios import Scenario, StepKind
 
 LAG_READOUT_MS = 500
+#: Smallest useful sizes, kept even on a 1366×768 screen: lanes to read, rows to compare.
+TIMELINE_MIN_PX = 120
+TABLE_MIN_ROWS = 4
 #: How often the window looks at what other programs use between runs (a few /proc reads).
 LOAD_LOOK_S = 2.0
-DEFAULT_SIZE = (1440, 920)
+DEFAULT_SIZE = (1440, 920)  # without a screen to measure
+MAX_OPEN_SIZE = (2560, 1440)
 
 
 class MainWindow(QMainWindow):
@@ -152,8 +156,8 @@ class MainWindow(QMainWindow):
         plots.setStretchFactor(0, 3)
         plots.setStretchFactor(1, 3)
         plots.setStretchFactor(2, 2)
-        self.timeline.setMinimumHeight(1)  # adds nothing to the window's minimum height (small screens)
-        plots.setCollapsible(1, True)
+        # Every panel stays usable on a 1366×768 projector: the timeline keeps room for a few lanes.
+        self.timeline.setMinimumHeight(TIMELINE_MIN_PX)
         plots.setChildrenCollapsible(False)
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(card(plots))
@@ -170,7 +174,8 @@ class MainWindow(QMainWindow):
         right.setStretchFactor(1, 2)
         right.setStretchFactor(2, 3)
         right.setChildrenCollapsible(False)
-        right.setSizes([640, 120, 160])  # scaled to the real height when shown
+        right.setSizes([560, 120, 180])  # scaled to the real height when shown
+        self.results_table.setMinimumHeight(self.results_table.height_for_rows(TABLE_MIN_ROWS))
 
         main = QSplitter(Qt.Orientation.Horizontal)
         main.addWidget(settings)
@@ -259,11 +264,12 @@ class MainWindow(QMainWindow):
         self.platform_label.setText(self._platform_text.format(f"{sys.getswitchinterval() * 1000:g}"))
 
     def _resize_to_screen(self) -> None:
+        """Open at most of the screen it is given (a saved size, restored later, wins), up to 2560 × 1440."""
         w, h = DEFAULT_SIZE
         screen = QGuiApplication.primaryScreen()
         if screen is not None:
             avail = screen.availableGeometry()
-            w, h = min(w, int(avail.width() * 0.94)), min(h, int(avail.height() * 0.92))
+            w, h = min(MAX_OPEN_SIZE[0], int(avail.width() * 0.94)), min(MAX_OPEN_SIZE[1], int(avail.height() * 0.92))
         self.resize(w, h)
 
     def _install_extras(self, settings: Settings) -> None:

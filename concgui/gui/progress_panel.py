@@ -95,7 +95,7 @@ class ProgressPanel(QWidget):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setStyleSheet("QScrollArea, QScrollArea > QWidget > QWidget { background: transparent; }")
         scroll.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        scroll.setMinimumHeight(60)
+        scroll.setMinimumHeight(36)  # one worker row; more scroll (small screens keep the other panels)
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)

@@ -143,6 +143,11 @@ class ResultsTable(QTableView):
         model.qmodel.rowsInserted.connect(self._on_model_rows_inserted)
         self.resizeColumnsToContents()
 
+    def height_for_rows(self, rows: int) -> int:
+        """The height that shows the header and ``rows`` rows, and a horizontal scroll bar."""
+        return (self.horizontalHeader().sizeHint().height() + rows * self.verticalHeader().defaultSectionSize()
+                + self.horizontalScrollBar().sizeHint().height() + 2 * self.frameWidth())
+
     @Slot()
     def _on_model_rows_inserted(self) -> None:
         self.resizeColumnsToContents()

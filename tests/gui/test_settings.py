@@ -142,3 +142,11 @@ def test_settings_module_reads_the_env_dir(monkeypatch, tmp_path) -> None:
     assert settings_mod.settings_path() == str(tmp_path / "concgui.ini")
     monkeypatch.delenv(settings_mod.ENV_DIR)
     assert settings_mod.settings_path() is None
+
+
+def test_on_a_1366_by_768_screen_every_panel_stays_usable(qtbot, window) -> None:
+    window.resize(1284, 706)  # what the window opens at on a 1366 × 768 screen
+    qtbot.waitUntil(lambda: window.height() == 706)
+    assert window.timeline.height() >= 120  # a few lanes to read
+    table = window.results_table
+    assert table.viewport().height() >= 4 * table.verticalHeader().defaultSectionSize()  # 4 rows to compare
