@@ -139,14 +139,20 @@ class ResultsTable(QTableView):
         self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         h = self.horizontalHeader()
         h.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        h.setStretchLastSection(True)
+        h.setStretchLastSection(False)  # every column as wide as its content, Status too
         model.qmodel.rowsInserted.connect(self._on_model_rows_inserted)
+        # A row's lateness columns fill in after its run ends (measured): fit them again then.
+        model.qmodel.dataChanged.connect(self._on_model_data_changed)
         self.resizeColumnsToContents()
 
     def height_for_rows(self, rows: int) -> int:
         """The height that shows the header and ``rows`` rows, and a horizontal scroll bar."""
         return (self.horizontalHeader().sizeHint().height() + rows * self.verticalHeader().defaultSectionSize()
                 + self.horizontalScrollBar().sizeHint().height() + 2 * self.frameWidth())
+
+    @Slot()
+    def _on_model_data_changed(self) -> None:
+        self.resizeColumnsToContents()
 
     @Slot()
     def _on_model_rows_inserted(self) -> None:

@@ -14,6 +14,7 @@ from concgui.engine.export import ExportError
 from concgui.gui.cpu_plot import CpuPlot
 from concgui.gui.main_window import MainWindow
 from concgui.gui.qt_worker import qthread_factory
+from concgui.gui.results_table import COLUMNS
 
 from tests.helpers import alive
 
@@ -264,3 +265,18 @@ def test_an_io_compare_with_many_threads_caps_only_its_processes(window):
     assert threads.workers == max_processes() * 2 and processes.workers == max_processes()
     for cfg in (serial, threads, processes):
         cfg.validate()  # none refused: the lesson runs
+
+
+def test_table_columns_fit_their_content_after_a_run_is_measured(qtbot, window):
+    configure(window, **SMALL)
+    assert run_batch(qtbot, window, window.start_run).ok
+    table = window.results_table
+    model = window.session.results
+    from concgui.engine.latency import LatenessStats
+
+    row = model.rows[0]
+    model.replace(row, row.measured(LatenessStats(9, 1.0, 12_345.678, 23_456.7, 23_456.7)))  # a long freeze
+    for c, (name, _, _) in enumerate(COLUMNS):
+        text = model.text(0, name)
+        needed = table.fontMetrics().horizontalAdvance(text)
+        assert table.columnWidth(c) >= needed, (name, text, table.columnWidth(c), needed)
