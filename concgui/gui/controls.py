@@ -11,7 +11,7 @@ import os
 from dataclasses import replace
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QFontMetrics, QKeySequence
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel,
                                QPushButton, QSizePolicy, QSpinBox, QVBoxLayout, QWidget)
 
@@ -40,6 +40,7 @@ BADGE_STYLE = {
     "I/O": ("#0d47a1", "#e3eefc"),
     "fails on purpose": ("#b71c1c", "#fdecea"),  # the crash workload
 }
+BADGE_PADDING_PX = 8
 SHORTCUTS = {"run": "Ctrl+R", "cancel": "Esc", "compare": "Ctrl+Shift+C"}
 #: The GUI-thread cap's range, in seconds: long enough for any demo, never a hung desktop.
 GUI_LIMIT_RANGE_S = (0.1, 30.0)
@@ -63,6 +64,11 @@ class ControlsPanel(QWidget):
             self.workload.setItemData(self.workload.count() - 1, w.summary, Qt.ItemDataRole.ToolTipRole)
         self.badge = QLabel()
         self.badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        # As wide as the widest badge, once: a workload with a longer badge must not widen (or clip) the panel.
+        bold = self.badge.font()
+        bold.setBold(True)
+        widest = max(QFontMetrics(bold).horizontalAdvance(text) for text in BADGE_STYLE)
+        self.badge.setFixedWidth(widest + 2 * BADGE_PADDING_PX + 4)
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.summary.setStyleSheet("color: palette(dark);")
@@ -260,7 +266,7 @@ class ControlsPanel(QWidget):
         fg, bg = BADGE_STYLE.get(w.badge, BADGE_STYLE["holds the GIL"])
         self.badge.setText(w.badge)
         self.badge.setStyleSheet(f"color: {fg}; background: {bg}; border: 1px solid {fg};"
-                                 " border-radius: 8px; padding: 1px 8px; font-weight: bold;")
+                                 f" border-radius: 8px; padding: 1px {BADGE_PADDING_PX}px; font-weight: bold;")
         self.badge.setToolTip(f"{w.kind.upper()} work that {w.gil} the GIL" if w.kind == "cpu"
                               else "I/O: waiting releases the GIL")
         self.summary.setText(w.summary)

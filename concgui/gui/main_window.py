@@ -148,6 +148,10 @@ class MainWindow(QMainWindow):
         self.side_tabs.addTab(self.workload_panel, "Workload")
         left_lay.addWidget(card(self.side_tabs), 1)
         settings = scroll_column(left, 340)
+        # Never narrower than its content (and its scroll bar): nothing in the settings is ever clipped.
+        self.settings_scroll = settings
+        bar = settings.verticalScrollBar().sizeHint().width()
+        settings.setMinimumWidth(max(340, left.minimumSizeHint().width() + bar + 2 * settings.frameWidth()))
 
         plots = QSplitter(Qt.Orientation.Vertical)  # CPU, timeline and lateness on one (linked) time axis
         plots.addWidget(self.cpu_plot)

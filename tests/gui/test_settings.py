@@ -150,3 +150,15 @@ def test_on_a_1366_by_768_screen_every_panel_stays_usable(qtbot, window) -> None
     assert window.timeline.height() >= 120  # a few lanes to read
     table = window.results_table
     assert table.viewport().height() >= 4 * table.verticalHeader().defaultSectionSize()  # 4 rows to compare
+
+
+def test_the_settings_panel_never_clips_its_content(qtbot, window) -> None:
+    from concgui.engine.workloads import CATALOG
+
+    window.resize(1284, 706)
+    scroll, c = window.settings_scroll, window.controls
+    for name in CATALOG:  # each workload's badge and summary
+        c.workload.setCurrentIndex(c.workload.findData(name))
+        qtbot.waitUntil(lambda: scroll.widget().width() <= scroll.viewport().width())
+        assert scroll.widget().minimumSizeHint().width() <= scroll.viewport().width(), name
+        assert c.badge.width() >= c.badge.sizeHint().width(), name  # the whole badge shows
