@@ -58,6 +58,18 @@ class RunRecord:
         return self.mode == "serial" and self.status == RunStatus.DONE.value
 
 
+def comparable_groups(records: Iterable[RunRecord]) -> list[list[RunRecord]]:
+    """``records`` grouped by their inputs (workload, tasks, size), in the order each group first appears.
+
+    Only runs of the same inputs compare: a chart or a verdict over a cpu-hash
+    run and cpu-python ones would compare two different jobs.
+    """
+    groups: dict[tuple[str, int, int], list[RunRecord]] = {}
+    for r in records:
+        groups.setdefault((r.workload, r.tasks, r.size), []).append(r)
+    return list(groups.values())
+
+
 def find_baseline(records: Iterable[RunRecord], started: RunStarted) -> RunRecord | None:
     """The latest successful serial run with the same inputs as ``started``."""
     found = None

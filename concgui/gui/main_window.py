@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QMessageBox, QS
 
 from concgui import __version__
 from concgui.engine import machine_load
-from concgui.engine.compare import RunRecord
+from concgui.engine.compare import RunRecord, comparable_groups
 from concgui.engine.explain import explain
 from concgui.engine.events import RunStarted
 from concgui.engine.export import ExportError, results_document, write_json
@@ -442,12 +442,13 @@ class MainWindow(QMainWindow):
             if not outcome.runs:
                 self.progress.reset("Idle: the run could not start.")
         records = records_of(done.rows)
+        note = ""
         # The comparison shows comparisons: a lab's runs are its own lessons, not one more Compare.
         if done.kind in (BatchKind.COMPARE, BatchKind.SCALE, BatchKind.SCENARIO) and len(records) >= 2:
             # A scaling series (Scale, or a scenario like `scale`) goes to the Scaling tab instead.
             scaling = done.kind in (BatchKind.SCALE, BatchKind.SCENARIO) and self.show_scaling(records, switch=True)
             if not scaling and done.kind is not BatchKind.SCALE:
-                self.show_comparison(records)
+                note = self._show_last_comparable(records)
         if outcome.cancelled and done.last_kind.blocks_gui:
             self.controls.show_message(
                 f"The run blocked the GUI thread for {self.session.gui_limit_s:g} s, so concgui stopped it to give "
@@ -467,7 +468,7 @@ class MainWindow(QMainWindow):
             worst = max((r.ui.longest_freeze_ms or 0.0 for r in done.rows), default=0.0)
             if worst >= FREEZE_S * 1000:
                 msg += f". UI frozen for {worst / 1000:.2f} s ({frames_missed(worst / 1000):,} frames missed)"
-            self.statusBar().showMessage(msg + ".", 10_000)
+            self.statusBar().showMessage(msg + "." + note, 10_000)
 
     def show_scaling(self, records: list[RunRecord], switch: bool = False) -> bool:
         """Show a scaling series (runs of one mode with several worker counts); False if there is none."""
@@ -482,6 +483,21 @@ class MainWindow(QMainWindow):
         if switch:
             self.tabs.setCurrentWidget(self.scaling)
         return True
+
+    def _show_last_comparable(self, records: list[RunRecord]) -> str:
+        """Chart one comparison: the last group of runs on the same inputs (a scenario may have several).
+
+        Returns a sentence for the status line when some runs are left out of the chart, else "".
+        """
+        groups = [g for g in comparable_groups(records) if len(g) >= 2]
+        if not groups:
+            return ""
+        self.show_comparison(groups[-1])
+        if len(groups[-1]) == len(records):
+            return ""
+        g = groups[-1][0]
+        return (f" The chart compares the {len(groups[-1])} runs of {g.tasks:,} × {g.workload} (the same inputs); "
+                "the others are in the table.")
 
     def show_comparison(self, records: list[RunRecord]) -> None:
         # Read the interpreter afresh: the switch interval may have been changed.

@@ -72,3 +72,12 @@ def test_no_verdict_on_a_busy_machine():
     busy = verdict([_rec(1, "serial", 1.0, load=1.2), _rec(2, "threads", 0.6, 2, load=1.2),
                     _rec(3, "processes", 0.9, 2, load=1.0)])
     assert busy.winner is None and busy.busy == 1.2 and "quiet machine" in busy.sentence()
+
+
+def test_only_runs_of_the_same_inputs_are_grouped_for_a_comparison():
+    from concgui.engine.compare import comparable_groups
+
+    py = [_rec(1, "serial", 1.0), _rec(2, "threads", 1.0, 2)]
+    other = RunRecord(3, "cpu-hash", "threads", 2, 16, 400, None, 1, 0.5, 1.0, None, None, None, "done", "h")
+    groups = comparable_groups([*py, other, _rec(4, "processes", 0.5, 2)])
+    assert [[r.run_id for r in g] for g in groups] == [[1, 2, 4], [3]]

@@ -280,3 +280,16 @@ def test_table_columns_fit_their_content_after_a_run_is_measured(qtbot, window):
         text = model.text(0, name)
         needed = table.fontMetrics().horizontalAdvance(text)
         assert table.columnWidth(c) >= needed, (name, text, table.columnWidth(c), needed)
+
+
+def test_a_scenario_of_two_workloads_charts_only_runs_of_the_same_inputs(qtbot, window):
+    from concgui.engine.config import RunConfig
+    from concgui.gui.run_session import BatchKind, Step
+
+    py = [RunConfig("cpu-python", m, 1 if m == "serial" else 2, 8, 20_000) for m in ("serial", "threads")]
+    other = RunConfig("cpu-hash", "threads", 2, 4, 10)
+    steps = [Step([cfg]) for cfg in (*py, other)]
+    assert run_batch(qtbot, window, lambda: window.session.run_steps(BatchKind.SCENARIO, steps)).ok
+    assert [r.workload for r in window.comparison.records] == ["cpu-python", "cpu-python"]
+    assert "8 tasks of cpu-python" in window.comparison.title.text()
+    assert "the others are in the table" in window.statusBar().currentMessage()
