@@ -102,6 +102,7 @@ class ControlsPanel(QWidget):
         self.gui_limit.setSingleStep(1.0)
         self.gui_limit.setSuffix(" s")
         self.gui_limit.setValue(gui_thread_limit_s)
+        self._default_gui_limit_s = gui_thread_limit_s
         self.gui_limit.setToolTip("Safety cap: work that blocks the GUI thread (a run on the GUI thread, or a "
                                   "blocking wait) is stopped after this long, so the window always comes back")
         self.fork_warning = QLabel(f"⚠ {startmethods.FORK_WARNING[0].upper()}{startmethods.FORK_WARNING[1:]}")
@@ -230,6 +231,18 @@ class ControlsPanel(QWidget):
             self.workers.setValue(cfg.workers)
         if cfg.start_method:
             self.start_method.setCurrentIndex(self.start_method.findData(cfg.start_method))
+
+    def reset(self) -> None:
+        """Back to the settings a first start shows: the first workload with its own defaults, threads in the
+        worker host, a worker per core, the safe start method, the default cap and repeats."""
+        self.workload.setCurrentIndex(0)
+        self._on_workload_current_index_changed()  # the workload's own tasks and size, even if it was selected
+        self.mode.setCurrentIndex(self.mode.findData(GuiMode.THREADS.value))
+        self.workers.setValue(self.cores)
+        self.start_method.setCurrentIndex(max(0, self.start_method.findData(startmethods.default())))
+        self.gui_limit.setValue(self._default_gui_limit_s)
+        self.repeats.setValue(DEFAULT_REPEATS)
+        self.clear_message()
 
     def set_busy(self, busy: bool) -> None:
         for w in (self.run_button, self.compare_button, self.workload, self.tasks, self.size, self.mode,

@@ -132,7 +132,7 @@ class MainWindow(QMainWindow):
         self._load_readings = deque([machine_load.read()], maxlen=2)
         self._load_job = self.heartbeat.every(LOAD_LOOK_S, lambda _t: self._look_at_load())
         self.cpu_plot.start()
-        QTimer.singleShot(0, self, self.session.start)  # off the first paint
+        QTimer.singleShot(0, self, self._on_first_turn_timeout)  # off the first paint
         self._resize_to_screen()
         self._install_extras(settings if settings is not None else Settings())
 
@@ -188,6 +188,9 @@ class MainWindow(QMainWindow):
         main.setStretchFactor(1, 1)
         main.setChildrenCollapsible(False)
         main.setHandleWidth(6)
+        #: Every splitter of this tab, and (once shown) its first sizes, for View › Reset layout.
+        self._splitter_list = (plots, top, right, main)
+        self._splitters: list[tuple[QSplitter, list[int]]] = []
         # Tabs: this one runs and compares; the labs and other views add theirs.
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -224,6 +227,15 @@ class MainWindow(QMainWindow):
         file_menu.addAction(quit_action)
         self.file_menu = file_menu
         self.view_menu = self.menuBar().addMenu("&View")
+        reset = QAction("Reset settings to &defaults", self)
+        reset.setToolTip("The run settings a first start shows (the remembered ones are forgotten on quit)")
+        reset.triggered.connect(self.reset_settings)
+        self.view_menu.addAction(reset)
+        layout = QAction("Reset &layout", self)
+        layout.setToolTip("The window's size for this screen, and every panel's first size")
+        layout.triggered.connect(self.reset_layout)
+        self.view_menu.addAction(layout)
+        self.view_menu.addSeparator()
         help_menu = self.menuBar().addMenu("&Help")
         glossary = QAction("&Glossary", self)
         glossary.setShortcut(QKeySequence.StandardKey.HelpContents)
@@ -275,6 +287,29 @@ class MainWindow(QMainWindow):
             avail = screen.availableGeometry()
             w, h = min(MAX_OPEN_SIZE[0], int(avail.width() * 0.94)), min(MAX_OPEN_SIZE[1], int(avail.height() * 0.92))
         self.resize(w, h)
+
+    @Slot()
+    def _on_first_turn_timeout(self) -> None:
+        self._splitters = [(sp, sp.sizes()) for sp in self._splitter_list]
+        self.session.start()
+
+    @Slot()
+    def reset_settings(self) -> None:
+        if not self.session.busy:
+            self.controls.reset()
+            self.statusBar().showMessage("Settings reset to their defaults.", 5000)
+
+    @Slot()
+    def reset_layout(self) -> None:
+        self.showNormal()
+        self._resize_to_screen()
+        screen = self.screen().availableGeometry() if self.screen() is not None else None
+        if screen is not None:
+            self.move(screen.topLeft())
+        for splitter, sizes in self._splitters:
+            if sum(sizes) > 0:
+                splitter.setSizes(sizes)
+        self.statusBar().showMessage("Layout reset.", 5000)
 
     def _install_extras(self, settings: Settings) -> None:
         """What makes the window a desktop app: remembered settings, View > Theme, the File menu's exports."""

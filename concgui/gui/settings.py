@@ -31,6 +31,7 @@ from PySide6.QtWidgets import QMainWindow
 from concgui.engine.repeats import MAX_REPEATS
 
 if TYPE_CHECKING:
+    from concgui.engine.config import RunConfig
     from concgui.gui.controls import ControlsPanel
 
 ENV_DIR = "CONCGUI_SETTINGS_DIR"
@@ -200,4 +201,24 @@ def restore_window(window: QMainWindow, controls: "ControlsPanel", settings: Set
     cfg = RunConfig(workload, "processes", settings.workers or c.workers.value(),
                     settings.tasks if settings.tasks is not None else CATALOG[workload].default_tasks,
                     settings.size, start)
+    hours = serial_seconds(cfg) / 3600
+    if hours > RESTORE_MAX_HOURS:
+        # A typo remembered (999,999 tasks of a minute) must not wait behind the next Compare click.
+        c.show_message(f"The remembered settings ({cfg.tasks:,} × {cfg.size or 0:,} {CATALOG[workload].size_unit} "
+                       f"of {workload}) would run for about {hours:,.0f} hours one after the other, so the "
+                       "defaults are shown instead.", error=False)
+        return
     c.apply(cfg, gui_mode=mode)
+
+
+#: Remembered settings that would run longer than this (serially) are not restored silently.
+RESTORE_MAX_HOURS = 1.0
+
+
+def serial_seconds(cfg: "RunConfig") -> float:
+    """About how long ``cfg``'s tasks take one after the other (the workload's unit cost × size × tasks)."""
+    from concgui.engine.workloads import get_workload
+
+    w = get_workload(cfg.workload)
+    size = w.default_size if cfg.size is None else cfg.size
+    return cfg.tasks * size * w.seconds_per_unit

@@ -162,3 +162,35 @@ def test_the_settings_panel_never_clips_its_content(qtbot, window) -> None:
         qtbot.waitUntil(lambda: scroll.widget().width() <= scroll.viewport().width())
         assert scroll.widget().minimumSizeHint().width() <= scroll.viewport().width(), name
         assert c.badge.width() >= c.badge.sizeHint().width(), name  # the whole badge shows
+
+
+def test_reset_to_defaults_and_reset_layout(qtbot, window) -> None:
+    c = window.controls
+    qtbot.waitUntil(lambda: bool(window._splitters))
+    first = [sizes for _, sizes in window._splitters]
+    c.workload.setCurrentIndex(c.workload.findData("io-sleep"))
+    c.tasks.setValue(999)
+    c.repeats.setValue(7)
+    c.mode.setCurrentIndex(c.mode.findData("processes"))
+    window._splitters[2][0].setSizes([100, 400, 100])
+    window.reset_settings()
+    from concgui.engine.workloads import CATALOG
+
+    assert c.workload.currentData() == "cpu-python" and c.tasks.value() == CATALOG["cpu-python"].default_tasks
+    assert c.repeats.value() == 3 and c.gui_mode() == "threads" and c.workers.value() == c.cores
+    window.reset_layout()
+    assert [sp.sizes() for sp, _ in window._splitters][2] == first[2]
+
+
+def test_remembered_settings_that_would_run_for_hours_are_not_restored_silently(qtbot) -> None:
+    s = Settings()
+    s.workload, s.tasks, s.size, s.mode, s.workers = "io-sleep", 999_999, 60_000, "threads", 2
+    s.sync()
+    w = MainWindow()
+    qtbot.addWidget(w)
+    try:
+        c = w.controls
+        assert c.tasks.value() != 999_999
+        assert "would run for about" in c.message.text() and "defaults are shown" in c.message.text()
+    finally:
+        w.shutdown()
