@@ -178,3 +178,24 @@ def write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
 def write_text(path: str | os.PathLike[str], text: str) -> None:
     """Write ``text`` as UTF-8, atomically (see :func:`write_bytes`)."""
     write_bytes(path, text.encode("utf-8"))
+
+
+def bench_command(r: RunRecord) -> str:
+    """The terminal command that runs ``r``'s tasks the same way (``concgui bench``), for a shell.
+
+    A run on the GUI thread or the window's QThreads is, for the terminal, a
+    serial or threads run of this process: the same engine loop.
+    """
+    import shlex
+
+    args = ["concgui", "bench", "--workload", r.workload, "--modes", r.mode, "--tasks", str(r.tasks),
+            "--size", str(r.size)]
+    if r.mode != "serial":
+        args += ["--workers", str(r.workers)]
+    if r.mode == "processes" and r.start_method:
+        args += ["--start-method", r.start_method]
+        args += ["--chunk-size", str(r.chunk_size)]
+    repeats = len(r.samples_wall_s)
+    if repeats > 1:
+        args += ["--repeats", str(repeats)]
+    return shlex.join(args)

@@ -20,7 +20,8 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, Slot
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QStatusBar, QWidget
 
-from concgui.engine.export import ExportError, results_csv, results_markdown, write_bytes, write_text
+from concgui.engine.export import (ExportError, bench_command, results_csv, results_markdown, write_bytes,
+                                   write_text)
 
 if TYPE_CHECKING:
     from concgui.gui.results_table import ResultsModel
@@ -117,6 +118,8 @@ class ExportActions(QObject):
         super().__init__(window)
         self.window, self.results, self.plots, self.status = window, results, plots, status
         self.settings = settings
+        #: The index of the row selected in the results table, if any (set by the window).
+        self.selected_row: Callable[[], int | None] | None = None
         self.export_csv_action = QAction("Export results as &CSV…", window)
         self.export_csv_action.setShortcut(QKeySequence("Ctrl+Shift+E"))
         self.export_csv_action.triggered.connect(self._on_export_csv_action_triggered)
@@ -124,11 +127,15 @@ class ExportActions(QObject):
         self.copy_markdown_action.setShortcut(QKeySequence("Ctrl+Shift+M"))
         self.copy_markdown_action.setToolTip("A Markdown table of every run, ready to paste into an issue or notes")
         self.copy_markdown_action.triggered.connect(self._on_copy_markdown_action_triggered)
+        self.copy_command_action = QAction("Copy run as a &command line", window)
+        self.copy_command_action.setToolTip("The `concgui bench` command that runs the selected (or last) run's "
+                                            "tasks the same way in a terminal")
+        self.copy_command_action.triggered.connect(self._on_copy_command_action_triggered)
         self.save_cpu_plot_action = QAction("Save CPU &plot…", window)
         self.save_cpu_plot_action.triggered.connect(self._on_save_cpu_plot_action_triggered)
         self.save_chart_action = QAction("Save c&omparison chart…", window)
         self.save_chart_action.triggered.connect(self._on_save_chart_action_triggered)
-        self.actions = [self.export_csv_action, self.copy_markdown_action, None,
+        self.actions = [self.export_csv_action, self.copy_markdown_action, self.copy_command_action, None,
                         self.save_cpu_plot_action, self.save_chart_action]
         #: Shows a failure to the user: (title, text). Tests replace it.
         self.warn: Callable[[str, str], Any] = lambda title, text: QMessageBox.warning(window, title, text)
@@ -209,6 +216,26 @@ class ExportActions(QObject):
         self.copy_markdown()
         n = len(self.results.rows)
         self.status.showMessage(f"Copied {n} run(s) as a Markdown table.", 5000)
+
+    def command(self) -> str | None:
+        """The terminal command of the selected run, or of the last one (None: no run yet)."""
+        rows = self.results.rows
+        if not rows:
+            return None
+        chosen = self.selected_row() if self.selected_row is not None else None
+        row = rows[chosen] if chosen is not None and 0 <= chosen < len(rows) else rows[-1]
+        return bench_command(row.record)
+
+    def copy_command(self) -> str | None:
+        text = self.command()
+        if text is not None:
+            QGuiApplication.clipboard().setText(text)
+        return text
+
+    @Slot()
+    def _on_copy_command_action_triggered(self) -> None:
+        text = self.copy_command()
+        self.status.showMessage(f"Copied: {text}" if text else "No run yet: nothing to copy.", 8000)
 
     def _save_plot_dialog(self, widget: pg.PlotWidget, what: str, name: str) -> None:
         path, chosen = QFileDialog.getSaveFileName(self.window, f"Save {what}", self._start_dir(name),

@@ -326,6 +326,7 @@ class MainWindow(QMainWindow):
                                      {"cpu": self.cpu_plot.plot_widget, "comparison": self.comparison.chart},
                                      self.statusBar(), settings)
         self.exports.install(self.file_menu, after=self.export_action)
+        self.exports.selected_row = self.results_table.selected_row
 
     # -- what the person asks for ---------------------------------------------------------
 

@@ -145,6 +145,11 @@ class ResultsTable(QTableView):
         model.qmodel.dataChanged.connect(self._on_model_data_changed)
         self.resizeColumnsToContents()
 
+    def selected_row(self) -> int | None:
+        """The model row of the current selection, or None."""
+        rows = self.selectionModel().selectedRows()
+        return rows[0].row() if rows else None
+
     def height_for_rows(self, rows: int) -> int:
         """The height that shows the header and ``rows`` rows, and a horizontal scroll bar."""
         return (self.horizontalHeader().sizeHint().height() + rows * self.verticalHeader().defaultSectionSize()

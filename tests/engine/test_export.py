@@ -167,3 +167,22 @@ def test_write_text_is_atomic_and_says_why_it_failed(tmp_path) -> None:
             tmp_path.chmod(0o700)
     assert path.read_text() == "old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]  # no temp file left behind
+
+
+def test_a_record_becomes_the_terminal_command_that_runs_it_again() -> None:
+    import shlex
+    from dataclasses import replace
+
+    from concgui.cli import build_parser, plan_bench
+    from concgui.engine.export import bench_command
+
+    rec = replace(RECORDS[2], samples_wall_s=(0.6, 0.61, 0.62))
+    cmd = bench_command(rec)
+    assert cmd.startswith("concgui bench --workload cpu-python --modes processes")
+    args = build_parser().parse_args(shlex.split(cmd)[1:])
+    (cfg,) = plan_bench(args)
+    assert (cfg.workload, cfg.mode, cfg.workers, cfg.tasks, cfg.size, cfg.start_method, cfg.chunk_size) == (
+        rec.workload, rec.mode, rec.workers, rec.tasks, rec.size, rec.start_method, rec.chunk_size)
+    assert args.repeats == 3
+    serial = bench_command(RECORDS[0])
+    assert "--workers" not in serial and "--repeats" not in serial

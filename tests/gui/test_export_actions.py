@@ -128,3 +128,13 @@ def test_plot_dialog_adds_svg_extension(window, tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), "SVG image (*.svg)"))
     window.exports.save_chart_action.trigger()
     assert (tmp_path / "chart.svg").read_text(encoding="utf-8").lstrip().startswith("<?xml")
+
+
+def test_copy_run_as_a_command_line(qtbot, window):
+    assert window.exports.copy_command() is None  # no run yet
+    _add_runs(window)
+    window.exports.copy_command_action.trigger()
+    text = QGuiApplication.clipboard().text()
+    assert text.startswith("concgui bench --workload cpu-python --modes processes") and "--workers 2" in text
+    window.results_table.selectRow(0)
+    assert window.exports.copy_command().startswith("concgui bench --workload cpu-python --modes serial")
