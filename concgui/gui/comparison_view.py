@@ -112,7 +112,7 @@ class ComparisonView(QWidget):
         self._build_split()
         self.text = QTextBrowser()
         self.text.setOpenExternalLinks(False)
-        self.text.setMinimumHeight(60)
+        self.text.setMinimumHeight(40)  # it scrolls: small screens keep the chart and the split
         self.text.setPlaceholderText("Why the modes differ, from the measured numbers.")
         self.placeholder = pg.TextItem("Press Compare (Ctrl+Shift+C) to run serial,\nthreads and processes "
                                        "on identical inputs", color=pal.color(pal.ColorRole.PlaceholderText),

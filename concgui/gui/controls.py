@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QEvent, Qt, Signal, Slot
 from PySide6.QtGui import QFontMetrics, QKeySequence
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel,
                                QPushButton, QSizePolicy, QSpinBox, QVBoxLayout, QWidget)
@@ -20,6 +20,7 @@ from concgui.engine.config import MAX_TASKS, MAX_THREADS, RunConfig, Where, max_
 from concgui.engine.repeats import DEFAULT_REPEATS, MAX_REPEATS
 from concgui.engine.workloads import CATALOG, get_workload
 from concgui.gui.run_words import GUI_MODES, GuiMode, engine_mode, gui_mode_of
+from concgui.gui.theme import ink
 
 MODE_HINTS = {
     GuiMode.GUI_THREAD.value: ("The whole run happens on the GUI thread: the window freezes until it ends, and "
@@ -288,12 +289,21 @@ class ControlsPanel(QWidget):
         self.size.setSuffix(f" {w.size_unit}")
         self.settings_changed.emit()
 
+    def _color_mode_hint(self) -> None:
+        """The GUI-thread mode's warning in red, readable on this theme's window (worked out again on a change)."""
+        wrong = self.gui_mode() == GuiMode.GUI_THREAD
+        self.mode_hint.setStyleSheet(f"color: {ink('#b71c1c').name() if wrong else 'palette(dark)'};")
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._color_mode_hint()
+
     @Slot()
     def _on_mode_current_index_changed(self) -> None:
         mode = self.gui_mode()
         self.mode_hint.setText(MODE_HINTS[mode].format(limit=self.gui_thread_limit_s))
-        color = "#b71c1c" if mode == GuiMode.GUI_THREAD else "palette(dark)"
-        self.mode_hint.setStyleSheet(f"color: {color};")
+        self._color_mode_hint()
         self.workers.setEnabled(mode != GuiMode.GUI_THREAD and self.run_button.isEnabled())
         self.start_method.setEnabled(mode == "processes" and self.run_button.isEnabled())
         self._on_start_method_current_index_changed()

@@ -22,7 +22,7 @@ import sys
 from collections import deque
 from typing import Callable, NamedTuple
 
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (QDoubleSpinBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QProgressBar,
                                QPushButton, QSizePolicy, QSpinBox, QSplitter, QVBoxLayout, QWidget)
 
@@ -42,14 +42,28 @@ from concgui.gui.result_row import ResultRow
 from concgui.gui.run_bands import follow_runs
 from concgui.gui.run_session import BatchDone, BatchKind, RunSession, Step
 from concgui.gui.run_words import IN_WINDOW
+from concgui.gui.theme import InkLabel, button_ink
 from concgui.scenarios import FLOOD_ITEMS, StepKind, flood_work
 
-WRONG_STYLE = "QPushButton { color: #b71c1c; font-weight: bold; }"
-RIGHT_STYLE = "QPushButton { color: #1b5e20; font-weight: bold; }"
+#: The wrong way's and the right way's colour (their buttons' text, their result lines), as on a light
+#: background; :func:`way_style` and :class:`~concgui.gui.theme.InkLabel` make them readable in either theme.
+WRONG_COLOR = "#b71c1c"
+RIGHT_COLOR = "#1b5e20"
+#: A result line's colour by its mark (anything else: the wrong way's).
+MARK_COLORS = {"✓": RIGHT_COLOR, "⚠": "#8a4b00"}
 LIVE_READOUT_MS = 500
 LIVE_WINDOW_S = 2.0
 LIVE_SECONDS = 600.0  # a live GIL-contention run is stopped by hand long before this
 MIN_SEGMENT_S = 1.0  # a switch-interval setting held this long gets a line in the log
+
+
+def way_color(right: bool) -> str:
+    """The text colour of a wrong-way or right-way button, readable on the theme's button colour."""
+    return button_ink(RIGHT_COLOR if right else WRONG_COLOR).name()
+
+
+def way_style(right: bool) -> str:
+    return f"QPushButton {{ color: {way_color(right)}; font-weight: bold; }}"
 
 
 class _Pair(QFrame):
@@ -67,7 +81,7 @@ class _Pair(QFrame):
         self.text.setTextFormat(Qt.TextFormat.RichText)
         self.buttons = QHBoxLayout()
         self.extra = QHBoxLayout()
-        self.results = QLabel()
+        self.results = InkLabel()
         self.results.setWordWrap(True)
         self.results.setTextFormat(Qt.TextFormat.RichText)
         self.results.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -77,10 +91,19 @@ class _Pair(QFrame):
         self.lay.addLayout(self.buttons)
         self.lay.addWidget(self.results)
         self._lines: dict[str, str] = {}
+        self._ways: list[tuple[QPushButton, bool]] = []
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:  # a new theme: the buttons' colours for it
+            for b, right in self._ways:
+                if b.styleSheet() != way_style(right):
+                    b.setStyleSheet(way_style(right))
 
     def add_button(self, text: str, right: bool, slot: Callable[[], None], tip: str = "") -> QPushButton:
         b = QPushButton(("✓ " if right else "✗ ") + text)
-        b.setStyleSheet(RIGHT_STYLE if right else WRONG_STYLE)
+        b.setStyleSheet(way_style(right))
+        self._ways.append((b, right))
         b.setToolTip(tip)
         b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         b.clicked.connect(slot)
@@ -89,7 +112,7 @@ class _Pair(QFrame):
 
     def show_result(self, tag: str, mark: str, sentence: str, text: str) -> None:
         """One run's line: its measured verdict (:func:`verdict`), then its numbers."""
-        color = {"✓": "#1b5e20", "⚠": "#8a4b00"}.get(mark, "#b71c1c")
+        color = MARK_COLORS.get(mark, WRONG_COLOR)
         self._lines[tag] = (f"<span style='color:{color}'><b>{mark} {html.escape(tag)}</b>: "
                             f"{html.escape(sentence)}</span>. {html.escape(text)}")
         self.results.setText("<br>".join(self._lines.values()))

@@ -12,21 +12,32 @@ Three choices, remembered by :class:`~concgui.gui.settings.Settings`:
 Plots (pyqtgraph) do not follow the Qt palette by themselves: :func:`style_plot`
 sets a plot's background, axes, legend and texts from a palette, and the
 :class:`ThemeManager` re-styles every plot of the window on each change.
+
+Every text keeps WCAG AA contrast (:data:`TEXT_CONTRAST`, 4.5:1) on what it is drawn
+on, in both themes: a colour that means something (a red for "wrong") is made lighter
+or darker, its hue kept, by :func:`readable` and its helpers (:func:`ink` for the
+window, :func:`button_ink`, :func:`plot_text_color`); an :class:`InkLabel` does that for
+the colours in its rich text, again whenever the theme changes.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Callable, Iterable
 
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QActionGroup, QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication, QMenu, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QMenu, QWidget
 
 THEMES = ("system", "light", "dark")
 THEME_LABELS = {"system": "&System", "light": "&Light", "dark": "&Dark"}
+#: Text keeps at least this contrast ratio against what it is drawn on: WCAG AA for normal text.
+TEXT_CONTRAST = 4.5
 #: Text on plots keeps at least this contrast ratio (WCAG) against the plot background.
-MIN_CONTRAST = 3.5
+MIN_CONTRAST = TEXT_CONTRAST
+#: Lines, bars and marks keep at least this contrast against the plot background (WCAG's non-text rule).
+GRAPHIC_CONTRAST = 3.0
 
 _Role = QPalette.ColorRole
 _Group = QPalette.ColorGroup
@@ -62,10 +73,29 @@ def readable(color: QColor | str, background: QColor | str, minimum: float = MIN
     step = 0.04 if is_dark(bg) else -0.04
     while 0.0 <= lightness <= 1.0:
         lightness += step
-        out = QColor.fromHslF(h, s, min(1.0, max(0.0, lightness)), a)
+        out = QColor(QColor.fromHslF(h, s, min(1.0, max(0.0, lightness)), a).name())  # 8 bits a channel,
+        out.setAlphaF(a)  # as drawn and as written in a style sheet: the contrast holds for what is shown
         if contrast(out, bg) >= minimum:
             return out
     return QColor("white") if is_dark(bg) else QColor("black")
+
+
+def readable_on(color: QColor | str, backgrounds: Iterable[QColor | str],
+                minimum: float = TEXT_CONTRAST) -> QColor:
+    """``color`` made readable on each of ``backgrounds`` (all light or all dark: a card on a window)."""
+    out, bgs = QColor(color), [QColor(b) for b in backgrounds]
+    for _ in range(3):
+        for bg in bgs:
+            out = readable(out, bg, minimum)
+        if all(contrast(out, bg) >= minimum for bg in bgs):
+            break
+    return out
+
+
+def on_fill(fill: QColor | str) -> QColor:
+    """Black or white, whichever reads better on ``fill`` (text drawn on a bar)."""
+    black, white = QColor("black"), QColor("white")
+    return black if contrast(black, QColor(fill)) >= contrast(white, QColor(fill)) else white
 
 
 def dark_palette() -> QPalette:
@@ -133,7 +163,8 @@ def style_plot(widget: pg.PlotWidget, palette: QPalette) -> None:
         for _sample, label in legend.items:
             label.setText(label.text, color=fg)
     for item in plot.items + list(plot.vb.addedItems):
-        if isinstance(item, pg.TextItem):
+        # A text drawn on a bar (``drawn_on_fill``) is made readable on the bar by its owner.
+        if isinstance(item, pg.TextItem) and not getattr(item, "drawn_on_fill", False):
             item.setColor(readable(item.color, bg))
 
 
@@ -265,13 +296,81 @@ def reset_theme() -> None:
         pg.setConfigOptions(background="k", foreground="d")  # pyqtgraph's defaults
 
 
+def app_palette() -> QPalette:
+    """The application's palette now (a default one when there is no application)."""
+    app = QGuiApplication.instance()
+    return app.palette() if isinstance(app, QGuiApplication) else QPalette()
+
+
 def plot_background() -> QColor:
     """The colour plots are drawn on now (the application palette's Base)."""
-    app = QGuiApplication.instance()
-    pal = app.palette() if isinstance(app, QGuiApplication) else QPalette()
-    return pal.color(_Role.Base)
+    return app_palette().color(_Role.Base)
 
 
 def plot_text_color(color: QColor | str) -> QColor:
     """``color`` made readable on the current plot background (for labels drawn on plots)."""
     return readable(color, plot_background())
+
+
+def text_backgrounds(palette: QPalette | None = None) -> tuple[QColor, QColor]:
+    """What text in the window sits on: the Window colour, or a card's Base."""
+    pal = palette if palette is not None else app_palette()
+    return pal.color(_Role.Window), pal.color(_Role.Base)
+
+
+def ink(color: QColor | str, palette: QPalette | None = None) -> QColor:
+    """``color`` (a red for "wrong", a green for "right") made readable as text on the window and on cards."""
+    return readable_on(color, text_backgrounds(palette))
+
+
+def button_ink(color: QColor | str, palette: QPalette | None = None) -> QColor:
+    """``color`` made readable as a button's text."""
+    pal = palette if palette is not None else app_palette()
+    return readable_on(color, (pal.color(_Role.Button),))
+
+
+_HTML_COLOR = re.compile(r"(?<![\w-])(color\s*:\s*)(#[0-9a-fA-F]{6}\b|#[0-9a-fA-F]{3}\b)")
+
+
+def ink_html(text: str, palette: QPalette | None = None) -> str:
+    """Rich text with each ``color: #rrggbb`` made readable on the window and on cards."""
+    bgs = text_backgrounds(palette)
+    return _HTML_COLOR.sub(lambda m: m.group(1) + readable_on(m.group(2), bgs).name(), text)
+
+
+class InkLabel(QLabel):
+    """A label whose rich text's colours (``style='color:#...'``) and own text colour (:meth:`set_ink`)
+    read on the window and on cards, in either theme: they are worked out again at each theme change.
+
+    :meth:`text` is the text as shown; :meth:`source_text` as given.
+    """
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._source = ""
+        self._ink: str | None = None
+        self.setText(text)
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+        self._source = text
+        self._render()
+
+    def source_text(self) -> str:
+        return self._source
+
+    def set_ink(self, color: QColor | str | None) -> None:
+        """The label's own text colour, made readable (None: the palette's)."""
+        self._ink = None if color is None else QColor(color).name()
+        self._render()
+
+    def _render(self) -> None:
+        pal = app_palette()
+        super().setText(ink_html(self._source, pal))
+        sheet = "" if self._ink is None else f"color: {ink(self._ink, pal).name()};"
+        if self.styleSheet() != sheet:  # a style sheet changes the palette: set it only when it differs
+            self.setStyleSheet(sheet)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._render()

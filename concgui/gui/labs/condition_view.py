@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout
 
 from concgui.labs import condition
 from concgui.gui.labs.plots import (BAD, GOOD, PALETTE, LiveView, bold_font, brush, limit_line, make_plot, ok_mark,
-                                    pen, readout_label)
+                                    pen, readout_label, series)
 from concgui.gui.labs.semaphore_view import step_xy
+from concgui.gui.theme import InkLabel
 
 PRODUCED = PALETTE[1]
 CONSUMED = PALETTE[2]
@@ -21,7 +22,7 @@ def _rate(delay_s: float) -> str:
     return "as fast as possible" if delay_s == 0 else f"{1 / delay_s:,.0f} items/s"
 
 
-class _Counter(QLabel):
+class _Counter(InkLabel):
     def __init__(self, title: str, color: str) -> None:
         super().__init__()
         self.title, self.color = title, color
@@ -41,12 +42,12 @@ class ConditionView(LiveView):
         self.count_plot.setXLink(self.fill_plot)
         fp = self.fill_plot.getPlotItem()
         fp.setMouseEnabled(y=False)
-        self.fill_curve = fp.plot([], [], pen=pen(FILL, 2), fillLevel=0, brush=brush(FILL, 60))
+        self.fill_curve = fp.plot([], [], fillLevel=0)
         self.cap_line = limit_line(self.fill_plot, 5, "capacity 5")
         cp = self.count_plot.getPlotItem()
-        cp.addLegend(offset=(8, 8), labelTextColor="#333333", brush=(255, 255, 255, 210))
-        self.produced_curve = cp.plot([], [], pen=pen(PRODUCED, 2), name="produced")
-        self.consumed_curve = cp.plot([], [], pen=pen(CONSUMED, 2), name="consumed")
+        self.count_plot.add_legend(offset=(8, 8))
+        self.produced_curve = cp.plot([], [], name="produced")
+        self.consumed_curve = cp.plot([], [], name="consumed")
         self.produced = _Counter("produced", PRODUCED)
         self.consumed = _Counter("consumed", CONSUMED)
         self.in_buffer = _Counter("in the buffer", FILL)
@@ -64,6 +65,13 @@ class ConditionView(LiveView):
         lay.addLayout(plots, 1)
         lay.addWidget(self.readout)
         self.begin(condition.ConditionParams())
+        self.restyle()
+
+    def restyle(self) -> None:
+        self.fill_curve.setPen(pen(series(FILL), 2))
+        self.fill_curve.setBrush(brush(series(FILL), 60))
+        self.produced_curve.setPen(pen(series(PRODUCED), 2))
+        self.consumed_curve.setPen(pen(series(CONSUMED), 2))
 
     def begin(self, params: Any) -> None:
         self.params = params

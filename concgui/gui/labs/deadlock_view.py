@@ -13,17 +13,23 @@ import math
 from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPalette, QPen, QPolygonF
 from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 
 from concgui.labs import deadlock
-from concgui.gui.labs.plots import BAD, GOOD, MUTED, TEXT, WARN, LiveView, ok_mark, readout_label
+from concgui.gui.labs.plots import BAD, GOOD, MUTED, WARN, LiveView, ok_mark, readout_label
+from concgui.gui.theme import GRAPHIC_CONTRAST, is_dark, readable
 
 THREADS = ("thread-A", "thread-B")
 LOCKS = ("L1", "L2")
-HOLD_COLOR = QColor(GOOD)
-WAIT_COLOR = QColor("#ef6c00")
-CYCLE_COLOR = QColor(BAD)
+HOLD_COLOR = GOOD
+WAIT_COLOR = "#ef6c00"
+CYCLE_COLOR = BAD
+#: The nodes' fill and edge, on a light and on a dark background.
+NODE_COLORS = {
+    False: {"thread": "#e3f2fd", "lock": "#fff8e1", "idle": "#f5f5f5", "edge": "#546e7a"},
+    True: {"thread": "#1c3247", "lock": "#3b3220", "idle": "#2a2c30", "edge": "#90a4ae"},
+}
 STATUS_H = 62.0  # room for the status lines under a diagram
 
 
@@ -72,18 +78,35 @@ class WaitForDiagram(QWidget):
         self.title = title
         self.state = PhaseState(title)
         self.status = ""
-        self.status_color = QColor(TEXT)
+        self.status_color: str | None = None  # None: the palette's text colour
         self.setMinimumSize(300, 230)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(420, 300)
 
-    def set_state(self, state: PhaseState, status: str, color: str = TEXT) -> None:
+    def set_state(self, state: PhaseState, status: str, color: str | None = None) -> None:
         self.state = state
         self.status = status
-        self.status_color = QColor(color)
+        self.status_color = color
         self.update()
+
+    # -- colours (from the palette when painted, so that they follow the theme) -------------
+    def background(self) -> QColor:
+        return self.palette().color(QPalette.ColorRole.Base)
+
+    def text_color(self) -> QColor:
+        return self.palette().color(QPalette.ColorRole.Text)
+
+    def line_color(self, color: str) -> QColor:
+        return readable(color, self.background(), GRAPHIC_CONTRAST)
+
+    def text_on(self, color: str | QColor | None, fill: QColor) -> QColor:
+        """``color`` (None: the palette's text) readable on ``fill``."""
+        return readable(self.text_color() if color is None else color, fill)
+
+    def node_colors(self) -> dict[str, QColor]:
+        return {k: QColor(v) for k, v in NODE_COLORS[is_dark(self.background())].items()}
 
     # -- geometry ------------------------------------------------------------------------
     def _nodes(self) -> dict[str, QRectF]:
@@ -111,8 +134,9 @@ class WaitForDiagram(QWidget):
         s = min(sx, sy)
         return QPointF(c.x() + dx * s, c.y() + dy * s)
 
-    def _arrow(self, p: QPainter, a: QRectF, b: QRectF, color: QColor, dashed: bool, width: float,
+    def _arrow(self, p: QPainter, a: QRectF, b: QRectF, base_color: str, dashed: bool, width: float,
                label: str, bend: float) -> None:
+        color = self.line_color(base_color)
         ca, cb = a.center(), b.center()
         # A gentle curve so that a hold and a wait between the same pair do not overlap.
         mx, my = (ca.x() + cb.x()) / 2, (ca.y() + cb.y()) / 2
@@ -144,21 +168,24 @@ class WaitForDiagram(QWidget):
             fm = p.fontMetrics()
             rect = QRectF(pos.x() - fm.horizontalAdvance(label) / 2 - 3, pos.y() - fm.height() / 2,
                           fm.horizontalAdvance(label) + 6, fm.height())
+            box = self.background()
             p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(QColor(255, 255, 255, 225))
+            p.setBrush(QColor(box.red(), box.green(), box.blue(), 225))
             p.drawRoundedRect(rect, 3, 3)
-            p.setPen(color.darker(115))
+            p.setPen(self.text_on(color.darker(115) if not is_dark(box) else color, box))
             p.drawText(rect, Qt.AlignmentFlag.AlignCenter, label)
 
     def paintEvent(self, event: Any) -> None:  # noqa: N802
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.fillRect(self.rect(), QColor("white"))
+        bg = self.background()
+        p.fillRect(self.rect(), bg)
+        colors = self.node_colors()
         s = self.state
         f = QFont(self.font())
         f.setBold(True)
         p.setFont(f)
-        p.setPen(QColor(TEXT))
+        p.setPen(self.text_on(None, bg))
         p.drawText(QRectF(8, 4, self.width() - 16, 24), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                    self.title)
         nodes = self._nodes()
@@ -175,10 +202,10 @@ class WaitForDiagram(QWidget):
         for name, r in nodes.items():
             is_thread = name.startswith("thread")
             hot = s.cycle is not None and (name in s.waiting or name in s.holder)
-            border = CYCLE_COLOR if hot else QColor("#546e7a")
-            fill = QColor("#e3f2fd") if is_thread else QColor("#fff8e1")
+            border = self.line_color(CYCLE_COLOR) if hot else colors["edge"]
+            fill = colors["thread"] if is_thread else colors["lock"]
             if not s.started:
-                fill, border = QColor("#f5f5f5"), QColor(MUTED)
+                fill, border = colors["idle"], QColor(MUTED)
             p.setPen(QPen(border, 2.0))
             p.setBrush(fill)
             if is_thread:
@@ -187,7 +214,7 @@ class WaitForDiagram(QWidget):
                 p.drawRect(r)
             f.setBold(True)
             p.setFont(f)
-            p.setPen(QColor(TEXT))
+            p.setPen(self.text_on(None, fill))
             label = name.replace("thread-", "thread ")
             if is_thread and (s.done.get(name) or name in s.gave_up_threads):
                 note = "gave up" if name in s.gave_up_threads else f"{s.done[name]} done ✓"
@@ -195,13 +222,13 @@ class WaitForDiagram(QWidget):
                 small = QFont(self.font())
                 small.setPointSizeF(small.pointSizeF() * 0.9)
                 p.setFont(small)
-                p.setPen(QColor(BAD if name in s.gave_up_threads else GOOD))
+                p.setPen(self.text_on(BAD if name in s.gave_up_threads else GOOD, fill))
                 p.drawText(r.adjusted(0, r.height() / 2, 0, -2), Qt.AlignmentFlag.AlignCenter, note)
             else:
                 p.drawText(r, Qt.AlignmentFlag.AlignCenter, label)
         if self.status:
             p.setFont(self.font())
-            p.setPen(self.status_color)
+            p.setPen(self.text_on(self.status_color, bg))
             p.drawText(QRectF(8, self.height() - STATUS_H, self.width() - 16, STATUS_H - 2),
                        Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextWordWrap,
                        self.status)
@@ -312,9 +339,9 @@ class DeadlockView(LiveView):
                 bs += "\n" + "; ".join(b.gave_up) + ": the cycle is broken."
             bc = BAD
         elif b.outcome is not None:
-            bs, bc = "No deadlock this time.", TEXT
+            bs, bc = "No deadlock this time.", None
         else:
-            bs, bc = "Running…", TEXT
+            bs, bc = "Running…", None
         self.broken_diagram.set_state(b, bs, bc)
         f = self.phases[deadlock.FIXED]
         total = self.params.rounds * 2
@@ -328,5 +355,5 @@ class DeadlockView(LiveView):
                   else f"Not completed ({o.transfers} of {total} transfers).")
             fc = GOOD if o.completed else WARN
         else:
-            fs, fc = f"Running… {sum(f.done.values())} of {total} transfers done", TEXT
+            fs, fc = f"Running… {sum(f.done.values())} of {total} transfers done", None
         self.fixed_diagram.set_state(f, fs, fc)

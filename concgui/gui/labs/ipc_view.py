@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout
 
 from concgui.labs import ipc
 from concgui.gui.labs.plots import (BAD, GOOD, PALETTE, LiveView, log_ticks, make_plot, number_label, ok_mark, pen,
-                                    readout_label, seconds_label)
+                                    readout_label, seconds_label, series)
 
 COLORS = {"queue": PALETTE[0], "pipe": PALETTE[1], "shm": PALETTE[2]}
 NAMES = {"queue": "multiprocessing.Queue", "pipe": "Pipe (send_bytes)", "shm": "shared memory"}
@@ -43,12 +43,11 @@ class IpcView(LiveView):
             w.getPlotItem().getAxis("left").enableAutoSIPrefix(False)  # the ticks name their units
         self.latency.getPlotItem().getAxis("left").setTicks(log_ticks(seconds_label, -8, 3))
         self.speed.getPlotItem().getAxis("left").setTicks(log_ticks(number_label, -3, 6))
-        self.latency.getPlotItem().addLegend(offset=(8, 8), labelTextColor="#333333", brush=(255, 255, 255, 210))
+        self.latency.add_legend(offset=(8, 8))
         self.lat_curves = {}
         self.speed_curves = {}
         for m in ipc.METHODS:
-            c = COLORS[m]
-            kw = dict(pen=pen(c, 2), symbol=SYMBOLS[m], symbolSize=7, symbolBrush=c, symbolPen=None)
+            kw = dict(symbol=SYMBOLS[m], symbolSize=7, symbolPen=None)
             self.lat_curves[m] = self.latency.getPlotItem().plot([], [], name=NAMES[m], **kw)
             self.speed_curves[m] = self.speed.getPlotItem().plot([], [], **kw)
         self.readout = readout_label()
@@ -60,6 +59,14 @@ class IpcView(LiveView):
         lay.addLayout(row, 1)
         lay.addWidget(self.readout)
         self.begin(ipc.IpcParams(max_size=16 * ipc.MIB))
+        self.restyle()
+
+    def restyle(self) -> None:
+        for m in ipc.METHODS:
+            c = series(COLORS[m])
+            for curve in (self.lat_curves[m], self.speed_curves[m]):
+                curve.setPen(pen(c, 2))
+                curve.setSymbolBrush(c)
 
     def begin(self, params: Any) -> None:
         self.params = params

@@ -24,6 +24,7 @@ from concgui.gui.labs.semaphore_view import SemaphoreView
 from concgui.gui.labs.source_view import SourceView
 from concgui.gui.labs.subclass_view import SubclassView
 from concgui.gui.cards import card
+from concgui.gui.theme import InkLabel
 
 VIEWS: dict[str, type[LiveView]] = {
     "race": RaceView,
@@ -98,7 +99,7 @@ class LabPage(QWidget):
         self.message.setObjectName(f"lab-{name}-message")
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message.hide()
-        self.status = QLabel("Idle.")
+        self.status = InkLabel("Idle.")
         self.status.setWordWrap(True)
 
         left = QWidget()
@@ -187,7 +188,7 @@ class LabPage(QWidget):
         self.form.set_enabled(False)
         self.defaults_button.setEnabled(False)
         self.status.setText("Running… (on a worker thread, not the GUI thread)")
-        self.status.setStyleSheet("")
+        self.status.set_ink(None)
         self.view.begin(params)
 
     def apply(self, events: list[Any]) -> None:
@@ -211,14 +212,14 @@ class LabPage(QWidget):
         error = outcome.error or getattr(outcome.result, "error", None)
         if error:
             self.status.setText(f"Failed: {error}")
-            self.status.setStyleSheet(f"color: {BAD}")
+            self.status.set_ink(BAD)
             self.status.setToolTip(outcome.details or "")
         elif status is not None and status.value == "cancelled":
             self.status.setText("Cancelled: what ran so far is shown.")
-            self.status.setStyleSheet(f"color: {WARN}")
+            self.status.set_ink(WARN)
         else:
             self.status.setText("Done.")
-            self.status.setStyleSheet(f"color: {GOOD}")
+            self.status.set_ink(GOOD)
         if outcome.result is not None:
             self._show_outcome(outcome.result)
         elif outcome.error:

@@ -13,18 +13,34 @@ from typing import Any, Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+from PySide6.QtWidgets import QSizePolicy, QWidget
 
-#: Tableau-10, like the CPU plot: distinct and readable on white.
+from concgui.gui.theme import (GRAPHIC_CONTRAST, InkLabel, is_dark, plot_background, plot_colors, plot_text_color,
+                               readable, style_plot)
+
+#: Tableau-10, like the CPU plot. Drawn as :func:`series` colours: the same hues, made to stand out
+#: from the plot's background in either theme.
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
            "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+#: Colours that mean something (right, wrong, a warning, not run); as text they go through
+#: :func:`~concgui.gui.theme.plot_text_color` on a plot or an :class:`~concgui.gui.theme.InkLabel`,
+#: which make them readable in either theme.
 GOOD = "#2e7d32"
 BAD = "#b71c1c"
 WARN = "#8a4b00"
 MUTED = "#9e9e9e"
-TEXT = "#333333"
+
+
+def themed(light: str, dark: str) -> str:
+    """One of two colours, for the theme the plots are drawn in now."""
+    return dark if is_dark(plot_background()) else light
+
+
+def series(color: str) -> QColor:
+    """A line's or bar's colour: ``color``'s hue, standing out from the plot background."""
+    return readable(color, plot_background(), GRAPHIC_CONTRAST)
 
 
 class LiveView(QWidget):
@@ -32,6 +48,8 @@ class LiveView(QWidget):
 
     #: When the run's first event happened (None until then): the views' time axes start there.
     t0: float | None = None
+    #: The run's parameters (None until the view has drawn its first frame).
+    params: Any = None
 
     def _rel(self, t: float) -> float:
         """``t`` as seconds since the run's first event (the first call sets that moment)."""
@@ -48,46 +66,94 @@ class LiveView(QWidget):
     def finish(self, result: Any | None) -> None:
         """The run ended with ``result`` (None: it failed before it had one)."""
 
+    def restyle(self) -> None:
+        """The theme changed: give the items the colours of the new one and draw again."""
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and self.params is not None:
+            self.restyle()
+
+
+class LabPlot(pg.PlotWidget):
+    """A lab's plot in the palette's colours (background, axes, title, labels, legend, limit lines),
+    styled again whenever the theme changes."""
+
+    _built = False
+
+    def __init__(self, title: str = "", left: str = "", bottom: str = "", *, left_units: str | None = None,
+                 bottom_units: str | None = None) -> None:
+        super().__init__(background=plot_background())
+        self._title = title
+        self._labels = {"left": (left, left_units), "bottom": (bottom, bottom_units)}
+        #: The limit lines (:func:`limit_line`) and the colour each was given.
+        self.limit_lines: list[tuple[pg.InfiniteLine, str]] = []
+        self.setMenuEnabled(False)
+        self.setMinimumHeight(150)
+        p = self.getPlotItem()
+        p.showGrid(x=True, y=True, alpha=0.25)
+        p.hideButtons()
+        self._built = True
+        self.restyle()
+
+    @property
+    def text_color(self) -> QColor:
+        """The colour of the title, the axes' labels and ticks: the palette's text on its Base."""
+        return plot_colors(self.palette())[1]
+
+    def add_legend(self, offset: tuple[int, int]) -> pg.LegendItem:
+        legend = self.getPlotItem().addLegend(offset=offset)
+        self.restyle()
+        return legend
+
+    def restyle(self) -> None:
+        pal = self.palette()
+        style_plot(self, pal)
+        bg, fg = plot_colors(pal)
+        p = self.getPlotItem()
+        if self._title:
+            p.setTitle(self._title, color=fg.name(), size="10pt", bold=True)
+        for side, (text, units) in self._labels.items():
+            if text:
+                p.setLabel(side, text, units=units, color=fg.name())
+        fill = QColor(bg)
+        fill.setAlpha(200)
+        for line, color in self.limit_lines:
+            line.setPen(pen(series(color), 1.5, dashed=True))
+            line.label.setColor(plot_text_color(color))
+            line.label.fill = pg.mkBrush(fill)
+            line.label.update()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and self._built:
+            self.restyle()
+
 
 def make_plot(title: str = "", left: str = "", bottom: str = "", *, left_units: str | None = None,
-              bottom_units: str | None = None) -> pg.PlotWidget:
-    """A white plot with a grid and dark axes; the context menu off (it confuses more than it helps)."""
-    w = pg.PlotWidget(background="w")
-    w.setMenuEnabled(False)
-    w.setMinimumHeight(150)
-    p = w.getPlotItem()
-    p.showGrid(x=True, y=True, alpha=0.25)
-    p.hideButtons()
-    for name in ("left", "bottom"):
-        ax = p.getAxis(name)
-        ax.setPen(pg.mkPen("#888888"))
-        ax.setTextPen(pg.mkPen(TEXT))
-    if title:
-        p.setTitle(f"<span style='color:{TEXT}; font-weight:600'>{title}</span>", size="10pt")
-    if left:
-        p.setLabel("left", left, units=left_units, color=TEXT)
-    if bottom:
-        p.setLabel("bottom", bottom, units=bottom_units, color=TEXT)
-    return w
+              bottom_units: str | None = None) -> LabPlot:
+    """A plot in the theme's colours with a grid; the context menu off (it confuses more than it helps)."""
+    return LabPlot(title, left, bottom, left_units=left_units, bottom_units=bottom_units)
 
 
-def pen(color: str, width: float = 1.5, dashed: bool = False) -> Any:
+def pen(color: str | QColor, width: float = 1.5, dashed: bool = False) -> Any:
     style = Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine
-    return pg.mkPen(color=color, width=width, style=style)
+    return pg.mkPen(color=QColor(color), width=width, style=style)
 
 
-def brush(color: str, alpha: int = 255) -> Any:
+def brush(color: str | QColor, alpha: int = 255) -> Any:
     c = QColor(color)
     c.setAlpha(alpha)
     return pg.mkBrush(c)
 
 
-def limit_line(plot: pg.PlotWidget, y: float, text: str, color: str = BAD) -> pg.InfiniteLine:
+def limit_line(plot: LabPlot, y: float, text: str, color: str = BAD) -> pg.InfiniteLine:
     """A dashed horizontal line with a label at its right end (a limit: K permits, a capacity)."""
-    line = pg.InfiniteLine(pos=y, angle=0, movable=False, pen=pen(color, 1.5, dashed=True),
-                           label=text, labelOpts={"position": 0.98, "color": color, "anchors": [(1, 1), (1, 1)],
-                                                  "fill": (255, 255, 255, 200)})
+    line = pg.InfiniteLine(pos=y, angle=0, movable=False, label=text,
+                           labelOpts={"position": 0.98, "anchors": [(1, 1), (1, 1)]})
     plot.addItem(line, ignoreBounds=False)
+    plot.limit_lines.append((line, color))
+    plot.restyle()  # its colours, for the theme
     return line
 
 
@@ -121,9 +187,9 @@ def number_label(v: float) -> str:
     return f"{v:,.0f}" if v >= 1 else f"{v:g}"
 
 
-def readout_label(text: str = "") -> QLabel:
-    """A wrapping rich-text label for the numbers under a plot."""
-    label = QLabel(text)
+def readout_label(text: str = "") -> InkLabel:
+    """A wrapping rich-text label for the numbers under a plot (its colours follow the theme)."""
+    label = InkLabel(text)
     label.setWordWrap(True)
     label.setTextFormat(Qt.TextFormat.RichText)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

@@ -10,14 +10,19 @@ from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout
 
 from concgui.labs import race
 from concgui.labs.common import RunStatus
-from concgui.gui.labs.plots import (BAD, GOOD, MUTED, PALETTE, LiveView, bold_font, brush, make_plot, pen,
-                                    category_axis, readout_label)
+from concgui.gui.labs.plots import (BAD, GOOD, MUTED, PALETTE, LiveView, bold_font, brush, category_axis,
+                                    make_plot, pen, readout_label, series, themed)
+from concgui.gui.theme import plot_text_color
 
 #: The variants as the lab names them (events and results carry these names, so the view reads
 #: them from the lab rather than spelling them again), and the bars' short label and colour of each.
 VARIANTS = race.VARIANTS
 SHORT = dict(zip(VARIANTS, ("threads\nno lock", "threads\nlock", "processes\nno lock", "processes\nlock")))
 COLORS = dict(zip(VARIANTS, (PALETTE[3], PALETTE[0], PALETTE[1], PALETTE[2])))
+#: The legend's sample of a dashed "attempted" line (light theme, dark theme).
+DASH_COLORS = ("#666666", "#a4a9af")
+#: "running…" over a bar.
+RUNNING_COLOR = "#555555"
 
 
 class RaceView(LiveView):
@@ -27,7 +32,7 @@ class RaceView(LiveView):
         self.progress = make_plot("Counter while the workers run", "counter", "time since the variant started",
                                   bottom_units="s")
         # Bottom right, where the rising curves leave room.
-        self.progress.getPlotItem().addLegend(offset=(-8, -8), labelTextColor="#333333", brush=(255, 255, 255, 210))
+        self.progress.add_legend(offset=(-8, -8))
         self.readout = readout_label()
 
         bp = self.bars.getPlotItem()
@@ -47,9 +52,10 @@ class RaceView(LiveView):
         self.attempt_curves: dict[str, pg.PlotDataItem] = {}
         pp = self.progress.getPlotItem()
         for v in VARIANTS:
-            self.value_curves[v] = pp.plot([], [], pen=pen(COLORS[v], 2), name=v)
-            self.attempt_curves[v] = pp.plot([], [], pen=pen(COLORS[v], 1, dashed=True))
-        pp.legend.addItem(pg.PlotDataItem(pen=pen("#666666", 1, dashed=True)), "dashed: increments attempted")
+            self.value_curves[v] = pp.plot([], [], name=v)
+            self.attempt_curves[v] = pp.plot([], [])
+        self.dash_sample = pg.PlotDataItem()
+        pp.legend.addItem(self.dash_sample, "dashed: increments attempted")
 
         row = QHBoxLayout()
         row.addWidget(self.bars, 2)
@@ -60,6 +66,14 @@ class RaceView(LiveView):
         lay.addWidget(self.readout)
         self.lost: dict[str, int] = {}
         self.begin(race.RaceParams())
+        self.restyle()
+
+    def restyle(self) -> None:
+        for v in VARIANTS:
+            self.value_curves[v].setPen(pen(series(COLORS[v]), 2))
+            self.attempt_curves[v].setPen(pen(series(COLORS[v]), 1, dashed=True))
+        self.dash_sample.setPen(pen(themed(*DASH_COLORS), 1, dashed=True))
+        self._redraw()
 
     def begin(self, params: Any) -> None:
         self.params = params
@@ -120,7 +134,7 @@ class RaceView(LiveView):
         exp = self.params.expected
         self.expected_bars.setOpts(x=xs - 0.19, height=[exp] * n, width=0.36)
         self.actual_bars.setOpts(x=xs + 0.19, height=[self.actual.get(v, 0) for v in self.variants], width=0.36,
-                                 brushes=[brush(COLORS[v]) for v in self.variants])
+                                 brushes=[brush(series(COLORS[v])) for v in self.variants])
         parts = []
         for i, text in enumerate(self.lost_text):
             if i >= n:
@@ -130,16 +144,16 @@ class RaceView(LiveView):
             if v in self.lost:
                 lost = self.lost[v]
                 text.setText(f"{lost:,}\nlost" if lost else "0\nlost")
-                text.setColor(BAD if lost else GOOD)
+                text.setColor(plot_text_color(BAD if lost else GOOD))
                 parts.append(f"<span style='color:{BAD if lost else GOOD}'><b>{v}</b>: "
                              + (f"{lost:,} of {exp:,} updates lost ({lost / exp:.0%})" if lost
                                 else f"exact, {exp:,}") + "</span>")
             elif v in self.outcomes:
                 text.setText("cancelled")
-                text.setColor(MUTED)
+                text.setColor(plot_text_color(MUTED))
             elif v == self.current:
                 text.setText("running\n…")
-                text.setColor("#555555")
+                text.setColor(plot_text_color(RUNNING_COLOR))
             else:
                 text.setText("")
             text.setPos(i, exp * 1.015)

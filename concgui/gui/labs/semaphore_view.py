@@ -10,13 +10,16 @@ from PySide6.QtWidgets import QVBoxLayout
 
 from concgui.labs import semaphore
 from concgui.gui.labs.plots import (BAD, GOOD, PALETTE, LiveView, brush, limit_line, make_plot, ok_mark, pen,
-                                    readout_label)
+                                    readout_label, series, themed)
 
 #: Only the most recent bars are drawn (a run may have 128,000 uses).
 MAX_BARS = 3000
 MAX_TICKED_LANES = 24
 HOLD_COLOR = PALETTE[0]
-WAIT_COLOR = "#cfd8dc"
+#: Waiting is drawn quieter than holding: a pale grey on a light plot, a dim one on a dark plot.
+WAIT_COLORS = ("#cfd8dc", "#4a5459")
+#: The outline of a hold bar (light theme, dark theme).
+HOLD_EDGES = ("#0d47a1", "#9ec9f5")
 
 
 def _lane(worker: str) -> int:
@@ -51,14 +54,13 @@ class SemaphoreView(LiveView):
         lp = self.lanes.getPlotItem()
         lp.invertY(True)
         lp.setMouseEnabled(y=False)
-        self.wait_bars = pg.BarGraphItem(x0=[], x1=[], y=[], height=0.5, brush=brush(WAIT_COLOR), pen=None)
-        self.hold_bars = pg.BarGraphItem(x0=[], x1=[], y=[], height=0.78, brush=brush(HOLD_COLOR, 220),
-                                         pen=pen("#0d47a1", 0.8))
+        self.wait_bars = pg.BarGraphItem(x0=[], x1=[], y=[], height=0.5, pen=None)
+        self.hold_bars = pg.BarGraphItem(x0=[], x1=[], y=[], height=0.78)
         lp.addItem(self.wait_bars)
         lp.addItem(self.hold_bars)
         hp = self.holders.getPlotItem()
         hp.setMouseEnabled(y=False)
-        self.curve = hp.plot([], [], pen=pen(HOLD_COLOR, 2), fillLevel=0, brush=brush(HOLD_COLOR, 50))
+        self.curve = hp.plot([], [], fillLevel=0)
         self.k_line = limit_line(self.holders, 3, "K = 3 permits")
         self.readout = readout_label()
         lay = QVBoxLayout(self)
@@ -68,6 +70,14 @@ class SemaphoreView(LiveView):
         lay.addWidget(self.readout)
         self.max_seen = 0
         self.begin(semaphore.SemaphoreParams())
+        self.restyle()
+
+    def restyle(self) -> None:
+        hold = series(HOLD_COLOR)
+        self.wait_bars.setOpts(brush=brush(themed(*WAIT_COLORS)))
+        self.hold_bars.setOpts(brush=brush(hold, 220), pen=pen(themed(*HOLD_EDGES), 0.8))
+        self.curve.setPen(pen(hold, 2))
+        self.curve.setBrush(brush(hold, 50))
 
     def begin(self, params: Any) -> None:
         self.params = params

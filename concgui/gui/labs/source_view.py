@@ -7,9 +7,15 @@ import keyword
 import re
 from typing import Any, Iterable
 
-from PySide6.QtCore import QRegularExpression
-from PySide6.QtGui import QColor, QFont, QFontDatabase, QSyntaxHighlighter, QTextCharFormat, QTextDocument
+from PySide6.QtCore import QEvent, QRegularExpression
+from PySide6.QtGui import (QColor, QFont, QFontDatabase, QPalette, QSyntaxHighlighter, QTextCharFormat,
+                           QTextDocument)
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
+
+from concgui.gui.theme import plot_background, readable
+
+#: The highlighter's colours (for a light background; on a dark one they are lightened, hue kept).
+KEYWORD, NUMBER, NAME, DECORATOR, STRING, COMMENT = "#7b1fa2", "#1565c0", "#00695c", "#8a4b00", "#2e7d32", "#757575"
 
 
 def lab_source(functions: Iterable[Any]) -> str:
@@ -28,9 +34,9 @@ def lab_source(functions: Iterable[Any]) -> str:
     return "\n\n\n".join(parts) + "\n"
 
 
-def _fmt(color: str, bold: bool = False, italic: bool = False) -> QTextCharFormat:
+def _fmt(color: str, background: QColor, bold: bool = False, italic: bool = False) -> QTextCharFormat:
     f = QTextCharFormat()
-    f.setForeground(QColor(color))
+    f.setForeground(readable(color, background))
     if bold:
         f.setFontWeight(QFont.Weight.Bold)
     f.setFontItalic(italic)
@@ -44,20 +50,30 @@ class PythonHighlighter(QSyntaxHighlighter):
     coloured by a small block state.
     """
 
-    def __init__(self, document: QTextDocument) -> None:
+    def __init__(self, document: QTextDocument, background: QColor | None = None) -> None:
         super().__init__(document)
+        self._triple = re.compile(r'"""|\'\'\'')
+        self.set_background(background if background is not None else plot_background())
+
+    def set_background(self, bg: QColor) -> None:
+        """Colours that read on ``bg`` (WCAG AA); the text is highlighted again in them."""
         kw = "|".join(keyword.kwlist)
         self._rules = [
-            (QRegularExpression(rf"\b({kw})\b"), _fmt("#7b1fa2", bold=True)),
-            (QRegularExpression(r"\b(self|True|False|None)\b"), _fmt("#7b1fa2")),
-            (QRegularExpression(r"\b[0-9][0-9_]*(\.[0-9_]+)?\b"), _fmt("#1565c0")),
-            (QRegularExpression(r"(?<=\bdef )\w+|(?<=\bclass )\w+"), _fmt("#00695c", bold=True)),
-            (QRegularExpression(r"^\s*@[\w.]+"), _fmt("#8a4b00")),
-            (QRegularExpression(r"\"[^\"\n]*\"|'[^'\n]*'"), _fmt("#2e7d32")),
-            (QRegularExpression(r"#[^\n]*$"), _fmt("#757575", italic=True)),
+            (QRegularExpression(rf"\b({kw})\b"), _fmt(KEYWORD, bg, bold=True)),
+            (QRegularExpression(r"\b(self|True|False|None)\b"), _fmt(KEYWORD, bg)),
+            (QRegularExpression(r"\b[0-9][0-9_]*(\.[0-9_]+)?\b"), _fmt(NUMBER, bg)),
+            (QRegularExpression(r"(?<=\bdef )\w+|(?<=\bclass )\w+"), _fmt(NAME, bg, bold=True)),
+            (QRegularExpression(r"^\s*@[\w.]+"), _fmt(DECORATOR, bg)),
+            (QRegularExpression(r"\"[^\"\n]*\"|'[^'\n]*'"), _fmt(STRING, bg)),
+            (QRegularExpression(r"#[^\n]*$"), _fmt(COMMENT, bg, italic=True)),
         ]
-        self._string = _fmt("#2e7d32")
-        self._triple = re.compile(r'"""|\'\'\'')
+        self._string = _fmt(STRING, bg)
+        self.rehighlight()
+
+    @property
+    def colors(self) -> list[QColor]:
+        """The text colours it uses now."""
+        return [fmt.foreground().color() for _rx, fmt in self._rules]
 
     def highlightBlock(self, text: str) -> None:  # noqa: N802 (Qt's name)
         for rx, fmt in self._rules:
@@ -97,7 +113,12 @@ class SourceView(QPlainTextEdit):
         font.setPointSizeF(max(8.0, font.pointSizeF() * 0.95))
         self.setFont(font)
         self.setTabStopDistance(4 * self.fontMetrics().horizontalAdvance(" "))
-        self.highlighter = PythonHighlighter(self.document())
+        self.highlighter = PythonHighlighter(self.document(), self.palette().color(QPalette.ColorRole.Base))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self.highlighter.set_background(self.palette().color(QPalette.ColorRole.Base))
 
     def show_functions(self, functions: Iterable[Any]) -> None:
         self.setPlainText(lab_source(functions))

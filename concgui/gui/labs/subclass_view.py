@@ -10,8 +10,9 @@ from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout
 
 from concgui.labs import subclass
 from concgui.labs.common import modes_of
-from concgui.gui.labs.plots import (BAD, GOOD, PALETTE, LiveView, brush, make_plot, ok_mark, pen,
-                                    category_axis, readout_label)
+from concgui.gui.labs.plots import (BAD, GOOD, PALETTE, LiveView, brush, category_axis, make_plot, ok_mark, pen,
+                                    readout_label, series)
+from concgui.gui.theme import on_fill, plot_background
 
 ORDER = (("subclass", "threads"), ("pool", "threads"), ("subclass", "processes"), ("pool", "processes"))
 COLORS = {ORDER[0]: PALETTE[0], ORDER[1]: PALETTE[9], ORDER[2]: PALETTE[2], ORDER[3]: PALETTE[8]}
@@ -37,7 +38,7 @@ class SubclassView(LiveView):
         tp = self.timeline.getPlotItem()
         tp.invertY(True)
         tp.setMouseEnabled(y=False)
-        self.task_bars = pg.BarGraphItem(x0=[], x1=[], y=[], height=0.7, brushes=[], pen=pen("#ffffff", 0.6))
+        self.task_bars = pg.BarGraphItem(x0=[], x1=[], y=[], height=0.7, brushes=[])
         tp.addItem(self.task_bars)
         self.task_text: list[pg.TextItem] = []
         wp = self.walls.getPlotItem()
@@ -46,7 +47,7 @@ class SubclassView(LiveView):
         wp.addItem(self.wall_bars)
         self.wall_text = []
         for _ in ORDER:
-            t = pg.TextItem("", color="#333333", anchor=(0.5, 1))
+            t = pg.TextItem("", anchor=(0.5, 1))
             wp.addItem(t)
             self.wall_text.append(t)
         self.readout = readout_label()
@@ -58,6 +59,17 @@ class SubclassView(LiveView):
         lay.addLayout(row, 1)
         lay.addWidget(self.readout)
         self.begin(subclass.SubclassParams())
+        self.restyle()
+
+    def restyle(self) -> None:
+        # Bars are edged in the background colour, so that back-to-back tasks stay apart.
+        self.task_bars.setOpts(pen=pen(plot_background(), 0.6))
+        fg = self.walls.text_color
+        for t in self.wall_text:
+            t.setColor(fg)
+        for t, r in zip(self.task_text, self.tasks):
+            t.setColor(on_fill(series(COLORS[r[3]])))
+        self._redraw()
 
     def begin(self, params: Any) -> None:
         self.params = params
@@ -128,7 +140,8 @@ class SubclassView(LiveView):
             lane = np.asarray([r[0] for r in rows], float)
             x0 = np.asarray([r[1] for r in rows], float)
             x1 = np.maximum(np.asarray([r[2] for r in rows], float), x0 + 1e-4)
-            self.task_bars.setOpts(x0=x0, x1=x1, y=lane, height=0.7, brushes=[brush(COLORS[r[3]]) for r in rows])
+            self.task_bars.setOpts(x0=x0, x1=x1, y=lane, height=0.7,
+                                   brushes=[brush(series(COLORS[r[3]])) for r in rows])
         else:
             self.task_bars.setOpts(x0=[], x1=[], y=[], height=0.7, brushes=[])
         n = max(1, len(self.lanes))
@@ -136,13 +149,14 @@ class SubclassView(LiveView):
         tp.setYRange(-0.6, n - 0.4, padding=0)
         if len(self.tasks) <= MAX_LABELLED_TASKS:
             for r in self.tasks[len(self.task_text):]:
-                t = pg.TextItem(str(r[4]), color="#ffffff", anchor=(0.5, 0.5))
+                t = pg.TextItem(str(r[4]), color=on_fill(series(COLORS[r[3]])), anchor=(0.5, 0.5))
+                t.drawn_on_fill = True  # the theme leaves its colour alone: it reads on the bar, not the plot
                 t.setPos((r[1] + r[2]) / 2, r[0])
                 tp.addItem(t, ignoreBounds=True)
                 self.task_text.append(t)
         ks = self.approaches
         self.wall_bars.setOpts(x=np.arange(len(ks), dtype=float), height=[self.wall.get(k, 0.0) for k in ks],
-                               width=0.6, brushes=[brush(COLORS[k]) for k in ks])
+                               width=0.6, brushes=[brush(series(COLORS[k])) for k in ks])
         top = max([self.wall.get(k, 0.0) for k in ks] + [1e-3])
         self.walls.getPlotItem().setYRange(0, top * 1.2, padding=0)
         for i, t in enumerate(self.wall_text):
