@@ -19,11 +19,12 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from concgui.engine.latency import FRAME_S, WINDOW_S, LatenessStats
 from concgui.gui.cpu_plot import MODE_COLORS, CpuPlot
 from concgui.gui.heartbeat import BAD_S, Heartbeat, HeartbeatDot, lateness_color
+from concgui.gui.theme import InkLabel
 from concgui.gui.live_widgets import CoverNote, elastic, plot_title
 from concgui.gui.plot_bands import Band, RunBands, place_bands
 from concgui.gui.plot_style import make_plot
@@ -93,7 +94,7 @@ class LatenessPlot(QWidget):
             "How late each 20 ms heartbeat tick of the GUI thread ran. A frozen GUI thread shows as "
             "a red band: no tick could run until the freeze ended.")
         self.dot = HeartbeatDot(heartbeat, parent=self)
-        self.stats_label = QLabel()
+        self.stats_label = InkLabel()  # its green / amber / red read on either theme
         self.stats_label.setTextFormat(Qt.TextFormat.RichText)
         self.stats_label.setToolTip(f"Heartbeat lateness over the last {WINDOW_S:g} s: median, 99th percentile "
                                     "and worst; and the longest the window was stuck during the last run.")

@@ -54,7 +54,7 @@ from concgui.gui.run_bands import follow_runs
 from concgui.gui.run_words import mode_name, progress_title
 from concgui.gui.scaling_view import ScalingView
 from concgui.gui.settings import Settings, restore_window, save_window
-from concgui.gui.theme import ThemeManager, add_theme_menu
+from concgui.gui.theme import InkLabel, ThemeManager, add_theme_menu
 from concgui.gui.timeline_plot import TimelinePlot
 from concgui.gui.workload_view import WorkloadPanel
 from concgui.scenarios import Scenario, StepKind
@@ -262,7 +262,7 @@ class MainWindow(QMainWindow):
         self.platform_label = QLabel()
         self.platform_label.setToolTip(f"{i.executable}\n{i.os}")
         self.update_platform_label()
-        self.lag_label = QLabel()
+        self.lag_label = InkLabel()  # its green / amber / red read on either theme
         self.lag_label.setToolTip("How late the window's event loop is right now (worst in the last half "
                                   "second). Above ~100 ms the window feels sluggish.")
         self.lag_label.setText("<span>GUI lag 88888 ms</span>")

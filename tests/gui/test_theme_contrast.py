@@ -94,6 +94,10 @@ def contrast_pairs(window) -> dict[str, float]:
     for b in window.responsiveness.findChildren(QPushButton):
         for c in colors_in(b.styleSheet()):
             pairs[f"button {b.text()!r}"] = wcag_ratio(c, button)
+    # The lateness readout and the status bar's GUI lag, in each colour lateness can take.
+    for label in (window.lateness_plot.stats_label, window.lag_label):
+        for c in colors_in(label.text()):
+            pairs[f"lateness readout {c.name()} on Window"] = wcag_ratio(c, window_bg)
     pair = window.responsiveness.p_gui
     for c in colors_in(pair.results.text()):
         for bg_name, bg in (("Window", window_bg), ("Base", base)):
@@ -108,6 +112,11 @@ def fill_texts(window) -> None:
         pair.show_result(f"tag {mark}", mark, "measured", "numbers")
     spans = " ".join(f"<span style='color:{c}'>x</span>" for c in (GOOD, BAD, WARN, MUTED, *PALETTE))
     window.labs.page("ipc").view.readout.setText(spans)
+    from concgui.gui.heartbeat import lateness_color
+
+    lateness = " ".join(f"<b style='color:{lateness_color(s)}'>x</b>" for s in (0.005, 0.05, 0.5))
+    window.lateness_plot.stats_label.setText(lateness)
+    window.lag_label.setText(lateness)
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
