@@ -111,7 +111,10 @@ def test_gil_lane_threads_share_one_core_processes_use_many() -> None:
         if (os.cpu_count() or 1) >= 2:
             fin = _run(runner, "processes", 2, [lanes.observe])
             procs_total = _settled_total(lanes, fin.run_id, 2)
-            assert procs_total >= 1.4, f"2 processes used only {procs_total:.2f} cores together"
+            # What the machine left us: other programs' load during the run is measured, not assumed away.
+            free = min(2.0, (os.cpu_count() or 1) - (fin.other_load_cores or 0.0))
+            assert procs_total >= 0.7 * free, (f"2 processes used only {procs_total:.2f} cores together, of the "
+                                               f"{free:.2f} other programs left free")
         assert lanes.samples > 10
 
 
