@@ -39,7 +39,7 @@ READOUT_S = 0.5  # numbers beside the plot change at most twice a second
 READOUT_AVG_S = 0.5
 MAX_LANES = 16
 MIN_SPAN_S = 10.0  # the x axis grows from this to window_s as history builds up
-LABEL_STEP = 0.09  # run labels stagger down by this fraction of the plot height
+LABEL_LEVELS = 3  # run labels stack on this many rows before one is hidden rather than overlap
 
 #: Tableau-10: distinct, readable on white, colour-blind friendlier than a hue wheel.
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
@@ -239,10 +239,8 @@ class CpuPlot(QWidget):
         self.runs.finish(run_id, t1)
 
     def _make_band(self, label: str, mode: str, t0: float) -> Band:
-        level = len(self.runs.bands) % 3  # stagger, so short neighbouring runs keep readable labels
         band = Band(self.plot, t0, None, MODE_COLORS.get(mode, "#888888"), 38, label,
                     plot_text_color(QColor(MODE_COLORS.get(mode, "#888888")).darker(130)))
-        band.y = self.y_top * (1.0 - LABEL_STEP * level)
         return band
 
     # -- drawing ----------------------------------------------------------------
@@ -286,7 +284,8 @@ class CpuPlot(QWidget):
         self.samples_drawn = len(t)
         if len(t) and self.hold_t is None:
             self._show_span(min(self.window_s, max(MIN_SPAN_S, 1.0 - float(x[0]))))
-        place_bands(self.runs.bands, self.plot, t_now, t_now - self.window_s)
+        # Labels stack on up to three heights, never on top of each other (see place_bands).
+        place_bands(self.runs.bands, self.plot, t_now, t_now - self.window_s, self.y_top, LABEL_LEVELS)
         self._maybe_update_readout(t_now)
         self.ticks += 1
         self.refreshed.emit(t_now)

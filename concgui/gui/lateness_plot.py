@@ -29,6 +29,9 @@ from concgui.gui.live_widgets import CoverNote, elastic, plot_title
 from concgui.gui.plot_bands import Band, RunBands, place_bands
 from concgui.gui.plot_style import make_plot
 
+#: Freeze labels stack on this many rows before one is hidden rather than overlap.
+FREEZE_LABEL_LEVELS = 3
+
 FLOOR_MS = 0.1  # log axis: lateness below this is drawn at this
 RAMP_S = 0.030  # ticks later than this are drawn as a ramp from their due time
 READOUT_S = 0.5  # numbers change at most twice a second
@@ -149,7 +152,7 @@ class LatenessPlot(QWidget):
                 label = f"frozen {t1 - t0:.2f} s" if t1 - t0 >= LABEL_FREEZE_S else ""  # short ones: band only
                 self._freezes[t0] = Band(self.plot, t0, t1, "#c62828", 70, label)
         for store in (self._freezes, self.runs.bands):
-            place_bands(store, self.plot, t_now, t_now - self.window_s - 1.0, y_text)
+            place_bands(store, self.plot, t_now, t_now - self.window_s - 1.0, y_text, FREEZE_LABEL_LEVELS)
         if t_now - self._t_readout >= READOUT_S or t_now < self._t_readout:
             self._t_readout = t_now
             self._update_readout(t_now)

@@ -63,17 +63,36 @@ class Band:
             plot.removeItem(self.text)
 
 
-def place_bands(store: dict, plot: pg.PlotItem, t_now: float, keep_after: float, y_text: float | None = None) -> None:
+def place_bands(store: dict, plot: pg.PlotItem, t_now: float, keep_after: float,
+                label_top: float | None = None, levels: int = 3) -> None:
     """Place every band of ``store`` relative to ``t_now``; drop those that ended before ``keep_after``.
 
-    ``y_text``: where the labels go (None: each band's own ``y``).
+    Labels never overlap: from the oldest band on, each label takes the
+    highest of ``levels`` rows (the first at ``label_top``, in view
+    coordinates, the next a label's height below) where it clears the labels
+    already in that row, and is hidden where no row is free. Without
+    ``label_top`` each band's label stays at its own ``y``.
     """
-    for key, band in list(store.items()):
+    px_x, px_y = plot.vb.viewPixelSize() if label_top is not None else (0.0, 0.0)  # view units per pixel
+    rows: list[list[tuple[float, float]]] = [[] for _ in range(levels if label_top is not None else 0)]
+    for key, band in sorted(store.items(), key=lambda kv: kv[1].t0):
         if band.t1 is not None and band.t1 < keep_after:
             band.remove(plot)
             del store[key]
-        else:
-            band.place(t_now, band.y if y_text is None else y_text)
+            continue
+        y = band.y
+        if label_top is not None and band.text is not None:
+            rect = band.text.boundingRect()
+            x0 = band.t0 - t_now
+            x1 = (band.t1 if band.t1 is not None else t_now) - t_now
+            half = (rect.width() / 2 + 4) * px_x  # a little air between labels
+            lo, hi = (x0 + x1) / 2 - half, (x0 + x1) / 2 + half
+            free = next((i for i, spans in enumerate(rows) if all(hi <= a or lo >= b for a, b in spans)), None)
+            band.text.setVisible(free is not None)
+            if free is not None:
+                rows[free].append((lo, hi))
+                y = label_top - free * (rect.height() + 1) * abs(px_y)
+        band.place(t_now, y)
 
 
 class RunBands:
