@@ -27,6 +27,8 @@ from concgui.engine.explain import explain
 from concgui.engine.events import RunStarted
 from concgui.engine.export import ExportError, results_document, write_json
 from concgui.engine.latency import FREEZE_S, frames_missed
+from concgui.engine.config import ConfigError, RunConfig
+from concgui.engine.estimate import batch_seconds, duration_words, run_seconds
 from concgui.engine.machine_load import BUSY_OTHERS_CORES, busy_sentence
 from concgui.engine.verdict import rule_html as verdict_rule_html
 from concgui.engine.verdict import verdict
@@ -63,6 +65,8 @@ LAG_READOUT_MS = 500
 #: Smallest useful sizes, kept even on a 1366×768 screen: lanes to read, rows to compare.
 TIMELINE_MIN_PX = 120
 TABLE_MIN_ROWS = 4
+#: A Run, Compare or Scale estimated longer than this asks first (Run anyway).
+LONG_RUN_S = 120.0
 #: How often the window looks at what other programs use between runs (a few /proc reads).
 LOAD_LOOK_S = 2.0
 DEFAULT_SIZE = (1440, 920)  # without a screen to measure
@@ -335,11 +339,31 @@ class MainWindow(QMainWindow):
         return self.session.busy
 
     @Slot()
-    def start_run(self) -> bool:
-        """Run the settings in the chosen mode. False if nothing started (busy or bad input)."""
+    def start_run(self, anyway: bool = False) -> bool:
+        """Run the settings in the chosen mode. False if nothing started (busy, bad input, or a long run to confirm)."""
         gui_thread = self.controls.gui_mode() == StepKind.GUI_THREAD
-        step = Step([self.controls.config()], StepKind.GUI_THREAD if gui_thread else StepKind.NORMAL)
+        cfg = self.controls.config()
+        if not anyway and not self.session.busy and self._too_long(BatchKind.RUN, [cfg], 1):
+            return False
+        self._anyway = None
+        step = Step([cfg], StepKind.GUI_THREAD if gui_thread else StepKind.NORMAL)
         return self.session.run_steps(BatchKind.RUN, [step]) is not None
+
+    def _too_long(self, kind: BatchKind, configs: list, repeats: int) -> bool:
+        """Whether to ask first: a run estimated over ``LONG_RUN_S`` (a typo in the size must not take an hour)."""
+        try:
+            seconds = batch_seconds([c.validate() for c in configs], self.info.logical_cores,
+                                    self.info.gil_enabled, repeats)
+        except ConfigError:
+            return False  # bad input: the session says what is wrong
+        if seconds <= LONG_RUN_S:
+            return False
+        self._anyway = kind
+        sentence = (f"This would take {duration_words(seconds)} (estimated from the workload's measured cost per "
+                    "unit of size): press Run anyway to start it, or make it smaller.")
+        self.controls.offer_run_anyway(sentence)
+        self.statusBar().showMessage(sentence, 10_000)
+        return True
 
     @Slot()
     def start_scale(self, anyway: bool = False) -> bool:
@@ -358,6 +382,8 @@ class MainWindow(QMainWindow):
 
     def _start_timed(self, kind: BatchKind, configs: list, anyway: bool) -> bool:
         """Start a comparison whose timings matter, unless other programs are busy (then offer to run anyway)."""
+        if not anyway and not self.session.busy and self._too_long(kind, configs, self.controls.repeats.value()):
+            return False
         if not anyway and not self.session.busy:
             others = self.other_load()
             if others is not None and others > BUSY_OTHERS_CORES:
@@ -375,10 +401,9 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_run_anyway_clicked(self) -> None:
-        if self._anyway is BatchKind.SCALE:
-            self.start_scale(anyway=True)
-        else:
-            self.start_compare(anyway=True)
+        start = {BatchKind.SCALE: self.start_scale, BatchKind.RUN: self.start_run}.get(self._anyway,
+                                                                                       self.start_compare)
+        start(anyway=True)
 
     def load_scenario(self, scenario: Scenario) -> None:
         shown = next((r for r in scenario.runs if r.mode != "serial"), scenario.runs[0])
@@ -443,7 +468,9 @@ class MainWindow(QMainWindow):
 
     @Slot(object, object)
     def _on_session_run_started(self, started: RunStarted, kind: StepKind) -> None:
-        self.progress.begin(started, progress_title(started, kind))
+        estimate = run_seconds(RunConfig(started.workload, started.mode, started.workers, started.tasks, started.size),
+                               self.info.logical_cores, self.info.gil_enabled)
+        self.progress.begin(started, progress_title(started, kind), estimate)
         if kind is StepKind.GUI_THREAD:
             return
         text = f"Running {started.workload} — {mode_name(started.mode, kind)}"

@@ -107,6 +107,8 @@ class ProgressPanel(QWidget):
         self._per_col = 1
         self._row_of: dict[str, _WorkerRow] = {}
         self._started: RunStarted | None = None
+        self._estimate_s: float | None = None
+        self._wall_s: float | None = None
         self._t_end: float | None = None
         self._fraction = 0.0
         self._clock = PeriodicCall(self._on_clock_timeout, CLOCK_MS, heartbeat, self)
@@ -131,8 +133,12 @@ class ProgressPanel(QWidget):
                 row.reset(f"worker {i + 1}")
         return False
 
-    def begin(self, started: RunStarted, title: str | None = None) -> None:
+    def begin(self, started: RunStarted, title: str | None = None, estimate_s: float | None = None) -> None:
+        """A run started; ``estimate_s`` (from the workload's unit cost) stands in for the ETA until progress
+        gives a real one."""
         self._started = started
+        self._estimate_s = estimate_s
+        self._wall_s: float | None = None
         self._t_end = None
         self._fraction = 0.0
         mode = MODE_TITLES.get(started.mode, started.mode)
@@ -170,6 +176,7 @@ class ProgressPanel(QWidget):
     def end(self, finished: RunFinished) -> None:
         self._clock.stop()
         self._t_end = finished.t
+        self._wall_s = finished.wall_s  # the run's own time, as the title and the table give it
         self._on_clock_timeout()
         status = finished.status.value
         base = self.title.text().replace("Running ", "", 1)
@@ -217,9 +224,13 @@ class ProgressPanel(QWidget):
             return
         t = self._t_end if self._t_end is not None else now()
         elapsed = max(0.0, t - s.t)
+        if self._t_end is not None and self._wall_s is not None:
+            elapsed = self._wall_s  # not counting a pool's start-up: what the title and the table say
         self.elapsed.setText(f"elapsed {format_duration(elapsed)}")
         f = self._fraction
         if self._t_end is None and 0.02 <= f < 1.0 and elapsed > 0.3:
             self.eta.setText(f"ETA {format_duration(elapsed * (1 - f) / f)}")
+        elif self._t_end is None and self._estimate_s is not None:
+            self.eta.setText(f"ETA ~{format_duration(max(0.0, self._estimate_s - elapsed))}")
         elif self._t_end is None:
             self.eta.setText("ETA …")

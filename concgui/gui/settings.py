@@ -31,7 +31,6 @@ from PySide6.QtWidgets import QMainWindow
 from concgui.engine.repeats import MAX_REPEATS
 
 if TYPE_CHECKING:
-    from concgui.engine.config import RunConfig
     from concgui.gui.controls import ControlsPanel
 
 ENV_DIR = "CONCGUI_SETTINGS_DIR"
@@ -201,6 +200,8 @@ def restore_window(window: QMainWindow, controls: "ControlsPanel", settings: Set
     cfg = RunConfig(workload, "processes", settings.workers or c.workers.value(),
                     settings.tasks if settings.tasks is not None else CATALOG[workload].default_tasks,
                     settings.size, start)
+    from concgui.engine.estimate import serial_seconds
+
     hours = serial_seconds(cfg) / 3600
     if hours > RESTORE_MAX_HOURS:
         # A typo remembered (999,999 tasks of a minute) must not wait behind the next Compare click.
@@ -213,12 +214,3 @@ def restore_window(window: QMainWindow, controls: "ControlsPanel", settings: Set
 
 #: Remembered settings that would run longer than this (serially) are not restored silently.
 RESTORE_MAX_HOURS = 1.0
-
-
-def serial_seconds(cfg: "RunConfig") -> float:
-    """About how long ``cfg``'s tasks take one after the other (the workload's unit cost × size × tasks)."""
-    from concgui.engine.workloads import get_workload
-
-    w = get_workload(cfg.workload)
-    size = w.default_size if cfg.size is None else cfg.size
-    return cfg.tasks * size * w.seconds_per_unit

@@ -296,3 +296,26 @@ def test_a_scenario_of_two_workloads_charts_only_runs_of_the_same_inputs(qtbot, 
     assert [r.workload for r in window.comparison.records] == ["cpu-python", "cpu-python"]
     assert "8 tasks of cpu-python" in window.comparison.title.text()
     assert "the others are in the table" in window.statusBar().currentMessage()
+
+
+def test_a_run_estimated_over_two_minutes_asks_first_and_can_run_anyway(qtbot, window):
+    configure(window, workload="cpu-python", tasks=5_000, size=1_000_000, mode="processes")  # ~6 min estimated
+    assert not window.start_run()
+    assert not window.session.busy
+    assert "This would take about" in window.controls.message.text()
+    assert window.controls.run_anyway_button.isVisibleTo(window)
+    with qtbot.waitSignal(window.session.run_started, timeout=RUN_TIMEOUT_MS):
+        window.controls.run_anyway_button.click()
+    assert window.progress.eta.text().startswith("ETA ~")  # the estimate, until progress gives a real ETA
+    with qtbot.waitSignal(window.session.batch_done, timeout=RUN_TIMEOUT_MS):
+        window.cancel()
+
+
+def test_the_progress_panel_ends_with_the_runs_own_time(qtbot, window):
+    configure(window, **SMALL)
+    assert run_batch(qtbot, window, window.start_run).ok
+    wall = window.session.results.rows[-1].record.wall_s
+    from concgui.gui.progress_panel import format_duration
+
+    assert window.progress.elapsed.text() == f"elapsed {format_duration(wall)}"
+    assert f"in {format_duration(wall)}" in window.progress.title.text()

@@ -1,0 +1,46 @@
+"""About how long a run will take, before it starts: from each workload's measured cost per unit.
+
+Good to within a factor of about two on a machine like the one the unit
+costs were measured on (``Workload.seconds_per_unit``); meant for one
+sentence before a long run ("about 12 min"), never for a verdict.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from concgui.engine.config import RunConfig
+from concgui.engine.workloads import get_workload
+
+
+def serial_seconds(cfg: RunConfig) -> float:
+    """The tasks one after the other on one core."""
+    w = get_workload(cfg.workload)
+    size = w.default_size if cfg.size is None else cfg.size
+    return cfg.tasks * size * w.seconds_per_unit
+
+
+def run_seconds(cfg: RunConfig, cores: int, gil_enabled: bool) -> float:
+    """``cfg``'s run: serial time shared by the workers that can really run at once."""
+    w = get_workload(cfg.workload)
+    serial = serial_seconds(cfg)
+    if cfg.mode == "serial":
+        return serial
+    if w.kind == "io":
+        return serial / max(1, min(cfg.workers, cfg.tasks))
+    if cfg.mode == "threads" and w.gil == "holds" and gil_enabled:
+        return serial
+    return serial / max(1, min(cfg.workers, cores, cfg.tasks))
+
+
+def batch_seconds(configs: Iterable[RunConfig], cores: int, gil_enabled: bool, repeats: int = 1) -> float:
+    return repeats * sum(run_seconds(c, cores, gil_enabled) for c in configs)
+
+
+def duration_words(seconds: float) -> str:
+    """"about 40 s", "about 12 min", "about 3 h"."""
+    if seconds < 90:
+        return f"about {seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"about {seconds / 60:.0f} min"
+    return f"about {seconds / 3600:.1f} h"
