@@ -115,6 +115,7 @@ class MainWindow(QMainWindow):
         self.session.set_gui_limit(self.controls.gui_limit.value())
         self._on_controls_settings_changed()
         self.scaling.scale_requested.connect(self.start_scale)
+        self.scaling.cancel_requested.connect(self.cancel)
         self.responsiveness.switch_interval_changed.connect(self.update_platform_label)
         s = self.session
         s.batch_started.connect(self._on_session_batch_started)

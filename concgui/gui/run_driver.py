@@ -70,10 +70,12 @@ class BatchOutcome:
     requested: int
     error: str | None = None  # a run could not start or crashed outside its tasks
     details: str | None = None
+    #: Cancel was asked for (perhaps before any run began: during a warm-up).
+    cancel_requested: bool = False
 
     @property
     def cancelled(self) -> bool:
-        return any(f.status is RunStatus.CANCELLED for _, f in self.runs)
+        return self.cancel_requested or any(f.status is RunStatus.CANCELLED for _, f in self.runs)
 
     @property
     def failed(self) -> bool:
@@ -187,6 +189,8 @@ class _RunWorker(QObject):
             outcome = self._execute(configs, cancel, flood)
         except BaseException as exc:  # never leave the GUI waiting for a batch_finished
             outcome = BatchOutcome((), len(configs), error_line(exc), format_error(exc))
+        if cancel.is_set() and not outcome.cancel_requested:
+            outcome = replace(outcome, cancel_requested=True)
         self.batch_finished.emit(outcome)
 
     def _execute(self, configs: list[RunConfig], cancel: threading.Event,

@@ -417,7 +417,8 @@ class RunSession(QObject):
             self._wait(Phase.GAP, STEP_GAP_MS - UI_SETTLE_MS)
             return
         if len(b.runs) != len(outcome.runs) or b.requested != outcome.requested:
-            outcome = BatchOutcome(tuple(b.runs), b.requested, outcome.error, outcome.details)
+            outcome = BatchOutcome(tuple(b.runs), b.requested, outcome.error, outcome.details,
+                                   outcome.cancel_requested)
         self._finish(b, outcome)
 
     def _measure(self, b: Batch) -> None:

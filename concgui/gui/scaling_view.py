@@ -12,6 +12,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from concgui.engine.scaling import ScalingResult, amdahl, summary_lines, worker_counts
@@ -24,6 +25,7 @@ class ScalingView(QWidget):
     """A Scale button, the speedup plot and the fitted serial fractions."""
 
     scale_requested = Signal()
+    cancel_requested = Signal()
 
     def __init__(self, cores: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -37,6 +39,13 @@ class ScalingView(QWidget):
         self.scale_button.setToolTip("Run the workload chosen in Settings serially, then on threads and on "
                                      f"processes with {', '.join(map(str, counts))} workers, on identical inputs")
         self.scale_button.clicked.connect(self.scale_requested)
+        # Its own Cancel (and Esc, while this tab shows): the settings tab's button is out of reach here.
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setMinimumHeight(30)
+        self.cancel_button.setShortcut(QKeySequence("Esc"))
+        self.cancel_button.setToolTip("Stop the scaling series (Esc)")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel_requested)
         intro = QLabel(f"Runs the workload chosen on the <i>Run &amp; compare</i> tab serially, then with "
                        f"{', '.join(map(str, counts))} threads and processes, and plots the speedup against the "
                        "number of workers, with the ideal line and the best fit of Amdahl's law "
@@ -46,6 +55,7 @@ class ScalingView(QWidget):
         top = QHBoxLayout()
         top.addWidget(intro, 1)
         top.addWidget(self.scale_button)
+        top.addWidget(self.cancel_button)
 
         self.chart, p = make_plot(self)
         self.plot = p
@@ -67,6 +77,7 @@ class ScalingView(QWidget):
 
     def set_busy(self, busy: bool) -> None:
         self.scale_button.setEnabled(not busy)
+        self.cancel_button.setEnabled(busy)
 
     def _draw_guides(self, counts: list[int]) -> None:
         for item in self._items:

@@ -109,3 +109,19 @@ def test_scale_tab_and_workload_panel(window, qtbot) -> None:
     assert counts[0] == 1 and counts[-1] == 2 * (os.cpu_count() or 1)
     assert window.tabs.currentWidget() is window.scaling
     assert "serial fraction" in window.scaling.text.text()
+
+
+def test_the_scaling_tab_has_its_own_cancel_and_esc(qtbot, window):
+    from PySide6.QtCore import Qt
+
+    from ._util import LONG, RUN_TIMEOUT_MS, configure
+
+    configure(window, **LONG)
+    window.tabs.setCurrentWidget(window.scaling)
+    assert not window.scaling.cancel_button.isEnabled()
+    assert window.start_scale(anyway=True)  # a long series on purpose (past the ask-first estimate)
+    assert window.scaling.cancel_button.isEnabled() and not window.scaling.scale_button.isEnabled()
+    with qtbot.waitSignal(window.session.batch_done, timeout=RUN_TIMEOUT_MS) as blocker:
+        qtbot.keyClick(window.scaling, Qt.Key.Key_Escape)
+    assert blocker.args[0].cancelled
+    assert window.scaling.scale_button.isEnabled() and not window.scaling.cancel_button.isEnabled()
