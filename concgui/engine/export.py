@@ -32,6 +32,31 @@ class ExportError(OSError):
 SPREAD_MEASURE = "half the range of a run's repeats (samples_wall_s), relative to their median (wall_s)"
 
 
+def exported_at() -> str:
+    """Now, in UTC, to the second (ISO 8601)."""
+    import datetime
+
+    return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
+
+
+def load_average() -> list[float] | None:
+    """The OS load average (1, 5, 15 min), or None where the OS has none."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except (AttributeError, OSError):
+        return None
+
+
+def machine_line() -> str:
+    """One line saying where and when results were measured: concgui, Python, GIL, OS, cores, date, load."""
+    info = collect()
+    load = load_average()
+    gil = "GIL on" if info.gil_enabled else "GIL off"
+    return (f"concgui {__version__} · {info.implementation} {info.python} ({gil}) · {info.os} · "
+            f"{info.logical_cores} logical cores · {exported_at()}" +
+            (f" · load average {load[0]:g}" if load else ""))
+
+
 def results_document(records: Iterable[RunRecord | dict[str, Any]]) -> dict[str, Any]:
     info = collect()
     return {
@@ -41,6 +66,10 @@ def results_document(records: Iterable[RunRecord | dict[str, Any]]) -> dict[str,
         "cpus": info.logical_cores,
         "physical_cores": info.physical_cores,
         "switch_interval_s": info.switch_interval_s,
+        "os": info.os,
+        "date": exported_at(),
+        #: The machine's load when exported (1, 5 and 15 min); each run has its own ``other_load_cores``.
+        "load_average": load_average(),
         #: What each run's ``spread`` measures (see concgui.engine.repeats).
         "spread_measure": SPREAD_MEASURE,
         "runs": [r.as_dict() if isinstance(r, RunRecord) else r for r in records],
@@ -152,6 +181,7 @@ def results_markdown(records: Iterable[RunRecord | dict[str, Any]]) -> str:
              "|" + "|".join("---:" if h in numeric else "---" for h, _ in _MD_COLUMNS) + "|"]
     for row in rows:
         lines.append("| " + " | ".join(_md_cell(cell(row)) for _, cell in _MD_COLUMNS) + " |")
+    lines += ["", f"*Measured with {machine_line()}.*"]
     return "\n".join(lines) + "\n"
 
 

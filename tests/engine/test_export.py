@@ -109,7 +109,8 @@ def test_markdown_table() -> None:
     assert lines[0].startswith("| Run | Workload | Mode | Workers | Ran on |")
     assert set(lines[1]) <= set("|-:")
     assert lines[1].count("|") == lines[0].count("|")
-    assert len(lines) == 2 + len(RECORDS)
+    assert len(lines) == 2 + len(RECORDS) + 2  # the table, a blank line, and where and when it was measured
+    assert lines[-1].startswith("*Measured with concgui") and "logical cores" in lines[-1]
     assert lines[2] == ("| 1 | cpu-python | serial | 1 | this process | – | 24 × 300,000 | 1.200 | 1.200 | 1.00× "
                         "| 100% | ok | done |")
     assert "| processes | 2 | worker processes | forkserver |" in lines[4]
@@ -138,6 +139,7 @@ def test_json_document_round_trips(tmp_path) -> None:
     assert doc["runs"][2]["speedup"] == pytest.approx(1.967)
     assert doc["runs"][2]["split"] is None
     assert "half the range" in doc["spread_measure"]  # the export says what its spreads measure
+    assert doc["date"].endswith("+00:00") and doc["os"] and "load_average" in doc
 
 
 def test_json_keeps_the_samples_and_the_split_as_they_are(tmp_path) -> None:

@@ -75,7 +75,7 @@ def test_copy_markdown_puts_a_table_on_the_clipboard(window) -> None:
     text = QGuiApplication.clipboard().text()
     lines = text.splitlines()
     assert lines[0].startswith("| Run | Workload | Mode |")
-    assert len(lines) == 4
+    assert len(lines) == 4 + 2 and lines[-1].startswith("*Measured with")  # + where and when
     assert "| processes | 2 | – | forkserver |" in lines[3]
     assert "Copied 2 run(s)" in window.statusBar().currentMessage()
 
