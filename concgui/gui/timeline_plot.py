@@ -60,6 +60,11 @@ def lane_order(name: str) -> tuple[int, int, str]:
     return kind, n, name
 
 
+def lane_label(name: str) -> str:
+    """A lane's name on the axis: short enough for it ("MainThread", the GUI thread, would be dropped)."""
+    return "GUI" if name == "MainThread" else name
+
+
 def lane_color(name: str) -> QColor:
     if name.startswith("pid "):
         return QColor(MODE_COLORS["processes"])
@@ -250,7 +255,8 @@ class TimelinePlot(QWidget):
         every = max(1, math.ceil(LABEL_PX / max(lane_px, 1.0)))  # thin the labels when lanes are thin
         if names != self.lanes_shown or every != self._label_every:
             self.lanes_shown, self._label_every = names, every
-            self.plot.getAxis("left").setTicks([[(i + 0.5, n) for i, n in enumerate(names) if i % every == 0], []])
+            self.plot.getAxis("left").setTicks([[(i + 0.5, lane_label(n)) for i, n in enumerate(names)
+                                                  if i % every == 0], []])
             self.plot.setYRange(0, max(1, len(names)), padding=0)
 
         bar_layers: dict[tuple[str, int], list] = {}

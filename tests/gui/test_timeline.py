@@ -125,3 +125,14 @@ def test_the_scaling_tab_has_its_own_cancel_and_esc(qtbot, window):
         qtbot.keyClick(window.scaling, Qt.Key.Key_Escape)
     assert blocker.args[0].cancelled
     assert window.scaling.scale_button.isEnabled() and not window.scaling.cancel_button.isEnabled()
+
+
+def test_the_gui_threads_lane_has_a_name_that_fits_the_axis():
+    from concgui.gui.timeline_plot import AXIS_W, lane_label
+
+    assert lane_label("MainThread") == "GUI" and lane_label("thread-1") == "thread-1"
+    from PySide6.QtGui import QFontMetrics
+    from PySide6.QtWidgets import QApplication
+
+    metrics = QFontMetrics(QApplication.font())
+    assert all(metrics.horizontalAdvance(lane_label(n)) < AXIS_W - 12 for n in ("MainThread", "thread-16", "pid 65535"))
