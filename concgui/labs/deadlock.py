@@ -221,6 +221,11 @@ class DeadlockResult:
         return d
 
 
+def ms_text(ms: float) -> str:
+    """Milliseconds as the lab's texts all say them: a tenth under 10 ms, so 0.4 ms is never "0 ms"."""
+    return f"{ms:.1f} ms" if ms < 10 else f"{ms:.0f} ms"
+
+
 def run(params: DeadlockParams, on_event: EventSink | None = None,
         cancel: threading.Event | None = None) -> DeadlockResult:
     cancel = cancel or threading.Event()
@@ -304,7 +309,7 @@ def explain(result: DeadlockResult | None = None) -> str:
     if b is not None and b.deadlock:
         assert b.detected_after_s is not None  # set with the deadlock
         cycle = "; ".join(str(e) for e in b.deadlock)
-        lines.append(f"Deadlock seen after {b.detected_after_s * 1000:.0f} ms: {cycle}. "
+        lines.append(f"Deadlock seen after {ms_text(b.detected_after_s * 1000)}: {cycle}. "
                      f"After the {result.params.timeout_s:g} s timeout "
                      + (f"{' and '.join(b.gave_up)} gave up and released its lock" if b.gave_up else "the waits ended")
                      + f"; all threads had ended {b.wall_s:.2f} s after the start.")
@@ -324,7 +329,7 @@ def summary(result: DeadlockResult) -> list[str]:
     if b is not None:
         if b.deadlock:
             assert b.detected_after_s is not None  # set with the deadlock
-            lines.append(f"{BROKEN}: DEADLOCK detected after {b.detected_after_s * 1000:.0f} ms")
+            lines.append(f"{BROKEN}: DEADLOCK detected after {ms_text(b.detected_after_s * 1000)}")
             lines += [f"  {e}" for e in b.deadlock]
         else:
             lines.append(f"{BROKEN}: no deadlock seen")

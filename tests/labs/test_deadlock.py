@@ -82,3 +82,9 @@ def test_global_order() -> None:
 def test_bad_params(kwargs) -> None:
     with pytest.raises(ConfigError):
         deadlock.DeadlockParams(**kwargs)
+
+
+def test_short_times_are_never_rounded_to_zero_in_any_text():
+    from concgui.labs.deadlock import ms_text
+
+    assert ms_text(0.4) == "0.4 ms" and ms_text(9.96) == "10.0 ms" and ms_text(12.4) == "12 ms"

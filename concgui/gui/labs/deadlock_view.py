@@ -17,6 +17,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPalett
 from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 
 from concgui.labs import deadlock
+from concgui.labs.deadlock import ms_text
 from concgui.gui.labs.plots import BAD, GOOD, MUTED, WARN, LiveView, ok_mark, readout_label
 from concgui.gui.theme import GRAPHIC_CONTRAST, is_dark, readable
 
@@ -39,10 +40,6 @@ def cycle_text(cycle: tuple[deadlock.WaitEdge, ...]) -> str:
     for i, e in enumerate(cycle):
         parts.append(f"{e.waits_for} (held by {cycle[(i + 1) % len(cycle)].thread})")
     return " → ".join(parts)
-
-
-def _ms(ms: float) -> str:
-    return f"{ms:.1f} ms" if ms < 10 else f"{ms:.0f} ms"
 
 
 class PhaseState:
@@ -281,7 +278,7 @@ class DeadlockView(LiveView):
             elif isinstance(ev, deadlock.LockTimedOut):
                 st.gave_up_threads.add(ev.thread)
                 st.gave_up.append(f"{ev.thread} gave up waiting for {ev.lock} after "
-                                  f"{(ev.t - st.t0) * 1000:.0f} ms and released "
+                                  f"{ms_text((ev.t - st.t0) * 1000)} and released "
                                   f"{', '.join(ev.holding) or 'nothing'}")
             if st.cycle is not None:
                 continue  # frozen on the cycle: keep it on screen
@@ -333,7 +330,7 @@ class DeadlockView(LiveView):
         if not b.started:
             bs, bc = "Not run yet.", MUTED
         elif b.cycle is not None:
-            seen = f" after {_ms(b.detected_ms)}" if b.detected_ms is not None else ""
+            seen = f" after {ms_text(b.detected_ms)}" if b.detected_ms is not None else ""
             bs = f"DEADLOCK{seen}: " + self.cycle_text
             if b.gave_up:
                 bs += "\n" + "; ".join(b.gave_up) + ": the cycle is broken."
@@ -351,8 +348,9 @@ class DeadlockView(LiveView):
             fs, fc = "Runs after the first one.", MUTED
         elif f.outcome is not None:
             o = f.outcome
-            fs = (f"Completed: {o.transfers} of {total} transfers in {o.wall_s:.2f} s, no timeout ✓" if o.completed
-                  else f"Not completed ({o.transfers} of {total} transfers).")
+            each = f" ({self.params.rounds} per thread, 2 threads)"
+            fs = (f"Completed: {o.transfers} of {total} transfers{each} in {o.wall_s:.2f} s, no timeout ✓"
+                  if o.completed else f"Not completed ({o.transfers} of {total} transfers{each}).")
             fc = GOOD if o.completed else WARN
         else:
             fs, fc = f"Running… {sum(f.done.values())} of {total} transfers done", None
