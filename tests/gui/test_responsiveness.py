@@ -278,7 +278,9 @@ def test_the_live_run_keeps_threads_busy_while_the_switch_interval_changes(qtbot
     assert lab._live, window.controls.message.text()  # it started (its size fits the workload's cap)
     qtbot.waitUntil(lambda: "iterations/s" in lab.live_label.text(), timeout=RUN_TIMEOUT_MS)
     # A setting held for a while gets its own line: interval, lateness and throughput.
-    qtbot.wait(1200)
+    from concgui.gui.responsiveness_lab import MIN_SEGMENT_S
+
+    qtbot.waitUntil(lambda: now() - lab._segment_t0 >= MIN_SEGMENT_S + 0.05, timeout=RUN_TIMEOUT_MS)
     lab.switch_ms.setValue(before * 1000 * 2)
     assert sys.getswitchinterval() == pytest.approx(before * 2)
     assert f"switch interval {before * 1000:g} ms" in lab.segments.text()

@@ -119,7 +119,7 @@ def test_the_window_never_needs_more_than_1280_by_720_after_a_compare(qtbot, win
 
     configure(window, **SMALL)
     assert run_batch(qtbot, window, window.start_compare).ok
-    qtbot.wait(50)  # the comparison card's new contents lay out
+    qtbot.waitUntil(lambda: bool(window.comparison.records))  # the comparison card shows its new contents
     hint = window.minimumSizeHint()
     assert hint.width() <= 1280 and hint.height() <= 720, hint
 
