@@ -114,12 +114,13 @@ class ExportActions(QObject):
     """
 
     def __init__(self, window: QWidget, results: "ResultsModel", plots: dict[str, pg.PlotWidget],
-                 status: QStatusBar, settings: "Settings | None" = None) -> None:
+                 status: QStatusBar, settings: "Settings | None" = None,
+                 selected_row: Callable[[], int | None] = lambda: None) -> None:
         super().__init__(window)
         self.window, self.results, self.plots, self.status = window, results, plots, status
         self.settings = settings
-        #: The index of the row selected in the results table, if any (set by the window).
-        self.selected_row: Callable[[], int | None] | None = None
+        #: The index of the row selected in the results table, if any.
+        self.selected_row = selected_row
         self.export_csv_action = QAction("Export results as &CSV…", window)
         self.export_csv_action.setShortcut(QKeySequence("Ctrl+Shift+E"))
         self.export_csv_action.triggered.connect(self._on_export_csv_action_triggered)
@@ -222,7 +223,7 @@ class ExportActions(QObject):
         rows = self.results.rows
         if not rows:
             return None
-        chosen = self.selected_row() if self.selected_row is not None else None
+        chosen = self.selected_row()
         row = rows[chosen] if chosen is not None and 0 <= chosen < len(rows) else rows[-1]
         return bench_command(row.record)
 

@@ -329,9 +329,8 @@ class MainWindow(QMainWindow):
         self.theme_actions = add_theme_menu(self.view_menu, self.theme, remember_theme)
         self.exports = ExportActions(self, self.session.results,
                                      {"cpu": self.cpu_plot.plot_widget, "comparison": self.comparison.chart},
-                                     self.statusBar(), settings)
+                                     self.statusBar(), settings, self.results_table.selected_row)
         self.exports.install(self.file_menu, after=self.export_action)
-        self.exports.selected_row = self.results_table.selected_row
 
     # -- what the person asks for ---------------------------------------------------------
 

@@ -15,6 +15,10 @@ from concgui.engine.compare import RunRecord
 from concgui.engine.latency import LatenessStats
 
 
+def _lateness(ui: "UiStats", name: str) -> Any:
+    return None if ui.lateness is None else getattr(ui.lateness, name)
+
+
 @dataclass(frozen=True)
 class UiStats:
     """The window's own facts about a run: how it was run, and how the event loop fared meanwhile.
@@ -34,30 +38,13 @@ class UiStats:
     drain_ms: float | None = None
     lateness: LatenessStats | None = None
 
-    @property
-    def samples(self) -> int | None:
-        """Heartbeat ticks measured during the run."""
-        return None if self.lateness is None else self.lateness.samples
-
-    @property
-    def heartbeat_p50_ms(self) -> float | None:
-        return None if self.lateness is None else self.lateness.heartbeat_p50_ms
-
-    @property
-    def heartbeat_p99_ms(self) -> float | None:
-        return None if self.lateness is None else self.lateness.heartbeat_p99_ms
-
-    @property
-    def heartbeat_max_ms(self) -> float | None:
-        return None if self.lateness is None else self.lateness.heartbeat_max_ms
-
-    @property
-    def longest_freeze_ms(self) -> float | None:
-        return None if self.lateness is None else self.lateness.longest_freeze_ms
-
-    @property
-    def frames_missed(self) -> int | None:
-        return None if self.lateness is None else self.lateness.frames_missed
+    # The lateness figures, None until the run is measured (see LatenessStats for each).
+    samples = property(lambda self: _lateness(self, "samples"))
+    heartbeat_p50_ms = property(lambda self: _lateness(self, "heartbeat_p50_ms"))
+    heartbeat_p99_ms = property(lambda self: _lateness(self, "heartbeat_p99_ms"))
+    heartbeat_max_ms = property(lambda self: _lateness(self, "heartbeat_max_ms"))
+    longest_freeze_ms = property(lambda self: _lateness(self, "longest_freeze_ms"))
+    frames_missed = property(lambda self: _lateness(self, "frames_missed"))
 
     @property
     def gui_stall_ms(self) -> float | None:
