@@ -21,7 +21,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QHideEvent, QShowEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from concgui.engine.clock import now
 from concgui.engine.telemetry import CpuSampler
@@ -56,6 +56,11 @@ MODE_COLORS = {
 }
 
 
+def cores_legend_html(colors: list[str]) -> str:
+    """A one-line legend: a square in each core's colour, then its number."""
+    return "&nbsp; ".join(f"<span style='color:{c}'>■</span>&nbsp;{i}" for i, c in enumerate(colors))
+
+
 def core_color(i: int, n: int) -> QColor:
     if n <= len(PALETTE):
         return QColor(PALETTE[i])
@@ -88,8 +93,6 @@ class CpuPlot(QWidget):
         #: While set, redraws take this as "now" (the view stands still, e.g. to zoom into the timeline).
         self.hold_t: float | None = None
 
-        pal = self.palette()
-        fg = pal.color(pal.ColorRole.WindowText)
         # No grid on the live plots: pyqtgraph's translucent grid made each
         # redraw ~3.5× dearer (benchmarks/sections/cpu_plot.py), i.e. more lateness.
         self.plot_widget, p = make_plot(self, min_height=100, grid_x=False, grid_y=False)
@@ -117,9 +120,6 @@ class CpuPlot(QWidget):
             self.y_top = 100.0
             p.setLabel("left", "CPU %")
             p.setYRange(0, 100, padding=0.02)
-            legend = p.addLegend(offset=(6, 4), colCount=min(self.cores, 8),
-                                 brush=pg.mkBrush(255, 255, 255, 200), labelTextColor=fg)
-            legend.setZValue(20)
             width = 2 if self.cores <= 4 else 1  # wide pens cost 3-6x per frame
             for i in range(self.cores):
                 curve = p.plot(pen=pg.mkPen(core_color(i, self.cores), width=width), name=f"core {i}")
@@ -142,8 +142,16 @@ class CpuPlot(QWidget):
             "CPU used by this app and its worker processes, in % of one core (200 % = two cores' worth).")
         for lab in (self.busy_label, self.tree_label):
             lab.setTextFormat(Qt.TextFormat.RichText)
+        # The cores' colours sit in the header, beside the title: a legend over the plot hides data.
+        self.legend_label = QLabel(cores_legend_html(
+            [core_color(i, self.cores).name() for i in range(self.cores)]) if not self.heat else "")
+        self.legend_label.setTextFormat(Qt.TextFormat.RichText)
+        self.legend_label.setToolTip("One line per logical core, in these colours.")
+        self.legend_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.legend_label.setMinimumWidth(1)  # cut short on a narrow window; never widens it
         head = QHBoxLayout()
-        head.addWidget(title, 1)
+        head.addWidget(title)
+        head.addWidget(self.legend_label, 1)
         head.addWidget(self.busy_label)
         head.addSpacing(18)
         head.addWidget(self.tree_label)

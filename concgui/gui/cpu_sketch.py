@@ -17,6 +17,8 @@ from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import QLabel, QWidget
 
+from concgui.gui.theme import WARN_COLOR, readable
+
 NOTE = ("Simplified live view: Python threads hold this window's GIL, and the full plot would make the "
         "window wait for it dozens of times per frame. The full plot returns when the run ends.")
 MARGIN_L, MARGIN_R, MARGIN_T, MARGIN_B = 44, 10, 30, 22
@@ -71,13 +73,13 @@ class CpuSketch:
     def _background(self, span_s: float) -> QPixmap:
         geo = self.label.geometry()
         w, h = max(40, geo.width()), max(40, geo.height())
-        key = (w, h, span_s)
-        if self._bg is not None and key == self._bg_key:
-            return self._bg
         if self._colors is None:
             pal = self.label.palette()
             self._colors = (pal.color(pal.ColorRole.Base), pal.color(pal.ColorRole.WindowText))
         base, fg = self._colors
+        key = (w, h, span_s, base.rgb(), fg.rgb())  # a theme switch draws it anew
+        if self._bg is not None and key == self._bg_key:
+            return self._bg
         pm = QPixmap(w, h)
         pm.fill(base)
         p = QPainter(pm)
@@ -96,7 +98,8 @@ class CpuSketch:
         p.drawText(QRect(plot.left(), plot.bottom() + 4, plot.width(), MARGIN_B - 4),
                    Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
                    f"last {span_s:g} s (CPU % per core)")
-        p.setPen(QColor("#8a4b00"))
+        self.note_color = readable(WARN_COLOR, base)  # the light theme's amber is too dark on a dark base
+        p.setPen(self.note_color)
         p.drawText(QRect(6, 2, w - 12, MARGIN_T - 2), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                    "Simplified live view: Python threads hold this window's GIL (full plot after the run)")
         p.end()

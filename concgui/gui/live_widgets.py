@@ -17,6 +17,7 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from concgui.gui.cards import bold_label
+from concgui.gui.theme import WARN_COLOR, ink
 
 
 def live_label(text: str, widest: str, align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft) -> QLabel:
@@ -107,11 +108,14 @@ class CoverNote:
         self.cover = cover
         self.label = QLabel(text, parent)
         self.label.setAutoFillBackground(True)
-        self.label.setStyleSheet("color: #8a4b00; padding: 2px 6px;")
         self.label.setToolTip(text)
         self.label.hide()
 
     def set_shown(self, shown: bool) -> None:
+        if shown:  # coloured for the theme of now (it may have changed since the last run)
+            sheet = f"color: {ink(WARN_COLOR).name()}; padding: 2px 6px;"
+            if self.label.styleSheet() != sheet:
+                self.label.setStyleSheet(sheet)
         geo = self.cover.geometry()
         hint = self.label.sizeHint()
         visible = geo.intersected(self.label.parentWidget().rect()).height()

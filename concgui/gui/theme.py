@@ -46,6 +46,10 @@ _Group = QPalette.ColorGroup
 # -- colours ------------------------------------------------------------------------------
 
 
+#: The warning colour (an amber-brown), before :func:`ink`/:func:`readable` fit it to a background.
+WARN_COLOR = "#8a4b00"
+
+
 def luminance(c: QColor) -> float:
     """WCAG relative luminance, 0 (black) to 1 (white)."""
     def lin(v: float) -> float:

@@ -49,6 +49,9 @@ WAITED = "waited part of the time (GIL, I/O or a lock)"
 STRIP_MIN_STEP_S = 0.002
 
 
+#: The narrowest time span a zoom shows (a few tasks of a millisecond), and how far past "now" it may go.
+MIN_ZOOM_S = 0.002
+ZOOM_FUTURE_S = 0.5
 LABEL_PX = 13  # a lane label needs about this many pixels of height
 
 
@@ -229,6 +232,19 @@ class TimelinePlot(QWidget):
     def _on_view_range_changed_manually(self, *_: object) -> None:
         self.cpu_plot.hold()
         self.follow_button.show()
+        self._keep_on_recorded_time()
+
+    def _keep_on_recorded_time(self) -> None:
+        """Zoom and pan stay on recorded time: never far past "now", never before the kept history.
+
+        Done here rather than with ``ViewBox.setLimits``: limits on linked views of different
+        widths push each other off (pyqtgraph links them by pixel position).
+        """
+        lo, hi = self.plot.viewRange()[0]
+        span = min(max(hi - lo, MIN_ZOOM_S), self.window_s + ZOOM_FUTURE_S)
+        lo = max(-self.window_s, min(lo, ZOOM_FUTURE_S - span))
+        if (lo, lo + span) != (self.plot.viewRange()[0][0], self.plot.viewRange()[0][1]):
+            self.plot.setXRange(lo, lo + span, padding=0)
 
     @Slot()
     def follow(self) -> None:
@@ -251,6 +267,8 @@ class TimelinePlot(QWidget):
 
         names = sorted((n for n, lane in self.store.lanes.items() if self._active(n, lane, t_lo, t_hi)),
                        key=lane_order)
+        if not names and self.cpu_plot.hold_t is not None:
+            names = self.lanes_shown  # zoomed or panned onto empty time: the lanes keep their names
         lane_px = vb.height() / max(1, len(names))
         every = max(1, math.ceil(LABEL_PX / max(lane_px, 1.0)))  # thin the labels when lanes are thin
         if names != self.lanes_shown or every != self._label_every:
@@ -312,8 +330,13 @@ class TimelinePlot(QWidget):
         k = int(np.searchsorted(t0, t_hi, side="right"))
         if k > 0 and float(np.max(t1[max(0, k - 64):k])) >= t_lo:
             return True
-        return any(key[1] == name and w.t <= t_hi and self._run_end(key[0]) >= t_lo
+        # A run's lanes stand from its start (before its workers' first task) to its end.
+        return any(key[1] == name and self._run_start(key[0], w.t) <= t_hi and self._run_end(key[0]) >= t_lo
                    for key, w in self.store.workers.items())
+
+    def _run_start(self, run_id: int, default: float) -> float:
+        started = self.store.runs.get(run_id)
+        return started.t if started is not None else default
 
     def _run_end(self, run_id: int) -> float:
         fin = self.store.ends.get(run_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from concgui.engine.clock import now
+from concgui.gui.cpu_plot import core_color
 
 
 def _visible_label_rects(widget, bands):
@@ -39,3 +40,12 @@ def test_adjacent_freezes_label_without_overlapping(qtbot, window):
     for i, a in enumerate(rects):
         for b in rects[i + 1:]:
             assert not a.intersects(b), (a, b)
+
+
+def test_the_cpu_plots_legend_sits_in_its_header_not_over_the_data(window):
+    plot = window.cpu_plot
+    assert plot.plot.legend is None  # nothing drawn over the curves
+    text = plot.legend_label.text()
+    assert all(f"&nbsp;{i}" in text for i in range(plot.cores))
+    assert all(core_color(i, plot.cores).name() in text for i in range(plot.cores))
+    assert plot.legend_label.y() < plot.plot_widget.y()  # above the plot

@@ -102,6 +102,16 @@ def contrast_pairs(window) -> dict[str, float]:
     for c in colors_in(pair.results.text()):
         for bg_name, bg in (("Window", window_bg), ("Base", base)):
             pairs[f"result line {c.name()} on {bg_name}"] = wcag_ratio(c, bg)
+    # The notes over plots that stand still during a run (the GIL pace), and the CPU sketch's note.
+    for note in (window.timeline._paused_note, window.lateness_plot._paused_note):
+        note.set_shown(True)
+        for c in colors_in(note.label.styleSheet()):
+            pairs[f"paused note {c.name()} on Window"] = wcag_ratio(c, window_bg)
+        note.set_shown(False)
+    sketch = window.cpu_plot.sketch
+    sketch.show()
+    pairs["CPU sketch note on Base"] = wcag_ratio(sketch.note_color, base)
+    sketch.hide()
     return pairs
 
 
