@@ -149,8 +149,12 @@ class CpuPlot(QWidget):
         self.legend_label.setToolTip("One line per logical core, in these colours.")
         self.legend_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.legend_label.setMinimumWidth(1)  # cut short on a narrow window; never widens it
+        # A fixed title (Qt's box layouts give an Ignored-width widget no minimum): the legend gives way.
+        title.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        title.setFixedWidth(title.fontMetrics().horizontalAdvance(self._title_text) + 8)
         head = QHBoxLayout()
         head.addWidget(title)
+        head.addSpacing(8)
         head.addWidget(self.legend_label, 1)
         head.addWidget(self.busy_label)
         head.addSpacing(18)

@@ -49,3 +49,5 @@ def test_the_cpu_plots_legend_sits_in_its_header_not_over_the_data(window):
     assert all(f"&nbsp;{i}" in text for i in range(plot.cores))
     assert all(core_color(i, plot.cores).name() in text for i in range(plot.cores))
     assert plot.legend_label.y() < plot.plot_widget.y()  # above the plot
+    assert plot.legend_label.x() > plot.title.geometry().right()  # beside the title, not over it
+    assert plot.title.width() >= plot.title.fontMetrics().horizontalAdvance(plot.title.text())
