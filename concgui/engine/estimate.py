@@ -38,9 +38,19 @@ def batch_seconds(configs: Iterable[RunConfig], cores: int, gil_enabled: bool, r
 
 
 def duration_words(seconds: float) -> str:
-    """"about 40 s", "about 12 min", "about 3 h"."""
+    """"about 40 s", "about 12 min", "about 3.5 h", "about 4 days", "about 2 years"."""
     if seconds < 90:
         return f"about {seconds:.0f} s"
     if seconds < 90 * 60:
         return f"about {seconds / 60:.0f} min"
-    return f"about {seconds / 3600:.1f} h"
+    if seconds < 48 * 3600:
+        return f"about {seconds / 3600:.1f} h"
+    if seconds < 730 * 86400:
+        return f"about {seconds / 86400:.0f} days"
+    return f"about {seconds / (365 * 86400):,.0f} years"
+
+
+def long_run_sentence(seconds: float, button: str) -> str:
+    """Why a run waits for a second press of ``button`` ("Run anyway", "Scale anyway")."""
+    return (f"This would take {duration_words(seconds)} (estimated from the workload's measured cost per "
+            f"unit of size): press {button} to start it, or make it smaller.")

@@ -28,7 +28,7 @@ from concgui.engine.events import RunStarted
 from concgui.engine.export import ExportError, results_document, write_json
 from concgui.engine.latency import FREEZE_S, frames_missed
 from concgui.engine.config import ConfigError, RunConfig
-from concgui.engine.estimate import batch_seconds, duration_words, run_seconds
+from concgui.engine.estimate import batch_seconds, long_run_sentence, run_seconds
 from concgui.engine.machine_load import BUSY_OTHERS_CORES, busy_sentence
 from concgui.engine.verdict import rule_html as verdict_rule_html
 from concgui.engine.verdict import verdict
@@ -94,7 +94,7 @@ class MainWindow(QMainWindow):
         self.lateness_plot = LatenessPlot(self.heartbeat, self.cpu_plot)
         self.timeline = TimelinePlot(self.cpu_plot, self.session.lanes, linked=(self.lateness_plot.plot,))
         self.workload_panel = WorkloadPanel()
-        self.scaling = ScalingView(self.info.logical_cores)
+        self.scaling = ScalingView(self.info.logical_cores, self.info.gil_enabled)
         self.progress = ProgressPanel(heartbeat=self.heartbeat)
         self.results_table = ResultsTable(self.session.results)
         self.comparison = ComparisonView()
@@ -116,6 +116,12 @@ class MainWindow(QMainWindow):
         self._on_controls_settings_changed()
         self.scaling.scale_requested.connect(self.start_scale)
         self.scaling.cancel_requested.connect(self.cancel)
+        self.scaling.scale_anyway_requested.connect(self._on_scaling_scale_anyway_requested)
+        # The Scaling tab follows the session itself: its series' progress, and how it ended.
+        self.session.batch_started.connect(self.scaling.on_batch_started)
+        self.session.run_started.connect(self.scaling.on_run_started)
+        self.session.run_finished.connect(self.scaling.on_run_finished)
+        self.session.batch_finished.connect(self.scaling.on_batch_finished)
         self.responsiveness.switch_interval_changed.connect(self.update_platform_label)
         s = self.session
         s.batch_started.connect(self._on_session_batch_started)
@@ -359,21 +365,44 @@ class MainWindow(QMainWindow):
         if seconds <= LONG_RUN_S:
             return False
         self._anyway = kind
-        sentence = (f"This would take {duration_words(seconds)} (estimated from the workload's measured cost per "
-                    "unit of size): press Run anyway to start it, or make it smaller.")
+        sentence = long_run_sentence(seconds, "Run anyway")
         self.controls.offer_run_anyway(sentence)
         self.statusBar().showMessage(sentence, 10_000)
         return True
 
     @Slot()
     def start_scale(self, anyway: bool = False) -> bool:
-        """Serial, then threads and processes with 1, 2, 4, … 2 × cores workers, on identical inputs, repeated."""
-        from concgui.engine import scaling
+        """The Scaling tab's series: serial, then threads and processes with 1, 2, 4, … 2 × cores workers, on
+        identical inputs, repeated. Its own settings; False if nothing started (busy, bad input, or a long
+        series or a busy machine to confirm: the tab asks, with Scale anyway)."""
+        view = self.scaling
+        if self.session.busy:
+            return False
+        try:
+            configs = view.configs()
+        except ConfigError as exc:
+            view.show_problem(f"Cannot scale: {exc}.")
+            return False
+        if not anyway:
+            seconds = view.estimate_seconds(configs)
+            others = self.other_load()
+            if seconds > LONG_RUN_S:  # a typo in the size must not take an hour (as _too_long)
+                sentence = long_run_sentence(seconds, "Scale anyway")
+            elif others is not None and others > BUSY_OTHERS_CORES:
+                sentence = busy_sentence(others)
+            else:
+                sentence = ""
+            if sentence:
+                view.offer_anyway(sentence)
+                self.statusBar().showMessage(sentence, 10_000)
+                return False
+        self._anyway = None
+        step = repeated_step(configs, view.repeats.value())
+        return self.session.run_steps(BatchKind.SCALE, [step]) is not None
 
-        c = self.controls.config("processes")
-        configs = scaling.plan(c.workload, c.tasks, c.size, self.info.logical_cores,
-                               start_method=c.start_method)
-        return self._start_timed(BatchKind.SCALE, configs, anyway)
+    @Slot()
+    def _on_scaling_scale_anyway_requested(self) -> None:
+        self.start_scale(anyway=True)
 
     @Slot()
     def start_compare(self, anyway: bool = False) -> bool:
@@ -401,9 +430,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_run_anyway_clicked(self) -> None:
-        start = {BatchKind.SCALE: self.start_scale, BatchKind.RUN: self.start_run}.get(self._anyway,
-                                                                                       self.start_compare)
-        start(anyway=True)
+        (self.start_run if self._anyway is BatchKind.RUN else self.start_compare)(anyway=True)
 
     def load_scenario(self, scenario: Scenario) -> None:
         shown = next((r for r in scenario.runs if r.mode != "serial"), scenario.runs[0])

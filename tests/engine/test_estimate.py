@@ -27,3 +27,5 @@ def test_durations_in_words():
     assert duration_words(40) == "about 40 s"
     assert duration_words(12 * 60) == "about 12 min"
     assert duration_words(3 * 3600) == "about 3.0 h"
+    assert duration_words(4 * 86400) == "about 4 days"
+    assert duration_words(2 * 365 * 86400) == "about 2 years"

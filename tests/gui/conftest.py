@@ -47,6 +47,7 @@ def quick_and_quiet(w: MainWindow) -> MainWindow:
     """One repeat per mode (a test checks behaviour, not timings) and no busy-machine check (a loaded CI
     box would make Compare wait for "Run anyway"); tests of those two set them back."""
     w.controls.repeats.setValue(1)
+    w.scaling.repeats.setValue(1)
     w.other_load = lambda: None
     return w
 

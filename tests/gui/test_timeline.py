@@ -99,7 +99,8 @@ def test_scale_tab_and_workload_panel(window, qtbot) -> None:
     assert "holds the GIL" in window.workload_panel.text.text()
     configure(window, workload="cpu-hash", tasks=4, size=1, mode="threads", workers=2)
     assert "def cpu_hash(" in window.workload_panel.source.toPlainText()
-    configure(window, workload="cpu-python", tasks=4, size=5_000, mode="threads", workers=2)
+    # The Scaling tab runs its own settings (not the Run & compare ones above).
+    window.scaling.set_settings(workload="cpu-python", tasks=4, size=5_000, repeats=1)
     with qtbot.waitSignal(window.session.batch_done, timeout=RUN_TIMEOUT_MS) as blocker:
         assert window.start_scale()
     assert blocker.args[0].ok
@@ -114,9 +115,9 @@ def test_scale_tab_and_workload_panel(window, qtbot) -> None:
 def test_the_scaling_tab_has_its_own_cancel_and_esc(qtbot, window):
     from PySide6.QtCore import Qt
 
-    from ._util import LONG, RUN_TIMEOUT_MS, configure
+    from ._util import LONG, RUN_TIMEOUT_MS
 
-    configure(window, **LONG)
+    window.scaling.set_settings(**LONG)
     window.tabs.setCurrentWidget(window.scaling)
     assert not window.scaling.cancel_button.isEnabled()
     assert window.start_scale(anyway=True)  # a long series on purpose (past the ask-first estimate)
