@@ -7,7 +7,9 @@ Top level: ``concgui`` (version), ``python``, ``gil_enabled``, ``cpus``, and
 adds ``ui``).
 
 The same runs as CSV (:func:`results_csv`) and as a Markdown table
-(:func:`results_markdown`), for the GUI's export and clipboard.
+(:func:`results_markdown`), for the GUI's export and clipboard; both say,
+as the JSON does, where and when they were measured (the CSV in columns on
+every row, the Markdown in a line under the table).
 """
 
 from __future__ import annotations
@@ -97,8 +99,23 @@ def write_json(path: str | os.PathLike[str], doc: dict[str, Any]) -> None:
 
 #: CSV columns: every RunRecord field, in order, but ``split``: its parts follow as ``split_<key>``
 #: columns (only the keys some run has; see :mod:`~concgui.engine.time_split`), then the GUI's
-#: per-run facts as ``ui_<name>``. ``samples_wall_s`` is one cell, the samples joined by ``;``.
+#: per-run facts as ``ui_<name>``, then where and when (:data:`CSV_MACHINE_FIELDS`).
+#: ``samples_wall_s`` is one cell, the samples joined by ``;``.
 CSV_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(RunRecord) if f.name != "split")
+#: The last CSV columns: the machine, the Python, the date and the load, the same on every row (as
+#: columns, not comment lines, so that every CSV reader takes the file as it is). The JSON's
+#: ``concgui``, ``python``, ``gil_enabled``, ``os``, ``cpus``, ``date`` and ``load_average[0]``.
+CSV_MACHINE_FIELDS: tuple[str, ...] = ("concgui_version", "python", "gil_enabled", "os", "logical_cores",
+                                       "exported_at", "load_average_1m")
+
+
+def machine_facts() -> dict[str, Any]:
+    """Where and when results are exported, as :data:`CSV_MACHINE_FIELDS` (load: None where the OS has none)."""
+    info = collect()
+    load = load_average()
+    return {"concgui_version": __version__, "python": f"{info.implementation} {info.python}",
+            "gil_enabled": info.gil_enabled, "os": info.os, "logical_cores": info.logical_cores,
+            "exported_at": exported_at(), "load_average_1m": load[0] if load else None}
 
 
 def _as_dict(r: RunRecord | dict[str, Any]) -> dict[str, Any]:
@@ -116,17 +133,23 @@ def _keys(rows: list[dict[str, Any]], column: str, order: tuple[str, ...] = ()) 
 
 
 def results_csv(records: Iterable[RunRecord | dict[str, Any]]) -> str:
-    """The runs as CSV text: a header row, then one row per run (numbers unrounded)."""
+    """The runs as CSV text: a header row, then one row per run (numbers unrounded).
+
+    Every row ends with where and when the runs were exported (:data:`CSV_MACHINE_FIELDS`).
+    """
     rows = [_as_dict(r) for r in records]
     split_keys = _keys(rows, "split", KEYS)
     ui_keys = _keys(rows, "ui")
+    machine = machine_facts()
+    tail = [_csv_cell(machine[k]) for k in CSV_MACHINE_FIELDS]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([*CSV_FIELDS, *(f"split_{k}" for k in split_keys), *(f"ui_{k}" for k in ui_keys)])
+    writer.writerow([*CSV_FIELDS, *(f"split_{k}" for k in split_keys), *(f"ui_{k}" for k in ui_keys),
+                     *CSV_MACHINE_FIELDS])
     for row in rows:
         split, ui = row.get("split") or {}, row.get("ui") or {}
         writer.writerow([_csv_cell(row.get(k)) for k in CSV_FIELDS] + [_csv_cell(split.get(k)) for k in split_keys]
-                        + [_csv_cell(ui.get(k)) for k in ui_keys])
+                        + [_csv_cell(ui.get(k)) for k in ui_keys] + tail)
     return out.getvalue()
 
 

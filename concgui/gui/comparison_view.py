@@ -64,6 +64,17 @@ def run_name(r: RunRecord) -> str:
     return f"{name} ×{r.workers}" if r.workers > 1 else name
 
 
+def wrap_words(text: str, fm: QFontMetrics, width: float) -> str:
+    """``text`` on as many lines as it takes to keep each within ``width`` pixels (a long word stays whole)."""
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and fm.horizontalAdvance(f"{lines[-1]} {word}") <= width:
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    return "\n".join(lines)
+
+
 def wall_label(r: RunRecord) -> str:
     """"0.91 s", with "±3%" when the run was repeated."""
     text = f"{r.wall_s:.2f} s"
@@ -105,7 +116,9 @@ class ComparisonView(QWidget):
         self._bold = QFont()
         self._bold.setBold(True)
         self._top = 0.75
+        self._names: list[str] = []
         p.vb.sigResized.connect(self._fit_y)
+        p.vb.sigResized.connect(self._fit_x)
         self.verdict = QLabel()
         self.verdict.setWordWrap(True)
         self.verdict.setVisible(False)
@@ -231,15 +244,51 @@ class ComparisonView(QWidget):
             self.whiskers.setToolTip("Fastest to slowest repeat; the bar is their median.")
             p.addItem(self.whiskers)
             self._items.append(self.whiskers)
-        p.getAxis("bottom").setTicks([ticks])
+        self._names = [name for _, name in ticks]
         p.getAxis("left").setStyle(showValues=bool(records))
         if not records:
             self.placeholder.setPos(1.0, 0.5)
             p.addItem(self.placeholder)
             self._items.append(self.placeholder)
-        p.setXRange(-0.6, max(len(records), 3) - 0.4, padding=0)
         self._top = top
+        self._fit_x()
         self._fit_y()
+
+    def _fit_x(self) -> None:
+        """Every bar's name shows under it, however narrow the chart (and so in a saved picture).
+
+        pyqtgraph hides a tick label that reaches past the end of its axis, and
+        draws overlapping ones over each other: a name wider than its bar's
+        slot goes on two lines (or more), and the range leaves room at both ends
+        for the first and the last name.
+        """
+        p = self.plot
+        axis = p.getAxis("bottom")
+        lo, hi = -0.6, max(len(self._names), 3) - 0.4
+        width = p.vb.width()
+        names = list(self._names)
+        if names and width > 0:
+            fm = QFontMetrics(axis.style.get("tickFont") or self.chart.font())
+            for _ in range(2):  # wrap for the slot, widen the ends, wrap again if the slot shrank
+                slot = width / (hi - lo) - 6  # a little air between neighbours
+                names = [wrap_words(n, fm, slot) for n in self._names]
+                first, last = (max(fm.horizontalAdvance(line) for line in names[i].split("\n")) / 2 + 2
+                               for i in (0, -1))
+                if first + last >= width:
+                    break
+                for _ in range(4):  # the room needed in data units depends on the range: converge on it
+                    span = hi - lo
+                    hi = max(hi, len(names) - 1 + last * span / width)
+                    lo = min(lo, -first * span / width)
+        axis.setTicks([list(enumerate(names))])
+        lines = max((n.count("\n") + 1 for n in names), default=1)
+        if lines > 1:  # pyqtgraph measures text 20% short: room for every line, or the last is cut off
+            fm = QFontMetrics(axis.style.get("tickFont") or self.chart.font())
+            axis.setHeight(int(max(0, axis.style["tickLength"]) + axis.style["tickTextOffset"][1]
+                               + lines * fm.lineSpacing() + 2))
+        elif axis.fixedHeight is not None:
+            axis.setHeight(None)
+        p.setXRange(lo, hi, padding=0)
 
     def _fit_y(self) -> None:
         """Leave room above the tallest bar (or whisker) for its two lines of label, however short the plot."""

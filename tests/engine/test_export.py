@@ -9,8 +9,9 @@ import os
 import pytest
 
 from concgui.engine.compare import RunRecord
-from concgui.engine.export import (CSV_FIELDS, ExportError, results_csv, results_document, results_markdown,
-                                   write_json, write_text)
+from concgui.engine import export
+from concgui.engine.export import (CSV_FIELDS, CSV_MACHINE_FIELDS, ExportError, results_csv, results_document,
+                                   results_markdown, write_json, write_text)
 
 
 def _record(run_id: int, mode: str, wall: float, speedup: float | None, ok: bool | None, workers: int = 1,
@@ -33,7 +34,7 @@ RECORDS = [
 def test_csv_has_a_header_and_one_row_per_run() -> None:
     text = results_csv(RECORDS)
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == list(CSV_FIELDS)
+    assert rows[0] == [*CSV_FIELDS, *CSV_MACHINE_FIELDS]  # the record's own columns first
     assert rows[0][:4] == ["run_id", "workload", "mode", "workers"]
     assert len(rows) == 1 + len(RECORDS)
     by_name = [dict(zip(rows[0], r)) for r in rows[1:]]
@@ -50,7 +51,8 @@ def test_csv_adds_the_gui_columns_and_quotes_awkward_text() -> None:
             {**_record(2, "threads", 0.1, None, None, status="failed",
                        error='boom, "quoted"\nsecond line').as_dict(), "ui": {"gui_stall_ms": 3.0}}]
     parsed = list(csv.DictReader(io.StringIO(results_csv(rows))))
-    assert list(parsed[0])[-2:] == ["ui_gui_stall_ms", "ui_ran_on"]
+    assert list(parsed[0])[-2 - len(CSV_MACHINE_FIELDS):-len(CSV_MACHINE_FIELDS)] == ["ui_gui_stall_ms",
+                                                                                     "ui_ran_on"]
     assert parsed[0]["ui_gui_stall_ms"] == "12.5" and parsed[0]["ui_ran_on"] == "GUI thread"
     assert parsed[1]["ui_ran_on"] == ""
     assert parsed[1]["error"] == 'boom, "quoted"\nsecond line'
@@ -58,7 +60,29 @@ def test_csv_adds_the_gui_columns_and_quotes_awkward_text() -> None:
 
 
 def test_csv_of_no_runs_is_just_the_header() -> None:
-    assert results_csv([]) == ",".join(CSV_FIELDS) + "\n"
+    assert results_csv([]) == ",".join((*CSV_FIELDS, *CSV_MACHINE_FIELDS)) + "\n"
+
+
+def test_every_csv_row_says_where_and_when_it_was_measured(monkeypatch) -> None:
+    monkeypatch.setattr(export, "load_average", lambda: [1.25, 0.5, 0.25])
+    text = results_csv(RECORDS)
+    assert not any(line.startswith("#") for line in text.splitlines())  # no comment lines: plain CSV
+    parsed = list(csv.DictReader(io.StringIO(text)))
+    assert list(parsed[0])[-len(CSV_MACHINE_FIELDS):] == list(CSV_MACHINE_FIELDS)
+    doc = results_document(RECORDS)  # the same facts as the JSON
+    for row in parsed:
+        assert row["python"] == doc["python"] and row["os"] == doc["os"]
+        assert row["gil_enabled"] == ("true" if doc["gil_enabled"] else "false")
+        assert int(row["logical_cores"]) == doc["cpus"] and row["concgui_version"] == doc["concgui"]
+        assert row["exported_at"].endswith("+00:00") and row["load_average_1m"] == "1.25"
+    assert len({row["exported_at"] for row in parsed}) == 1  # one export, one date
+    assert [r["mode"] for r in parsed] == ["serial", "threads", "processes"]  # the runs' own cells unchanged
+
+
+def test_csv_load_is_empty_where_the_os_has_none(monkeypatch) -> None:
+    monkeypatch.setattr(export, "load_average", lambda: None)
+    (row,) = csv.DictReader(io.StringIO(results_csv(RECORDS[:1])))
+    assert row["load_average_1m"] == ""
 
 
 SPLIT = {"pool_start_s": 0.031, "dispatch_s": 0.002, "compute_s": 0.55, "cpu_wait_s": 0.04, "between_s": 0.003,
@@ -94,7 +118,7 @@ def test_csv_has_only_the_split_columns_some_run_has() -> None:
 
 def test_csv_split_columns_come_before_the_gui_columns() -> None:
     rows = [{**REPEATED[1].as_dict(), "ui": {"gui_stall_ms": 1.0}}]
-    header = results_csv(rows).splitlines()[0].split(",")
+    header = results_csv(rows).splitlines()[0].split(",")[:-len(CSV_MACHINE_FIELDS)]
     assert header[-1] == "ui_gui_stall_ms" and header[-2] == "split_tail_s"
 
 

@@ -155,3 +155,31 @@ def test_hovering_a_part_shows_its_tooltip(view, qtbot) -> None:
     assert QToolTip.text() == item.toolTip()
     assert QToolTip.text().startswith("in task, off CPU: 400.0 ms per worker, 47% of the wall time.")
     QToolTip.hideText()
+
+
+def _drawn_tick_texts(view: ComparisonView) -> list[str]:
+    """The bar names pyqtgraph really draws under the bars (it drops one that reaches past the axis)."""
+    from PySide6.QtGui import QImage, QPainter
+
+    image = QImage(10, 10, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        _, _, texts = view.plot.getAxis("bottom").generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return [text for _, _, text in texts]
+
+
+@pytest.mark.parametrize("width", [240, 360, 700])
+def test_every_bar_is_named_however_narrow_the_card(view, qtbot, width) -> None:
+    view.resize(width, 460)
+    view.show_records(with_speedups([SERIAL, THREADS, PROCESSES]), "")
+    view.show()
+    qtbot.waitExposed(view)
+    QApplication.processEvents()  # the plot's size settles once it is laid out
+    drawn = _drawn_tick_texts(view)
+    assert [t.replace("\n", " ") for t in drawn] == ["serial", "threads ×2", "processes ×2"]
+    if width >= 360:
+        assert all("\n" not in t for t in drawn)  # on one line where there is room
+    left, right = view.plot.getAxis("bottom").range
+    assert left <= -0.6 and right >= 2.6  # never less room than before around the bars

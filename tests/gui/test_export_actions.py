@@ -5,13 +5,23 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+from collections import Counter
 
 import pytest
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import QPointF
+from PySide6.QtGui import QColor, QGuiApplication, QImage
 from PySide6.QtWidgets import QFileDialog
 
+from concgui.engine.clock import now
 from concgui.engine.compare import RunRecord
-from concgui.gui.export_actions import NOTHING_LOST, save_plot
+from concgui.engine.repeats import spread, with_speedups
+from concgui.gui.cpu_plot import MODE_COLORS
+from concgui.gui.export_actions import (NOTHING_LOST, PLOT_FILTERS, PLOT_PNG_1X, PLOT_PNG_2X, PLOT_SVG, plot_png,
+                                        portable_svg, save_plot)
 from concgui.engine.latency import LatenessStats
 from concgui.gui.result_row import ResultRow, UiStats
 
@@ -138,3 +148,190 @@ def test_copy_run_as_a_command_line(qtbot, window):
     assert text.startswith("concgui bench --workload cpu-python --modes processes") and "--workers 2" in text
     window.results_table.selectRow(0)
     assert window.exports.copy_command().startswith("concgui bench --workload cpu-python --modes serial")
+
+
+# -- plots: what a saved picture shows ---------------------------------------------------------
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _compare_record(run_id: int, mode: str, workers: int, walls: list[float]) -> RunRecord:
+    median = sorted(walls)[len(walls) // 2]
+    return RunRecord(run_id, "cpu-python", mode, workers, 16, 300_000, "forkserver" if mode == "processes" else None,
+                     1, median, median, None, None, None, "done", "d", ran_on="worker processes",
+                     samples_wall_s=tuple(walls), spread=spread(walls))
+
+
+def _compare(window) -> list[RunRecord]:
+    """A Compare's three bars, repeated (whiskers and spreads), in the window's own (narrow) card."""
+    records = with_speedups([_compare_record(1, "serial", 1, [0.66, 0.65, 0.70]),
+                             _compare_record(2, "threads", 2, [0.85, 0.83, 0.86]),
+                             _compare_record(3, "processes", 2, [0.36, 0.37, 0.39])])
+    window.show_comparison(records)
+    return records
+
+
+def _widget_px(widget, plot, x: float, y: float) -> tuple[int, int]:
+    """Where the view point (x, y) of ``plot`` is, in ``widget``'s pixels."""
+    at = widget.mapFromScene(plot.vb.mapViewToScene(QPointF(x, y)))
+    return at.x(), at.y()
+
+
+def _colour_around(image: QImage, x: int, y: int, reach: int = 3) -> QColor:
+    """The most common colour of the pixels within ``reach`` of (x, y) (a grid line may cross it)."""
+    seen = Counter(image.pixel(i, j) for i in range(x - reach, x + reach + 1)
+                   for j in range(y - reach, y + reach + 1))
+    return QColor.fromRgba(seen.most_common(1)[0][0])
+
+
+def _close(a: QColor, b: QColor, tolerance: int = 12) -> bool:
+    return all(abs(p - q) <= tolerance for p, q in zip(a.getRgb()[:3], b.getRgb()[:3]))
+
+
+def _svg_texts(root: ET.Element) -> str:
+    return " ".join("".join(t.itertext()) for t in root.iter(f"{SVG}text"))
+
+
+def test_the_save_dialog_offers_png_at_twice_or_screen_size_and_svg(window, tmp_path, monkeypatch) -> None:
+    _compare(window)
+    chart = window.comparison.chart
+    offered: list[str] = []
+
+    def dialog(chosen):
+        def answer(parent, caption, start, filters, *rest):
+            offered.append(filters)
+            return str(tmp_path / f"chart-{len(offered)}"), chosen
+        return answer
+
+    widths = []
+    for chosen in (PLOT_PNG_2X, PLOT_PNG_1X):
+        monkeypatch.setattr(QFileDialog, "getSaveFileName", dialog(chosen))
+        window.exports.save_chart_action.trigger()
+        data = (tmp_path / f"chart-{len(offered)}.png").read_bytes()
+        assert data[:8] == PNG_MAGIC
+        widths.append(int.from_bytes(data[16:20], "big"))
+    assert widths == [2 * chart.width(), chart.width()]
+    assert offered[0] == PLOT_FILTERS and PLOT_FILTERS.split(";;") == [PLOT_PNG_2X, PLOT_PNG_1X, PLOT_SVG]
+    assert "2×" in PLOT_PNG_2X and "screen" in PLOT_PNG_1X  # 2× first: the dialog's default
+    assert save_plot(chart, str(tmp_path / "default.png")) and \
+        QImage(str(tmp_path / "default.png")).width() == 2 * chart.width()
+
+
+def test_a_saved_png_shows_the_bars_as_on_screen_at_either_scale(window) -> None:
+    records = _compare(window)
+    chart, plot = window.comparison.chart, window.comparison.plot
+    for scale in (1, 2):
+        image = QImage.fromData(plot_png(chart, scale))
+        assert (image.width(), image.height()) == (chart.width() * scale, chart.height() * scale)
+        for i, r in enumerate(records):
+            x, y = _widget_px(chart, plot, i, r.wall_s / 2)
+            assert _close(_colour_around(image, x * scale, y * scale), QColor(MODE_COLORS[r.mode])), (scale, r.mode)
+
+
+def test_the_cpu_plot_png_keeps_its_run_bands(window, qtbot) -> None:
+    cpu = window.cpu_plot
+    t = now()
+    cpu.mark_run_started(1, "serial", "serial", t - 4.0)
+    cpu.mark_run_finished(1, t - 1.0)
+    cpu.hold(t)
+    cpu.refresh()
+    band = cpu.runs.bands[1]
+    widget = cpu.plot_widget
+    base = widget.palette().color(widget.palette().ColorRole.Base)
+    fill = band.rect.brush().color()
+    a = fill.alphaF()
+    expected = QColor(*(round(f * a + b * (1 - a)) for f, b in zip(fill.getRgb()[:3], base.getRgb()[:3])))
+    y_mid = 50.0  # half way up the 0-100 % axis: the curves are far from here while the machine idles
+    for scale in (1, 2):
+        image = QImage.fromData(plot_png(widget, scale))
+        x_band, y = _widget_px(widget, cpu.plot, -2.5, y_mid)
+        x_out, _ = _widget_px(widget, cpu.plot, -7.0, y_mid)  # before the run: no band
+        inside = [_colour_around(image, x_band * scale, (y + dy) * scale) for dy in (-15, 0, 15)]
+        outside = [_colour_around(image, x_out * scale, (y + dy) * scale) for dy in (-15, 0, 15)]
+        assert sum(_close(c, expected, 4) for c in inside) >= 2, (scale, [c.name() for c in inside])
+        assert sum(_close(c, base, 4) for c in outside) >= 2, (scale, [c.name() for c in outside])
+        assert not _close(expected, base, 4)  # the band shows: it is not the background
+
+
+def _render(svg_path, tmp_path) -> QImage:
+    png = tmp_path / (svg_path.stem + "-rendered.png")
+    subprocess.run(["rsvg-convert", str(svg_path), "-o", str(png)], check=True, timeout=60)
+    return QImage(str(png))
+
+
+def test_the_comparison_svg_has_every_label_a_physical_size_and_renders_as_on_screen(window, tmp_path) -> None:
+    records = _compare(window)
+    chart, plot = window.comparison.chart, window.comparison.plot
+    path = tmp_path / "chart.svg"
+    save_plot(chart, str(path))
+    root = ET.parse(path).getroot()
+    # Millimetres: the chart's pixels at 96 per inch (CSS pixels), as a document or slide places it.
+    for attr, px in (("width", chart.width()), ("height", chart.height())):
+        value = re.fullmatch(r"([\d.]+)mm", root.get(attr, ""))
+        assert value, root.get(attr)
+        assert float(value.group(1)) == pytest.approx(px * 25.4 / 96, abs=0.02)
+    texts = _svg_texts(root)
+    for word in ("serial", "threads", "processes", "wall time", "0.66 s ±4%", "0.85 s ±2%", "0.37 s ±4%", "1.78×"):
+        assert word in texts, word
+    # Lines keep their width without SVG Tiny's vector-effect, which most renderers ignore.
+    assert not [el for el in root.iter() if el.get("vector-effect") == "non-scaling-stroke"]
+    if shutil.which("rsvg-convert") is None:
+        pytest.skip("rsvg-convert is not installed: the SVG was checked, not rendered")
+    image = _render(path, tmp_path)
+    assert abs(image.width() - chart.width()) <= 1 and abs(image.height() - chart.height()) <= 1
+    base = chart.palette().color(chart.palette().ColorRole.Base)
+    for i, r in enumerate(records):
+        x, y = _widget_px(chart, plot, i, r.wall_s / 2)
+        assert _close(_colour_around(image, x, y), QColor(MODE_COLORS[r.mode])), r.mode  # each bar where it is
+        gap_x, gap_y = _widget_px(chart, plot, i + 0.5, r.wall_s / 4)
+        if i + 1 < len(records):  # between two bars: background (a 1-px outline once smeared 100 px wide)
+            assert _close(_colour_around(image, gap_x, gap_y), base), r.mode
+
+
+def test_the_cpu_plot_svg_keeps_its_band_inside_the_plot(window, tmp_path) -> None:
+    cpu = window.cpu_plot
+    t = now()
+    cpu.mark_run_started(1, "threads", "threads", t - 4.0)
+    cpu.mark_run_finished(1, t - 1.0)
+    cpu.hold(t)
+    cpu.refresh()
+    widget = cpu.plot_widget
+    path = tmp_path / "cpu.svg"
+    save_plot(widget, str(path))
+    root = ET.parse(path).getroot()
+    texts = _svg_texts(root)
+    assert "threads" in texts and "CPU %" in texts and "seconds ago" in texts
+    if shutil.which("rsvg-convert") is None:
+        pytest.skip("rsvg-convert is not installed: the SVG was checked, not rendered")
+    image = _render(path, tmp_path)
+    png = QImage.fromData(plot_png(widget, 1))
+    x_band, y = _widget_px(widget, cpu.plot, -2.5, 50.0)
+    band = _colour_around(png, x_band, y)
+    assert _close(_colour_around(image, x_band, y), band, 6)  # the band, as in the PNG
+    # Below the plot (the axis' numbers and title): no band there, as on screen.
+    bottom = widget.mapFromScene(cpu.plot.vb.sceneBoundingRect().bottomLeft()).y()
+    base = widget.palette().color(widget.palette().ColorRole.Base)
+    assert _close(_colour_around(image, x_band, min(image.height() - 4, bottom + 24), 1), base)
+
+
+def test_portable_svg_maps_shapes_out_of_their_scaling_groups_and_keeps_text_transforms() -> None:
+    qt = (b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="1mm" height="1mm" '
+          b'viewBox="0 0 200 100" version="1.1"><g>'
+          b'<g fill="#ff0000" stroke="#000000" transform="matrix(100,0,0,-50,10,90)">'
+          b'<rect vector-effect="non-scaling-stroke" x="0" y="0" width="1" height="1"/>'
+          b'<path vector-effect="non-scaling-stroke" d="M0,0 L1,1 Z "/>'
+          b'<text x="0" y="0" font-family="Sans Serif">hi</text></g>'
+          b'<g fill="#ff0000" transform="matrix(1,0,0,1,0,0)"><rect x="0" y="-1e+09" width="5" height="2e+09"/></g>'
+          b'</g></svg>')
+    root = ET.fromstring(portable_svg(qt, 200, 100))
+    assert (root.get("width"), root.get("height")) == ("52.92mm", "26.46mm")
+    rects = list(root.iter(f"{SVG}rect"))
+    assert {k: rects[0].get(k) for k in ("x", "y", "width", "height")} == {"x": "10", "y": "40", "width": "100",
+                                                                           "height": "50"}
+    assert rects[1].get("y") == "-100" and rects[1].get("height") == "300"  # a band: kept to around the canvas
+    (path,) = root.iter(f"{SVG}path")
+    assert path.get("d") == "M10,90 L110,40 Z " and path.get("vector-effect") is None
+    (text,) = root.iter(f"{SVG}text")
+    parent = next(g for g in root.iter(f"{SVG}g") if text in list(g))
+    assert parent.get("transform") == "matrix(100,0,0,-50,10,90)"  # text keeps its transform (every renderer has it)
+    assert text.get("font-family") == "Sans Serif, sans-serif"
