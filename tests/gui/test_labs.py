@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from PySide6.QtWidgets import QLabel, QMainWindow
 
 from concgui.engine.events import RunStatus
 from concgui.gui.labs import LabsView
-from concgui.gui.labs.lab_runner import BATCH_HZ, LabRunner
-from concgui.labs import ipc
+from concgui.gui.labs.deadlock_view import DRAWING_MIN_H
+from concgui.gui.labs.lab_runner import BATCH_HZ, LabOutcome, LabRunner
+from concgui.gui.labs.plots import BAD
+from concgui.gui.labs.subclass_view import SubclassView
+from concgui.labs import deadlock, ipc, subclass
 
 TIMEOUT_MS = 30_000
 
@@ -203,3 +209,133 @@ def test_closing_the_window_during_a_lab_stops_it(qtbot, window):
     assert not labs_view.runner.thread_running
     assert not labs_view.busy
     # The autouse leak check then finds no leftover thread or child process.
+
+
+# --- fit and finish: no text cut, one unit per plot ------------------------------------------
+
+#: A 1366×768 screen's window, and a big one.
+SMALL_WINDOW, BIG_WINDOW = (1284, 706), (1840, 1000)
+
+
+@pytest.fixture
+def labs_window(qtbot, request):
+    """The Labs view alone in a main window of the size the test is parametrized with."""
+    win = QMainWindow()
+    view = LabsView()
+    win.setCentralWidget(view)
+    qtbot.addWidget(win)
+    win.resize(*request.param)
+    win.show()
+    qtbot.waitExposed(win)
+    yield view
+    assert view.shutdown()
+
+
+def cut_labels(page) -> list[str]:
+    """The page's word-wrapped labels that are shorter than their text needs at their width, or that stick
+    out of the widget holding them (so no scrolling could show their end)."""
+    cut = []
+    for label in page.findChildren(QLabel):
+        if not (label.wordWrap() and label.isVisibleTo(page) and label.text()):
+            continue
+        need = label.heightForWidth(label.width())
+        parent = label.parentWidget()
+        if label.height() < need or label.geometry().bottom() > parent.height():
+            cut.append(f"{label.objectName() or label.text()[:40]!r}: {label.height()} px of {need}")
+    return cut
+
+
+@pytest.mark.parametrize("labs_window", [SMALL_WINDOW, BIG_WINDOW], indirect=True)
+def test_the_deadlock_cards_never_cut_their_text(qtbot, labs_window):
+    page, outcome = run_lab(qtbot, labs_window, "deadlock", timeout_s=100, hold_s=2, rounds=3)
+    assert outcome.result.deadlock_detected
+    view = page.view
+    qtbot.waitUntil(lambda: not cut_labels(page), timeout=5000)
+    for d in (view.broken_diagram, view.fixed_diagram):
+        assert d.status_label.isVisible() and d.status  # the status is a label now, not painted text
+    assert view.broken_diagram.status.startswith("DEADLOCK after ")
+    # A far longer status than a run makes (sixteen give-ups): the card scrolls rather than cut or squeeze it.
+    t = 1000.0
+    view.begin(outcome.params)
+    cycle = outcome.result.broken.deadlock
+    view.apply([deadlock.PhaseStarted(deadlock.BROKEN, t), deadlock.DeadlockDetected(cycle, t + 0.0004)]
+               + [deadlock.LockTimedOut(e.thread, e.waits_for, e.holds, t + 0.1 + i) for i, e in
+                  enumerate(cycle * 8)])
+    status = view.broken_diagram.status
+    assert status.count("gave up") == 16 and "after 0.4 ms" in status  # short times said as ms_text says them
+    qtbot.waitUntil(lambda: not cut_labels(page), timeout=5000)
+    for d in (view.broken_diagram, view.fixed_diagram):
+        assert d.drawing_rect().height() >= DRAWING_MIN_H  # the drawing is not squeezed by the texts either
+        nodes = d._nodes()
+        assert nodes["L1"].top() >= d.title_label.geometry().bottom()  # the drawing keeps off the texts
+        if d.status_label.isVisible():
+            assert nodes["L2"].bottom() <= d.status_label.geometry().top()
+    # Both drawings sit level, whatever their titles' lengths.
+    assert view.broken_diagram.drawing_rect().top() == view.fixed_diagram.drawing_rect().top()
+
+
+def test_the_deadlock_texts_keep_their_colours_in_either_theme(window):
+    tabs = [window.tabs.tabText(i) for i in range(window.tabs.count())]
+    window.tabs.setCurrentIndex(tabs.index("Labs"))
+    d = window.labs.select("deadlock").view.broken_diagram
+    d.set_state(d.state, "DEADLOCK after 1.0 ms", BAD)
+    for theme in ("dark", "light"):
+        window.theme_actions[theme].trigger()
+        bg = d.background()
+        assert d.status_label.styleSheet() == f"color: {d.text_on(BAD, bg).name()};"
+        assert d.title_label.styleSheet() == f"color: {d.text_on(None, bg).name()};"
+
+
+@pytest.mark.parametrize("labs_window", [SMALL_WINDOW], indirect=True)
+def test_no_lab_page_cuts_its_texts_on_a_small_screen(qtbot, labs_window):
+    for name in labs_window.names:
+        page = labs_window.select(name)
+        qtbot.waitUntil(lambda: not cut_labels(page), timeout=5000)
+
+
+def _subclass_result(walls: dict[tuple[str, str], float]) -> subclass.SubclassResult:
+    p = subclass.SubclassParams(tasks=2, size=10, mode="both")
+    outcomes = tuple(subclass.ApproachOutcome(a, m, 2, w, {0: 1, 1: 2}) for (a, m), w in walls.items())
+    return subclass.SubclassResult(p, outcomes, "spawn", RunStatus.DONE)
+
+
+def axis_unit(view: SubclassView) -> str:
+    """The unit in the wall-time axis's label, as drawn."""
+    ax = view.walls.getPlotItem().getAxis("left")
+    (unit,) = re.findall(r"\(([^)]*)\)", ax.labelString())
+    return unit
+
+
+@pytest.mark.parametrize("wall_s,unit", [(0.05, "ms"), (0.0123, "ms"), (2.5, "s"), (0.0004, "µs")])
+def test_the_subclass_wall_times_are_in_one_unit_on_the_axis_and_the_bars(qtbot, wall_s, unit):
+    view = SubclassView()
+    qtbot.addWidget(view)
+    view.begin(subclass.SubclassParams(tasks=2, size=10, mode="both"))
+    walls = {("subclass", "threads"): wall_s, ("pool", "threads"): wall_s * 0.8,
+             ("subclass", "processes"): wall_s * 0.3, ("pool", "processes"): wall_s * 0.5}
+    view.finish(_subclass_result(walls))
+    for _ in range(2):  # and again after a theme change restyles the plot
+        ax = view.walls.getPlotItem().getAxis("left")
+        assert axis_unit(view) == unit == view.walls.axis_units("left")
+        assert ax.autoSIPrefixScale == 1.0  # the ticks are the plotted numbers, in that unit
+        labels = [t.toPlainText() for t in view.wall_text]
+        assert labels and all(t.endswith(f" {unit}") for t in labels), labels
+        heights = view.wall_bars.opts["height"]
+        scale = {"s": 1.0, "ms": 1e-3, "µs": 1e-6}[unit]
+        for t, h, k in zip(labels, heights, view.approaches):
+            assert h == pytest.approx(walls[k] / scale)
+            assert float(t.split()[0]) == pytest.approx(h, rel=0.06, abs=0.06)  # the label says the bar's height
+        readout = view.readout.text()
+        assert f" {unit}," in readout and not re.search(r"\d s,", readout) or unit == "s", readout
+        view.walls.restyle()
+
+
+def test_the_subclass_lab_s_live_units_follow_the_run(qtbot, labs_view):
+    page, outcome = run_lab(qtbot, labs_view, "subclass", tasks=2, size=20_000, workers=2, mode="threads")
+    view = page.view
+    longest = max(o.wall_s for o in outcome.result.outcomes)
+    unit = "s" if longest >= 0.999 else "ms" if longest >= 0.000999 else "µs"
+    assert axis_unit(view) == unit
+    assert all(t.toPlainText().endswith(f" {unit}") for t in view.wall_text if t.toPlainText())
+    page.finish(LabOutcome("subclass", outcome.params, outcome.result))  # showing it again changes nothing
+    assert axis_unit(view) == unit

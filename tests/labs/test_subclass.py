@@ -81,3 +81,14 @@ def test_cancel(mode: str) -> None:
 def test_bad_params(kwargs) -> None:
     with pytest.raises(ConfigError):
         subclass.SubclassParams(**kwargs)
+
+
+def test_the_explanation_says_both_wall_times_in_one_unit() -> None:
+    assert subclass.in_one_unit(0.0102, 0.0085) == ["10 ms", "8.5 ms"]  # not "0.01 s" twice
+    assert subclass.in_one_unit(2.5, 0.4) == ["2.5 s", "0.4 s"]
+    assert subclass.in_one_unit(0.0004) == ["400 µs"]
+    p = subclass.SubclassParams(tasks=2, size=10, mode="threads")
+    a = subclass.ApproachOutcome("subclass", "threads", 2, 0.0523, {0: 1, 1: 2})
+    b = subclass.ApproachOutcome("pool", "threads", 2, 0.0481, {0: 1, 1: 2})
+    text = subclass.explain(subclass.SubclassResult(p, (a, b), None, RunStatus.DONE))
+    assert "the Thread subclass took 52 ms, the pool 48 ms; the results are identical." in text

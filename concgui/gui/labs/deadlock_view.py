@@ -5,6 +5,10 @@ either side; a solid arrow lock → thread means "held by", a dashed arrow
 thread → lock means "waits for". When the lab's detector reports a cycle,
 the broken phase's diagram freezes on that moment and draws the cycle in red,
 so it stays visible after the timeouts have broken it.
+
+A diagram's title and status are word-wrapped labels above and below the
+drawing, never text painted into a fixed strip: they take the height their
+text needs at the diagram's width, and the drawing gets what is left.
 """
 
 from __future__ import annotations
@@ -12,9 +16,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPalette, QPen, QPolygonF
-from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QSpacerItem, QVBoxLayout, QWidget
 
 from concgui.labs import deadlock
 from concgui.labs.deadlock import ms_text
@@ -31,7 +35,8 @@ NODE_COLORS = {
     False: {"thread": "#e3f2fd", "lock": "#fff8e1", "idle": "#f5f5f5", "edge": "#546e7a"},
     True: {"thread": "#1c3247", "lock": "#3b3220", "idle": "#2a2c30", "edge": "#90a4ae"},
 }
-STATUS_H = 62.0  # room for the status lines under a diagram
+#: The least room for the drawing itself (nodes and arrows), between the title and the status.
+DRAWING_MIN_W, DRAWING_MIN_H = 300, 150
 
 
 def cycle_text(cycle: tuple[deadlock.WaitEdge, ...]) -> str:
@@ -72,21 +77,76 @@ class WaitForDiagram(QWidget):
 
     def __init__(self, title: str) -> None:
         super().__init__()
-        self.title = title
         self.state = PhaseState(title)
-        self.status = ""
         self.status_color: str | None = None  # None: the palette's text colour
-        self.setMinimumSize(300, 230)
+        self.title_label = self._text_label(bold=True)
+        self.status_label = self._text_label()
+        self.title_label.setObjectName("deadlock-diagram-title")
+        self.status_label.setObjectName("deadlock-diagram-status")
+        self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.status_label.hide()
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(8, 4, 8, 4)
+        lay.setSpacing(2)
+        lay.addWidget(self.title_label)
+        # Never shrunk below its size: long texts make the diagram taller (its card scrolls), not the drawing flat.
+        self._drawing = QSpacerItem(DRAWING_MIN_W, DRAWING_MIN_H, QSizePolicy.Policy.MinimumExpanding,
+                                    QSizePolicy.Policy.MinimumExpanding)
+        lay.addItem(self._drawing)
+        lay.addWidget(self.status_label)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.title = title
+
+    @staticmethod
+    def _text_label(bold: bool = False) -> QLabel:
+        label = QLabel()
+        label.setTextFormat(Qt.TextFormat.PlainText)
+        label.setWordWrap(True)
+        label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        # Its height follows its text at its width (heightForWidth), not a guess made for another width.
+        label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        if bold:
+            f = label.font()
+            f.setBold(True)
+            label.setFont(f)
+        return label
+
+    @property
+    def title(self) -> str:
+        return self.title_label.text()
+
+    @title.setter
+    def title(self, text: str) -> None:
+        self.title_label.setText(text)
+
+    @property
+    def status(self) -> str:
+        return self.status_label.text()
 
     def sizeHint(self) -> QSize:  # noqa: N802
-        return QSize(420, 300)
+        return QSize(420, 300).expandedTo(self.layout().sizeHint())
 
     def set_state(self, state: PhaseState, status: str, color: str | None = None) -> None:
         self.state = state
-        self.status = status
         self.status_color = color
+        self.status_label.setText(status)
+        self.status_label.setVisible(bool(status))
+        self._ink_labels()
         self.update()
+
+    def _ink_labels(self) -> None:
+        """The title and status in colours that read on the diagram's background. Set as a style sheet,
+        not a palette: under the window's style sheet a label's own palette colour is not what it draws."""
+        bg = self.background()
+        for label, color in ((self.title_label, None), (self.status_label, self.status_color)):
+            sheet = f"color: {self.text_on(color, bg).name()};"
+            if label.styleSheet() != sheet:
+                label.setStyleSheet(sheet)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._ink_labels()
 
     # -- colours (from the palette when painted, so that they follow the theme) -------------
     def background(self) -> QColor:
@@ -106,9 +166,15 @@ class WaitForDiagram(QWidget):
         return {k: QColor(v) for k, v in NODE_COLORS[is_dark(self.background())].items()}
 
     # -- geometry ------------------------------------------------------------------------
+    def drawing_rect(self) -> QRectF:
+        """Where the nodes and arrows go: between the title and the status."""
+        r = QRectF(self._drawing.geometry())
+        return QRectF(0, r.top(), self.width(), r.height())
+
     def _nodes(self) -> dict[str, QRectF]:
-        w, h = self.width(), self.height()
-        top, bottom = 34.0, h - STATUS_H - 4.0
+        area = self.drawing_rect()
+        w = area.width()
+        top, bottom = area.top(), area.bottom()
         mid = (top + bottom) / 2
         tw, th = min(120.0, w * 0.28), 44.0
         lw, lh = 64.0, 38.0
@@ -181,10 +247,6 @@ class WaitForDiagram(QWidget):
         s = self.state
         f = QFont(self.font())
         f.setBold(True)
-        p.setFont(f)
-        p.setPen(self.text_on(None, bg))
-        p.drawText(QRectF(8, 4, self.width() - 16, 24), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                   self.title)
         nodes = self._nodes()
         in_cycle_holds = {(h, e.thread) for e in (s.cycle or ()) for h in e.holds}
         in_cycle_waits = {(e.thread, e.waits_for) for e in (s.cycle or ())}
@@ -223,12 +285,6 @@ class WaitForDiagram(QWidget):
                 p.drawText(r.adjusted(0, r.height() / 2, 0, -2), Qt.AlignmentFlag.AlignCenter, note)
             else:
                 p.drawText(r, Qt.AlignmentFlag.AlignCenter, label)
-        if self.status:
-            p.setFont(self.font())
-            p.setPen(self.text_on(self.status_color, bg))
-            p.drawText(QRectF(8, self.height() - STATUS_H, self.width() - 16, STATUS_H - 2),
-                       Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextWordWrap,
-                       self.status)
         p.end()
 
 
@@ -247,6 +303,20 @@ class DeadlockView(LiveView):
         lay.addWidget(self.readout)
         self.cycle_text = ""
         self.begin(deadlock.DeadlockParams())
+
+    def _align_titles(self) -> None:
+        """Both titles as tall as the taller one, so that the two drawings sit level side by side."""
+        labels = [d.title_label for d in (self.broken_diagram, self.fixed_diagram)]
+        m = self.broken_diagram.layout().contentsMargins()
+        h = max(label.heightForWidth(max(1, d.width() - m.left() - m.right()))
+                for label, d in zip(labels, (self.broken_diagram, self.fixed_diagram)))
+        for label in labels:
+            if label.minimumHeight() != h:
+                label.setMinimumHeight(h)
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._align_titles()
 
     def begin(self, params: Any) -> None:
         self.params = params

@@ -34,7 +34,7 @@ def size_ticks(sizes: tuple[int, ...]) -> list[tuple[float, str]]:
 class IpcView(LiveView):
     def __init__(self) -> None:
         super().__init__()
-        self.latency = make_plot("Latency (median): child sends → parent has it", "latency", "payload size")
+        self.latency = make_plot("Latency (median), child → parent", "latency", "payload size")
         self.speed = make_plot("Throughput", "MB/s", "payload size")
         self.speed.setXLink(self.latency)
         self.latency.getPlotItem().setLogMode(x=True, y=True)

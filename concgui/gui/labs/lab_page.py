@@ -8,7 +8,7 @@ from types import ModuleType
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSplitter,
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy, QSplitter,
                                QTextBrowser, QVBoxLayout, QWidget)
 
 from concgui.engine.config import ConfigError
@@ -50,6 +50,41 @@ def text_to_html(text: str) -> str:
         esc = re.sub(r"`([^`]+)`", r"<code>\1</code>", esc)
         out.append(f"<p>{esc}</p>")
     return "".join(out)
+
+
+class _AtLeastItsText(QWidget):
+    """Holds ``inner``; its heightForWidth is the *least* height ``inner`` needs at a width (the wrapped
+    labels' heightForWidth plus the other items' minimum heights), not the preferred one: so a scroll
+    area makes it that tall, no taller, and its plots keep shrinking to their minimum as before."""
+
+    def __init__(self, inner: QWidget) -> None:
+        super().__init__()
+        self.inner = inner
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(inner)
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt's name)
+        inner = self.inner.layout()
+        if inner is None or not inner.hasHeightForWidth():
+            return super().heightForWidth(width)
+        return max(inner.totalMinimumHeightForWidth(width), self.inner.minimumHeight())
+
+
+def fitted(widget: QWidget) -> QScrollArea:
+    """``widget`` never shorter than its wrapped text needs: a card shorter than that scrolls.
+
+    A splitter gives its panes heights of its own and ignores heightForWidth, so a
+    word-wrapped label straight in a pane is squeezed and cut at its top and bottom.
+    A resizable scroll area does honour it: ``widget`` gets at least the height its
+    text needs at its width, and a scroll bar when the pane is shorter than that.
+    It keeps ``widget``'s least width, and lets the card's colour show through.
+    """
+    holder = _AtLeastItsText(widget)
+    scroll = scroll_column(holder, holder.minimumSizeHint().width())
+    scroll.viewport().setAutoFillBackground(False)
+    holder.setAutoFillBackground(False)  # setWidget turned it on
+    return scroll
 
 
 def first_line(doc: str | None) -> str:
@@ -133,7 +168,7 @@ class LabPage(QWidget):
         bottom.setChildrenCollapsible(False)
 
         right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(card(self.view))
+        right.addWidget(card(fitted(self.view)))
         right.addWidget(bottom)
         right.setStretchFactor(0, 3)
         right.setStretchFactor(1, 2)

@@ -77,7 +77,13 @@ class LiveView(QWidget):
 
 class LabPlot(pg.PlotWidget):
     """A lab's plot in the palette's colours (background, axes, title, labels, legend, limit lines),
-    styled again whenever the theme changes."""
+    styled again whenever the theme changes.
+
+    An axis given units scales them itself by default (pyqtgraph's SI prefix: ticks 0-50 "(ms)" for
+    0-0.05 s); that is right for an axis nothing else on the plot quotes. A plot that writes values on
+    itself (bar labels) fixes the axis's unit with :meth:`set_units` instead (ticks in that unit, no
+    prefix added) and writes its labels in that same unit: see :func:`time_unit` and :func:`in_unit`.
+    """
 
     _built = False
 
@@ -86,6 +92,8 @@ class LabPlot(pg.PlotWidget):
         super().__init__(background=plot_background())
         self._title = title
         self._labels = {"left": (left, left_units), "bottom": (bottom, bottom_units)}
+        #: Per axis: whether pyqtgraph may put an SI prefix on its units (False after :meth:`set_units`).
+        self._si_prefix = {"left": True, "bottom": True}
         #: The limit lines (:func:`limit_line`) and the colour each was given.
         self.limit_lines: list[tuple[pg.InfiniteLine, str]] = []
         self.setMenuEnabled(False)
@@ -113,9 +121,8 @@ class LabPlot(pg.PlotWidget):
         p = self.getPlotItem()
         if self._title:
             p.setTitle(self._title, color=fg.name(), size="10pt", bold=True)
-        for side, (text, units) in self._labels.items():
-            if text:
-                p.setLabel(side, text, units=units, color=fg.name())
+        for side in self._labels:
+            self._set_label(side, fg)
         fill = QColor(bg)
         fill.setAlpha(200)
         for line, color in self.limit_lines:
@@ -123,6 +130,40 @@ class LabPlot(pg.PlotWidget):
             line.label.setColor(plot_text_color(color))
             line.label.fill = pg.mkBrush(fill)
             line.label.update()
+
+    def _set_label(self, side: str, fg: QColor) -> None:
+        text, units = self._labels[side]
+        if not text:
+            return
+        p = self.getPlotItem()
+        if self._si_prefix[side]:
+            p.setLabel(side, text, units=units, color=fg.name())
+            return
+        # A fixed unit: written into the text, so that no pyqtgraph version prefixes it, and the axis's
+        # own scaling turned off, so that the ticks are the plotted numbers (0.14 ignores
+        # enableAutoSIPrefix and has ranges to switch it off instead; 0.13 has no ranges).
+        p.setLabel(side, f"{text} ({units})" if units else text, color=fg.name())
+        ax = p.getAxis(side)
+        if hasattr(ax, "setSIPrefixEnableRanges"):
+            ax.setSIPrefixEnableRanges(())
+        ax.enableAutoSIPrefix(False)
+
+    def set_units(self, side: str, units: str) -> None:
+        """Label axis ``side`` in exactly ``units`` ("wall time (ms)") with its ticks unscaled, so that
+        values the plot writes in ``units`` agree with the axis. The data must be in ``units`` too."""
+        if self._labels[side][1] == units and not self._si_prefix[side]:
+            return
+        self._labels[side] = (self._labels[side][0], units)
+        self._si_prefix[side] = False
+        self._set_label(side, self.text_color)
+
+    def axis_units(self, side: str) -> str:
+        """The unit axis ``side`` is labelled in now, prefix included ("ms"; "" for none)."""
+        text, units = self._labels[side]
+        if not units:
+            return ""
+        ax = self.getPlotItem().getAxis(side)
+        return f"{ax.labelUnitPrefix}{ax.labelUnits}" if self._si_prefix[side] else units
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
         super().changeEvent(event)
@@ -176,11 +217,32 @@ def log_ticks(label: "Any", lo: int = -7, hi: int = 6) -> list[list[tuple[float,
     return [major, minor]
 
 
+#: Units of time, largest first, with their size in seconds.
+TIME_UNITS = (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9))
+
+
 def seconds_label(v: float) -> str:
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9)):
+    for unit, scale in TIME_UNITS:
         if v >= scale * 0.999:
             return f"{v / scale:g} {unit}"
     return f"{v:g} s"
+
+
+def time_unit(largest_s: float) -> tuple[str, float]:
+    """The one unit to show times up to ``largest_s`` in (s, ms, µs or ns), and its size in seconds:
+    the largest unit that ``largest_s`` is at least one of (0.05 s: ms; 2 s: s)."""
+    for unit, scale in TIME_UNITS:
+        if largest_s >= scale * 0.999:
+            return unit, scale
+    return TIME_UNITS[-1]
+
+
+def in_unit(seconds: float, unit: tuple[str, float]) -> str:
+    """``seconds`` written in ``unit`` (from :func:`time_unit`), short enough for a label on a bar:
+    "9.0 ms", "52 ms", "1.2 s", "315 ms"."""
+    name, scale = unit
+    v = seconds / scale
+    return f"{v:.1f} {name}" if abs(v) < 9.95 else f"{v:.0f} {name}"
 
 
 def number_label(v: float) -> str:
@@ -193,7 +255,10 @@ def readout_label(text: str = "") -> InkLabel:
     label.setWordWrap(True)
     label.setTextFormat(Qt.TextFormat.RichText)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+    # Preferred, not Minimum: a Minimum label is never shorter than its size hint, which is worked out for a
+    # width of its own choosing; its height at the width it has is heightForWidth, which the lab page's
+    # scroll area (lab_page.fitted) and the layouts give it.
+    label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
     f = label.font()
     f.setPointSizeF(f.pointSizeF() * 1.05)
     label.setFont(f)

@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout
 
 from concgui.labs import subclass
 from concgui.labs.common import modes_of
-from concgui.gui.labs.plots import (BAD, GOOD, PALETTE, LiveView, brush, category_axis, make_plot, ok_mark, pen,
-                                    readout_label, series)
+from concgui.gui.labs.plots import (BAD, GOOD, PALETTE, LiveView, brush, category_axis, in_unit, make_plot, ok_mark,
+                                    pen, readout_label, series, time_unit)
 from concgui.gui.theme import on_fill, plot_background
 
 ORDER = (("subclass", "threads"), ("pool", "threads"), ("subclass", "processes"), ("pool", "processes"))
@@ -32,9 +32,12 @@ def approaches_for(params: subclass.SubclassParams) -> tuple[tuple[str, str], ..
 class SubclassView(LiveView):
     def __init__(self) -> None:
         super().__init__()
-        self.timeline = make_plot("Which worker ran which task (bar = one task)", "", "time since the start",
+        self.timeline = make_plot("Who ran which task (a bar: one task)", "", "time since the start",
                                   bottom_units="s")
-        self.walls = make_plot("Wall time", "wall time", left_units="s")
+        self.walls = make_plot("Wall time", "wall time")
+        #: The one unit the wall-time axis and its bar labels are in, from the longest wall time.
+        self.wall_unit = time_unit(1.0)
+        self.walls.set_units("left", self.wall_unit[0])
         tp = self.timeline.getPlotItem()
         tp.invertY(True)
         tp.setMouseEnabled(y=False)
@@ -123,7 +126,7 @@ class SubclassView(LiveView):
                 continue
             a, b = result.outcome("subclass", mode), result.outcome("pool", mode)
             parts.append(f"<span style='color:{GOOD if same else BAD}'>on <b>{mode}</b>: subclass "
-                         f"{a.wall_s:.2f} s, pool {b.wall_s:.2f} s, results "
+                         f"{in_unit(a.wall_s, self.wall_unit)}, pool {in_unit(b.wall_s, self.wall_unit)}, results "
                          + ("identical" if same else "DIFFERENT") + f"</span> {ok_mark(same)}")
         if result.error:
             parts.append(f"<span style='color:{BAD}'>{result.error}</span>")
@@ -155,13 +158,20 @@ class SubclassView(LiveView):
                 tp.addItem(t, ignoreBounds=True)
                 self.task_text.append(t)
         ks = self.approaches
-        self.wall_bars.setOpts(x=np.arange(len(ks), dtype=float), height=[self.wall.get(k, 0.0) for k in ks],
+        # The axis and the labels on the bars in one unit, picked from the longest time (the axis in
+        # "ms" while the labels said "0.05 s" was two units for the same numbers).
+        longest = max([self.wall.get(k, 0.0) for k in ks] + [0.0])
+        self.wall_unit = unit = time_unit(longest if longest > 0 else 1.0)
+        self.walls.set_units("left", unit[0])
+        scale = unit[1]
+        self.wall_bars.setOpts(x=np.arange(len(ks), dtype=float),
+                               height=[self.wall.get(k, 0.0) / scale for k in ks],
                                width=0.6, brushes=[brush(series(COLORS[k])) for k in ks])
-        top = max([self.wall.get(k, 0.0) for k in ks] + [1e-3])
+        top = max(longest / scale, 1.0)  # at least one unit: the axis never scales its ticks
         self.walls.getPlotItem().setYRange(0, top * 1.2, padding=0)
         for i, t in enumerate(self.wall_text):
             if i < len(ks) and ks[i] in self.wall:
-                t.setText(f"{self.wall[ks[i]]:.2f} s")
-                t.setPos(i, self.wall[ks[i]] + top * 0.02)
+                t.setText(in_unit(self.wall[ks[i]], unit))
+                t.setPos(i, self.wall[ks[i]] / scale + top * 0.02)
             else:
                 t.setText("")
