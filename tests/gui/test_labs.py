@@ -339,3 +339,27 @@ def test_the_subclass_lab_s_live_units_follow_the_run(qtbot, labs_view):
     assert all(t.toPlainText().endswith(f" {unit}") for t in view.wall_text if t.toPlainText())
     page.finish(LabOutcome("subclass", outcome.params, outcome.result))  # showing it again changes nothing
     assert axis_unit(view) == unit
+
+
+@pytest.mark.parametrize("labs_window", [SMALL_WINDOW], indirect=True)
+def test_lab_legends_sit_under_their_plots_never_over_the_data(qtbot, labs_window):
+    from PySide6.QtWidgets import QApplication
+
+    from concgui.gui.labs.plots import LabPlot
+
+    with_legend = 0
+    for name in ("race", "condition", "ipc"):
+        page = labs_window.select(name)
+        qtbot.waitUntil(page.isVisible)
+        QApplication.processEvents()  # laid out at the window's size
+        for plot in page.findChildren(LabPlot):
+            p = plot.getPlotItem()
+            if p.legend is None:
+                continue
+            with_legend += 1
+            legend, view = p.legend.sceneBoundingRect(), p.getViewBox().sceneBoundingRect()
+            assert legend.top() >= view.bottom(), f"{name}: the legend overlaps the data area"
+            for _sample, label in p.legend.items:
+                right = label.mapRectToScene(label.boundingRect()).right()
+                assert right <= plot.sceneRect().right() + 1, f"{name}: {label.text!r} runs off the plot"
+    assert with_legend == 3

@@ -45,7 +45,7 @@ class ConditionView(LiveView):
         self.fill_curve = fp.plot([], [], fillLevel=0)
         self.cap_line = limit_line(self.fill_plot, 5, "capacity 5")
         cp = self.count_plot.getPlotItem()
-        self.count_plot.add_legend(offset=(8, 8))
+        self.count_plot.add_legend(columns=2)
         self.produced_curve = cp.plot([], [], name="produced")
         self.consumed_curve = cp.plot([], [], name="consumed")
         self.produced = _Counter("produced", PRODUCED)

@@ -43,7 +43,7 @@ class IpcView(LiveView):
             w.getPlotItem().getAxis("left").enableAutoSIPrefix(False)  # the ticks name their units
         self.latency.getPlotItem().getAxis("left").setTicks(log_ticks(seconds_label, -8, 3))
         self.speed.getPlotItem().getAxis("left").setTicks(log_ticks(number_label, -3, 6))
-        self.latency.add_legend(offset=(8, 8))
+        self.latency.add_legend(columns=1)  # long names: one per row
         self.lat_curves = {}
         self.speed_curves = {}
         for m in ipc.METHODS:

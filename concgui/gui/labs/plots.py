@@ -109,8 +109,15 @@ class LabPlot(pg.PlotWidget):
         """The colour of the title, the axes' labels and ticks: the palette's text on its Base."""
         return plot_colors(self.palette())[1]
 
-    def add_legend(self, offset: tuple[int, int]) -> pg.LegendItem:
-        legend = self.getPlotItem().addLegend(offset=offset)
+    def add_legend(self, columns: int = 3) -> pg.LegendItem:
+        """A legend in a row under the plot (below its bottom axis): a legend inside would hide data.
+
+        Items added to the plot with a ``name`` join it, as with ``PlotItem.addLegend``.
+        """
+        p = self.getPlotItem()
+        legend = pg.LegendItem(colCount=columns, verSpacing=-4, horSpacing=12)
+        p.legend = legend  # PlotItem.addItem files named items here
+        p.layout.addItem(legend, 4, 0, 1, 3)  # the full width, under the axis label
         self.restyle()
         return legend
 

@@ -32,7 +32,7 @@ class RaceView(LiveView):
         self.progress = make_plot("Counter while the workers run", "counter", "time since the variant started",
                                   bottom_units="s")
         # Bottom right, where the rising curves leave room.
-        self.progress.add_legend(offset=(-8, -8))
+        self.progress.add_legend(columns=2)
         self.readout = readout_label()
 
         bp = self.bars.getPlotItem()
