@@ -92,6 +92,19 @@ class Verdict:
         """The export's ``verdict`` object (``bench --json`` and the window's export alike)."""
         return {"winner": self.winner, "clear": self.clear, "rule": self.rule}
 
+    def headline(self) -> str:
+        """The verdict in a few words, over the window's chart (:meth:`sentence` is the long form)."""
+        if self.fastest is None:
+            return "No run finished, so there is no verdict."
+        if self.clear:
+            return f"Clear winner: {self.winner}."
+        if self.busy is not None:
+            return f"No verdict: other programs used up to {self.busy:.1f} cores during these runs."
+        if self.rival is None:
+            return f"Only {self.fastest} finished: nothing to compare it with."
+        return (f"Too close to call: {self.fastest} and {self.rival} are within ±{(self.needed or 0):.0%} "
+                "of each other.")
+
     def sentence(self) -> str:
         """One line for the CLI and the window."""
         if self.fastest is None:

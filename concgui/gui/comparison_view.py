@@ -84,14 +84,8 @@ def wall_label(r: RunRecord) -> str:
 
 
 def verdict_line(v: Verdict) -> str:
-    """The verdict in a few words (:meth:`Verdict.sentence` is the long form, with the rule)."""
-    if v.fastest is None:
-        return "No run finished, so there is no verdict."
-    if v.clear:
-        return f"Clear winner: {v.winner}."
-    if v.rival is None:
-        return f"Only {v.fastest} finished: nothing to compare it with."
-    return f"Too close to call: {v.fastest} and {v.rival} are within ±{(v.needed or 0):.0%} of each other."
+    """The verdict in a few words (:meth:`Verdict.headline`)."""
+    return v.headline()
 
 
 def part_tooltip(key: str, seconds: float, wall: float) -> str:

@@ -125,6 +125,16 @@ def test_the_verdict_line_is_plain_when_clear_and_amber_when_too_close(view) -> 
     assert verdict_line(verdict(close)) == view.verdict.text()
 
 
+def test_a_busy_machine_gets_no_verdict_and_the_line_says_why(view) -> None:
+    """Every mode finished, but other programs used a core: the headline must not say "Only serial finished"."""
+    from dataclasses import replace
+
+    busy = with_speedups([replace(r, other_load_cores=1.0) for r in (SERIAL, THREADS, PROCESSES)])
+    view.show_records(busy, "")
+    assert view.verdict.text() == "No verdict: other programs used up to 1.0 cores during these runs."
+    assert view.verdict.toolTip() == verdict(busy).sentence() and "quiet machine" in view.verdict.toolTip()
+
+
 def test_the_dark_theme_redraws_whiskers_and_outlines_in_its_colours(view) -> None:
     view.show_records(with_speedups([SERIAL, THREADS, PROCESSES]), "")
     QApplication.instance().setPalette(dark_palette())  # the conftest resets the theme afterwards
