@@ -286,7 +286,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
                 tracing.write(args.trace)
             except ExportError as exc:
                 raise UsageError(str(exc)) from None
-            print(f"wrote {args.trace} ({len(tracing.recorder.spans):,} tasks; open it in ui.perfetto.dev "
+            print(f"wrote {args.trace} ({tracing.recorder.tasks:,} tasks; open it in ui.perfetto.dev "
                   "or chrome://tracing)")
     records = summarize(samples)
     table = _Table()

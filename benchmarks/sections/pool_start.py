@@ -5,7 +5,7 @@ fork server, if any, is started too, and nothing is imported or cached yet),
 which first imports everything it needs and then times:
 
 * concgui: ``Runner().run(RunConfig(..., mode="processes", start_method=m))``
-  from the call to the first ``TaskFinished`` given to ``on_event``; "warm"
+  from the call to the first ``TasksFinished`` given to ``on_event``; "warm"
   is a second run on the same Runner (its pool is kept).
 * bare: a new ``ProcessPoolExecutor(mp_context=get_context(m))``, the same
   tasks submitted, until the first future is done; "warm" is a second batch
@@ -36,7 +36,7 @@ def child(harness: str, method: str, workers: int) -> None:
     from benchmarks import bare
     from concgui.engine.clock import now
     from concgui.engine.config import RunConfig
-    from concgui.engine.events import RunStatus, TaskFinished
+    from concgui.engine.events import RunStatus, TasksFinished
     from concgui.engine.runner import Runner
     from concgui.engine.workloads import cpu_python
 
@@ -49,7 +49,7 @@ def child(harness: str, method: str, workers: int) -> None:
             first: list[float] = []
 
             def on_event(ev: object) -> None:
-                if not first and isinstance(ev, TaskFinished):
+                if not first and isinstance(ev, TasksFinished):
                     first.append(now())
 
             t0 = now()

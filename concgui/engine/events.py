@@ -4,13 +4,22 @@ The CLI table, the GUI's progress bars and timeline, the benchmarks and the
 tests all consume the same stream, so numbers agree wherever they are shown.
 Timestamps come from :mod:`concgui.engine.clock` and are comparable across
 threads and processes.
+
+Tasks are reported in folds, not one by one: a worker sends one
+:class:`TasksFinished` for the tasks it finished within ~10 ms (its columns
+are arrays), and a :class:`TaskStarted` only for a task that may be slow
+(see there). So the stream of a run of 100,000 tiny tasks is a few hundred
+events, and every consumer does O(folds) Python work, not O(tasks).
 """
 
 from __future__ import annotations
 
 import enum
+import math
+import operator
+from array import array
 from dataclasses import dataclass
-from typing import Union
+from typing import Iterator, NamedTuple, Sequence, Union
 
 
 class RunStatus(str, enum.Enum):
@@ -52,6 +61,17 @@ class WorkerStarted:
 
 @dataclass(frozen=True, slots=True)
 class TaskStarted:
+    """A worker began a task. Not sent for every task: see :class:`TasksFinished`.
+
+    A worker reports a task's start when the task opens a new fold (its
+    worker had sent a batch at least ``FOLD_S`` before, or it is the
+    worker's first task of a run or of a pool job), and otherwise at the
+    task's first progress report
+    (:class:`TaskProgress`, at most ``PROGRESS_S`` into it). So a slow task
+    shows as running at once, or within ~50 ms; tiny tasks are only ever
+    reported finished.
+    """
+
     run_id: int
     task_id: int
     worker: str  # thread name, or "pid <n>" for a process worker
@@ -67,18 +87,86 @@ class TaskProgress:
     fraction: float  # 0..1 within this task
 
 
-@dataclass(frozen=True, slots=True)
-class TaskFinished:
+class TaskSpan(NamedTuple):
+    """One finished task, as a view of a :class:`TasksFinished` (built on demand, never sent)."""
+
     run_id: int
     task_id: int
     worker: str
     t_start: float
     t: float
-    cpu_s: float  # CPU time of the worker thread that ran the task
+    cpu_s: float
 
     @property
     def wall_s(self) -> float:
         return self.t - self.t_start
+
+
+@dataclass(frozen=True, slots=True)
+class TasksFinished:
+    """Consecutive tasks one worker finished one after the other, folded into one record.
+
+    A worker folds the tasks of one chunk that it finishes within ``FOLD_S``
+    (~10 ms) into one event, so 100,000 tasks of 3 µs make a few hundred of
+    these, not 100,000 (a slow task is a fold of one). Columns, in the order
+    the worker ran the tasks (so ``t_start`` increases):
+
+    - ``task_ids``: a ``range`` (the tasks of a fold are consecutive ids),
+      or any sequence of ints;
+    - ``t_start``, ``t_end``, ``cpu_s``: ``array.array('d')``, which pickle as
+      raw bytes and which numpy reads without a copy (``np.frombuffer``).
+
+    ``cpu_s``: the CPU time of the worker thread that ran each task. Reading
+    a thread's CPU clock costs ~0.5 µs (a system call), more than a tenth of
+    a tiny task, so it is read around a task only after one that took at
+    least 1 ms (its reading is then at most its wall time); the tasks after a
+    shorter one share the CPU time their thread used meanwhile, read once per
+    fold: each gets the group's mean.
+
+    ``wall_sum`` and ``cpu_sum`` are the columns' totals (Σ wall, Σ CPU), added
+    up by whoever made the event (computed if not given), so that a consumer
+    that needs only totals does O(1) work per fold.
+    """
+
+    run_id: int
+    worker: str  # thread name, or "pid <n>" for a process worker
+    task_ids: Sequence[int]
+    t_start: array  # 'd', engine clock
+    t_end: array  # 'd'
+    cpu_s: array  # 'd'
+    wall_sum: float = math.nan
+    cpu_sum: float = math.nan
+
+    def __post_init__(self) -> None:
+        if self.wall_sum != self.wall_sum:  # NaN: not given
+            object.__setattr__(self, "wall_sum", sum(map(operator.sub, self.t_end, self.t_start)))
+        if self.cpu_sum != self.cpu_sum:
+            object.__setattr__(self, "cpu_sum", sum(self.cpu_s))
+
+    @classmethod
+    def one(cls, run_id: int, task_id: int, worker: str, t_start: float, t: float, cpu_s: float) -> "TasksFinished":
+        """A fold of the single task ``task_id`` (tests, and anything that reports tasks one at a time)."""
+        return cls(run_id, worker, range(task_id, task_id + 1), array("d", (t_start,)), array("d", (t,)),
+                   array("d", (cpu_s,)), t - t_start, cpu_s)
+
+    @property
+    def t(self) -> float:
+        """When the fold's last task ended (the event's time, like every event's ``t``)."""
+        return self.t_end[-1]
+
+    @property
+    def t_first(self) -> float:
+        """When the fold's first task started."""
+        return self.t_start[0]
+
+    def __len__(self) -> int:
+        return len(self.task_ids)
+
+    def __iter__(self) -> Iterator[TaskSpan]:
+        """Each task as a :class:`TaskSpan` (O(tasks) Python: for tests, exports and lessons, not hot paths)."""
+        run_id, worker = self.run_id, self.worker
+        for task_id, t0, t1, cpu in zip(self.task_ids, self.t_start, self.t_end, self.cpu_s):
+            yield TaskSpan(run_id, task_id, worker, t0, t1, cpu)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,4 +186,4 @@ class RunFinished:
     split: dict[str, float] | None = None
 
 
-Event = Union[RunStarted, WorkerStarted, TaskStarted, TaskProgress, TaskFinished, RunFinished]
+Event = Union[RunStarted, WorkerStarted, TaskStarted, TaskProgress, TasksFinished, RunFinished]

@@ -91,8 +91,6 @@ def _hosted_threads(job: Job, tasks: range, out: Batcher) -> tuple[str | None, s
     loop = ThreadLoop(job.run_id, job.workload, job.size, job.ctx, tasks, threading.Event())
 
     def on_batch(events: list, results: list) -> None:
-        out.events.extend(events)
-        out.results.extend(results)
-        out.flush()
+        out.forward(events, results)  # the threads' batches as they made them: one message each
 
     return run_on_threads(loop, TaskThread, job.threads, on_batch)

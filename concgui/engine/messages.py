@@ -22,7 +22,7 @@ probes and workers that unpickle these stay as light as they were.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NamedTuple, Optional, Union
+from typing import TYPE_CHECKING, Any, NamedTuple, Optional, Sequence, Union
 
 if TYPE_CHECKING:
     from concgui.engine.events import Event
@@ -61,12 +61,17 @@ class Hello(NamedTuple):
 
 
 class Batch(NamedTuple):
-    """Events and ``(task_id, value)`` results of a job, batched by the worker's
-    :class:`~concgui.engine.worker.Batcher` (at most every ~20 ms), any number per job."""
+    """Events and results of a job, batched by the worker's :class:`~concgui.engine.worker.Batcher`
+    (about every ~10 ms while tasks end), any number per job.
+
+    ``results``: one ``(task ids, values)`` pair per
+    :class:`~concgui.engine.events.TasksFinished` in ``events`` (the ids are
+    that event's ``task_ids`` array: pickled once, shared).
+    """
 
     run_id: int
     events: list[Event]
-    results: list[tuple[int, Any]]
+    results: list[tuple[Sequence[int], list[Any]]]
 
 
 class JobDone(NamedTuple):
@@ -94,10 +99,10 @@ WorkerReply = Union[Hello, Batch, JobDone, JobFailed]
 
 
 class ThreadBatch(NamedTuple):
-    """A worker thread's batch of events and ``(task_id, value)`` results (as :class:`Batch`, same run)."""
+    """A worker thread's batch of events and ``(task ids, values)`` results (as :class:`Batch`, same run)."""
 
     events: list[Event]
-    results: list[tuple[int, Any]]
+    results: list[tuple[Sequence[int], list[Any]]]
 
 
 class ThreadExited(NamedTuple):

@@ -23,6 +23,7 @@ import psutil
 from concgui.engine.events import Event
 from concgui.engine.host import process_main
 from concgui.engine.messages import Batch, Hello, Job, JobDone, JobFailed, WorkerReply
+from concgui.engine.results import TaskResults
 
 IN_FLIGHT = 2  # chunks queued per worker
 POLL_S = 0.05  # how often a waiting run checks for cancel
@@ -32,7 +33,7 @@ class PoolOutcome:
     """What a pool run produced (the runner turns it into RunFinished)."""
 
     def __init__(self) -> None:
-        self.results: dict[int, Any] = {}
+        self.results = TaskResults()
         self.error: str | None = None
         self.details: str | None = None
         self.cancelled = False

@@ -10,7 +10,6 @@ one. ``on_event`` is called on the thread that called :meth:`Runner.run`.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import threading
 import time
@@ -25,6 +24,7 @@ from concgui.engine import startmethods
 from concgui.engine.config import RunConfig, Where
 from concgui.engine.events import Event, RunFinished, RunStarted, RunStatus
 from concgui.engine.pool import ProcessPool
+from concgui.engine.results import TaskResults, results_digest  # noqa: F401  (results_digest: part of this API)
 from concgui.engine.threads import DRAIN_S, TaskThread, ThreadLoop, WorkerFactory, run_on_threads
 from concgui.engine.time_split import TimeSplit
 from concgui.engine.worker import Batcher, Cancelled, announce, error_line, format_error, run_chunk
@@ -33,17 +33,9 @@ from concgui.engine.workloads import get_workload
 EventSink = Callable[[Event], None]
 
 
-def results_digest(results: dict[int, Any]) -> str:
-    """SHA-256 of every task's value in task order: equal digests, equal results."""
-    h = hashlib.sha256()
-    for task_id in sorted(results):
-        h.update(f"{task_id}:{results[task_id]!r}\n".encode())
-    return h.hexdigest()
-
-
 class _Outcome:
     def __init__(self) -> None:
-        self.results: dict[int, Any] = {}
+        self.results = TaskResults()
         self.cancelled = False
         self.error: str | None = None
         self.details: str | None = None
@@ -194,7 +186,7 @@ class Runner:
             status = RunStatus.CANCELLED
         else:
             status = RunStatus.DONE
-        digest = results_digest(out.results) if status is RunStatus.DONE else None
+        digest = out.results.digest() if status is RunStatus.DONE else None
         split = fold.split(t0, t1, pool_start_s) if status is RunStatus.DONE else None
         fin = RunFinished(run_id, t1, status, t1 - t0, max(0.0, cpu1 - cpu0), len(out.results), digest,
                           out.error, out.details, other_load_cores=None if other is None else round(other, 3),

@@ -2,7 +2,8 @@
 
 :class:`TaskThread` is what the source material teaches: subclass
 ``threading.Thread``, override ``run()``, pull tasks from a shared queue until
-it is empty. The GUI passes a factory that makes QThread workers instead; both
+it is empty (here the queue holds chunks of task ids, as a pool's workers get
+them). The GUI passes a factory that makes QThread workers instead; both
 run the same :class:`ThreadLoop`, so their numbers are comparable.
 """
 
@@ -12,8 +13,10 @@ import queue
 import threading
 from typing import Any, Callable, Iterator, Protocol
 
+from concgui.engine.config import thread_chunk_size
 from concgui.engine.messages import ThreadBatch, ThreadExited, ThreadFailed, ThreadReport
 from concgui.engine.worker import Batcher, Cancelled, announce, error_line, format_error, run_chunk
+from concgui.engine.workloads import get_workload
 
 
 class WorkerHandle(Protocol):
@@ -31,14 +34,18 @@ WorkerFactory = Callable[[str, "ThreadLoop"], WorkerHandle]
 class ThreadLoop:
     """The shared state of one thread run and the loop each worker runs.
 
-    Workers report to ``outbox`` (a queue the runner's thread drains):
-    :class:`~concgui.engine.messages.ThreadBatch` es, then one
-    :class:`~concgui.engine.messages.ThreadExited` or
+    Workers take *chunks* of consecutive task ids (``range`` s) from one queue,
+    as pool workers do, not one task per queue operation: ``chunk`` tasks
+    each (default: :func:`~concgui.engine.config.thread_chunk_size`, ~2 ms of
+    work, at least 16 chunks per worker, fixed once :meth:`expect` knows how
+    many workers there are). Workers report to ``outbox`` (a queue the
+    runner's thread drains): :class:`~concgui.engine.messages.ThreadBatch` es,
+    then one :class:`~concgui.engine.messages.ThreadExited` or
     :class:`~concgui.engine.messages.ThreadFailed` each.
     """
 
     def __init__(self, run_id: int, workload: str, size: int, ctx: dict[str, Any], tasks: int | range,
-                 cancel: threading.Event) -> None:
+                 cancel: threading.Event, chunk: int | None = None) -> None:
         self.run_id = run_id
         self.workload = workload
         self.size = size
@@ -48,17 +55,39 @@ class ThreadLoop:
         self.outbox: queue.SimpleQueue[ThreadReport] = queue.SimpleQueue()
         #: Set when the last of the workers :meth:`expect` announced has reported its end.
         self.all_done = threading.Event()
+        self.tasks = range(tasks) if isinstance(tasks, int) else tasks
+        #: Tasks per chunk (set by :meth:`expect` unless given).
+        self.chunk = chunk
         self._left = 0
         self._left_lock = threading.Lock()
-        self._todo: queue.SimpleQueue[int] = queue.SimpleQueue()
-        for task_id in (range(tasks) if isinstance(tasks, int) else tasks):
-            self._todo.put(task_id)
+        self._todo: queue.SimpleQueue[range] = queue.SimpleQueue()
+        self._filled = False
 
     def expect(self, workers: int) -> None:
-        """``workers`` workers will run this loop: :attr:`all_done` is set when the last one ends."""
+        """``workers`` workers will run this loop: :attr:`all_done` is set when the last one ends.
+
+        Call it before the workers start: it also deals the tasks into chunks.
+        """
         self._left = workers
+        self._fill(workers)
         if workers <= 0:
             self.all_done.set()
+
+    def _fill(self, workers: int) -> None:
+        if self._filled:
+            return
+        self._filled = True
+        t = self.tasks
+        if self.chunk is None:
+            task_s = get_workload(self.workload).estimate_task_s(self.size)
+            self.chunk = thread_chunk_size(task_s, len(t), workers)
+        step = max(1, self.chunk)
+        if t.step != 1:  # not consecutive ids: one at a time
+            for task_id in t:
+                self._todo.put(range(task_id, task_id + 1))
+            return
+        for start in range(t.start, t.stop, step):
+            self._todo.put(range(start, min(start + step, t.stop)))
 
     def _ended(self) -> None:
         with self._left_lock:
@@ -69,7 +98,9 @@ class ThreadLoop:
     def _cancelled(self) -> bool:
         return self.cancel.is_set() or self.failed.is_set()
 
-    def _take(self) -> Iterator[int]:
+    def _take(self) -> Iterator[range]:
+        """The next chunks, one queue operation each, until none are left."""
+        self._fill(1)
         while True:
             try:
                 yield self._todo.get_nowait()
@@ -77,12 +108,12 @@ class ThreadLoop:
                 return
 
     def run(self, name: str) -> None:
-        """Pull and run tasks until none are left, the run is cancelled, or one fails."""
+        """Take and run chunks until none are left, the run is cancelled, or one task fails."""
         out = Batcher(lambda ev, res: self.outbox.put(ThreadBatch(ev, res)))
         announce(out, self.run_id, name)
         try:
-            run_chunk(self.run_id, name, self.workload, self.size, self.ctx, self._take(), out,
-                      self._cancelled)
+            for chunk in self._take():
+                run_chunk(self.run_id, name, self.workload, self.size, self.ctx, chunk, out, self._cancelled)
         except Cancelled:
             pass
         except Exception as exc:
@@ -107,7 +138,8 @@ class TaskThread(threading.Thread):
         self.loop.run(self.name)
 
 
-#: Receives what the workers report, on the thread that drains them: (events, results).
+#: Receives what the workers report, on the thread that drains them: (events, results), as in
+#: :class:`~concgui.engine.messages.ThreadBatch`.
 OnBatch = Callable[[list, list], None]
 #: How often the draining thread wakes to collect what the workers reported. Not once per
 #: report: in a window each wake-up is one more thread asking for the GIL the workers hold.

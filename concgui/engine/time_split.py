@@ -2,15 +2,15 @@
 
 A speedup below the worker count has to come from somewhere. This module
 splits a finished run's wall time, per worker, into what that worker was doing
-at each moment, using only the :class:`~concgui.engine.events.TaskFinished`
-events (each carries the task's start, end and CPU time):
+at each moment, using only the :class:`~concgui.engine.events.TasksFinished`
+events (each carries its tasks' starts, ends and CPU times):
 
 ``dispatch_s``
     From the run's start to the worker's first task: sending it its first input
     and waking it up (for threads, starting the thread).
 ``compute_s``
     Inside tasks, on a CPU: the sum of the tasks' CPU time (``cpu_s``, the CPU
-    time of the thread that ran each task), never more than the task's wall time.
+    time of the thread that ran each task), never more than their wall time (per fold).
 ``cpu_wait_s``
     Inside tasks, off the CPU: the sum of each task's wall time minus its CPU
     time. The task was running but its thread was not on a core: another
@@ -20,7 +20,9 @@ events (each carries the task's start, end and CPU time):
 ``between_s``
     Gaps between one worker's consecutive tasks: reporting the last task's
     events and result, taking the next input, and waiting for it when none was
-    queued yet.
+    queued yet. (Between two tasks under 1 ms of one fold a worker reads the
+    clock once, so the few dozen ns of bookkeeping between them count inside
+    the next task; sending a fold, taking a chunk and waiting count here.)
 ``tail_s``
     From the worker's last task to the run's end: sending its last results
     back and waiting for the slowest worker. A worker that never ran a task
@@ -41,9 +43,12 @@ the wall time:
 The runner computes it for every run that finishes (serial, threads and
 processes, here or hosted: the same events, the same meaning; for threads
 ``cpu_wait_s`` is mostly the GIL), and for none that was cancelled or failed
-(unfinished tasks would look like idle time). The fold costs O(1) per event:
-one type test, and for a finished task one dict look-up and four updates
-(~0.2 µs per event on the 2-core development machine: ~40 ms for 100,000 tasks).
+(unfinished tasks would look like idle time). The fold costs one type test
+per event and O(1) per :class:`~concgui.engine.events.TasksFinished`, which
+carries its tasks' totals (``wall_sum``, ``cpu_sum``): a few hundred updates
+for 100,000 tiny tasks. The CPU time of a fold's tiny tasks (which share
+their group's mean, see :mod:`concgui.engine.worker`) adds up to what their
+thread really used; it is clamped to the fold's wall time as a whole.
 Assumes one worker runs one task at a time (true of every mode here); if its
 tasks overlapped anyway, their inside time is scaled down to fit its span.
 
@@ -55,7 +60,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from concgui.engine.events import Event, TaskFinished
+from concgui.engine.events import Event, TasksFinished
 
 #: The parts of the wall time, in the order a stacked bar draws them (they add up to ``wall_s``).
 PARTS: tuple[str, ...] = ("dispatch_s", "compute_s", "cpu_wait_s", "between_s", "tail_s")
@@ -110,18 +115,22 @@ class TimeSplit:
         self._by_worker: dict[str, list[float]] = {}
 
     def apply(self, ev: Event) -> None:
-        if not isinstance(ev, TaskFinished) or (self.run_id is not None and ev.run_id != self.run_id):
+        if not isinstance(ev, TasksFinished) or (self.run_id is not None and ev.run_id != self.run_id):
             return
-        wall = ev.t - ev.t_start
-        cpu = ev.cpu_s if ev.cpu_s < wall else wall
+        # A fold's tasks ran one after the other: its first start and last end bound it, and it
+        # carries its totals. O(1) per fold, whatever its size.
+        first, last = ev.t_start[0], ev.t_end[-1]
+        wall, cpu = ev.wall_sum, ev.cpu_sum
+        if cpu > wall:  # a coarse CPU clock (Windows), or tiny tasks given their group's mean
+            cpu = wall
         s = self._by_worker.get(ev.worker)
         if s is None:
-            self._by_worker[ev.worker] = [ev.t_start, ev.t, wall, cpu]
+            self._by_worker[ev.worker] = [first, last, wall, cpu]
             return
-        if ev.t_start < s[0]:
-            s[0] = ev.t_start
-        if ev.t > s[1]:
-            s[1] = ev.t
+        if first < s[0]:
+            s[0] = first
+        if last > s[1]:
+            s[1] = last
         s[2] += wall
         s[3] += cpu
 
@@ -130,7 +139,7 @@ class TimeSplit:
         apply = self.apply
 
         def both(ev: Event) -> None:
-            if type(ev) is TaskFinished:  # the only event the fold reads: skip the call for the rest
+            if type(ev) is TasksFinished:  # the only event the fold reads: skip the call for the rest
                 apply(ev)
             sink(ev)
 

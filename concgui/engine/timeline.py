@@ -6,7 +6,10 @@ Two halves:
   engine (the GUI's run driver) and hands over *only what is new* with
   :meth:`~SpanCollector.drain`, as one immutable :class:`SpanBatch`. The
   driver drains it when it sends a coalesced progress snapshot (≤ 10 Hz), so
-  100,000 tasks become a few hundred batches, never 100,000 signals.
+  100,000 tasks become a few hundred batches, never 100,000 signals. Tasks
+  arrive already folded (:class:`~concgui.engine.events.TasksFinished`,
+  arrays), so collecting costs O(1) per fold and the store adds each fold's
+  columns with numpy: no Python work per task anywhere on the way.
 - :class:`TimelineStore` keeps the spans of the session per worker lane in
   growable numpy arrays, and answers what a view needs: the bars to draw for
   a time range at a given resolution (adjacent bars closer than one pixel are
@@ -17,10 +20,11 @@ Two halves:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Sequence
 
 import numpy as np
 
-from concgui.engine.events import Event, RunFinished, RunStarted, TaskFinished, TaskStarted, WorkerStarted
+from concgui.engine.events import Event, RunFinished, RunStarted, TasksFinished, TaskStarted, WorkerStarted
 
 #: Spans kept per lane; the oldest tenth is dropped past this.
 MAX_SPANS_PER_LANE = 2_000_000
@@ -31,7 +35,7 @@ class SpanBatch:
     """What one run did since the previous batch."""
 
     run_id: int
-    finished: tuple[TaskFinished, ...]  # tasks that ended (each carries start, end, CPU time, worker)
+    finished: tuple[TasksFinished, ...]  # folds of tasks that ended (arrays of ids, starts, ends, CPU times)
     running: tuple[TaskStarted, ...]  # tasks in flight now, one per busy worker
     workers: tuple[WorkerStarted, ...]  # workers that announced themselves
     started: RunStarted | None = None  # set in the run's first batch
@@ -40,12 +44,17 @@ class SpanBatch:
     def __bool__(self) -> bool:
         return bool(self.finished or self.running or self.workers or self.started or self.ended)
 
+    @property
+    def tasks(self) -> int:
+        """How many tasks ended in this batch."""
+        return sum(len(f) for f in self.finished)
+
 
 class SpanCollector:
-    """Accumulates one run's spans between two :meth:`drain` calls (one thread only)."""
+    """Accumulates one run's spans between two :meth:`drain` calls (one thread only). O(1) per event."""
 
     def __init__(self) -> None:
-        self._finished: list[TaskFinished] = []
+        self._finished: list[TasksFinished] = []
         self._running: dict[str, TaskStarted] = {}
         self._workers: list[WorkerStarted] = []
         self._started: RunStarted | None = None
@@ -54,12 +63,12 @@ class SpanCollector:
         self._running_changed = False
 
     def apply(self, ev: Event) -> None:
-        if isinstance(ev, TaskFinished):
+        if isinstance(ev, TasksFinished):
             self._finished.append(ev)
-            cur = self._running.get(ev.worker)
-            if cur is not None and cur.task_id == ev.task_id:
+            if ev.worker in self._running:
+                # A task reported started is in its worker's next fold (see concgui.engine.worker).
                 del self._running[ev.worker]
-            self._running_changed = True
+                self._running_changed = True
         elif isinstance(ev, TaskStarted):
             self._running[ev.worker] = ev
             self._running_changed = True
@@ -93,7 +102,7 @@ class _Grow:
         self.a = np.zeros(64)
         self.n = 0
 
-    def extend(self, values: list[float]) -> None:
+    def extend(self, values: np.ndarray) -> None:
         need = self.n + len(values)
         if need > len(self.a):
             bigger = np.zeros(max(need, 2 * len(self.a)))
@@ -111,6 +120,31 @@ class _Grow:
         self.n = len(keep)
 
 
+COLUMNS = ("run", "task", "t0", "t1", "cpu")
+
+
+def _ids(ids: Sequence[int]) -> np.ndarray:
+    if isinstance(ids, range):
+        return np.arange(ids.start, ids.stop, ids.step, dtype=np.float64)
+    return np.asarray(ids, dtype=np.float64)
+
+
+def fold_columns(folds: list[TasksFinished] | tuple[TasksFinished, ...]) -> dict[str, np.ndarray]:
+    """The folds' tasks as float64 columns ``run``, ``task``, ``t0``, ``t1``, ``cpu``.
+
+    numpy over each fold's arrays: no Python work per task.
+    """
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in COLUMNS}
+    for f in folds:
+        n = len(f)
+        parts["run"].append(np.full(n, float(f.run_id)))
+        parts["task"].append(_ids(f.task_ids))
+        parts["t0"].append(np.frombuffer(f.t_start, dtype=np.float64))
+        parts["t1"].append(np.frombuffer(f.t_end, dtype=np.float64))
+        parts["cpu"].append(np.frombuffer(f.cpu_s, dtype=np.float64))
+    return {k: (np.concatenate(v) if v else np.zeros(0)) for k, v in parts.items()}
+
+
 @dataclass
 class Lane:
     """One worker's finished tasks, in start order: columns t0, t1, cpu_s, task_id, run_id."""
@@ -124,26 +158,28 @@ class Lane:
     def col(self, name: str) -> np.ndarray:
         return self.cols[name].view()
 
-    def add(self, spans: list[TaskFinished]) -> None:
-        spans = sorted(spans, key=lambda e: e.t_start)
-        t0 = self.col("t0")
-        if len(t0) and spans[0].t_start < t0[-1]:  # out of order (rare): merge and re-sort
-            old = self.spans()
-            merged = sorted(old + [(e.run_id, e.task_id, e.t_start, e.t, e.cpu_s) for e in spans], key=lambda s: s[2])
-            self.cols = {k: _Grow() for k in self.cols}
-            self._extend(merged)
+    def add(self, folds: list[TasksFinished] | tuple[TasksFinished, ...]) -> None:
+        """Add these folds' tasks (numpy: O(1) Python work per fold)."""
+        new = fold_columns(folds)
+        if not len(new["t0"]):
             return
-        self._extend([(e.run_id, e.task_id, e.t_start, e.t, e.cpu_s) for e in spans])
+        t0 = new["t0"]
+        if len(t0) > 1 and bool(np.any(t0[1:] < t0[:-1])):
+            order = np.argsort(t0, kind="stable")
+            new = {k: v[order] for k, v in new.items()}
+        old = self.col("t0")
+        if len(old) and new["t0"][0] < old[-1]:  # out of order (rare): merge and re-sort
+            merged = {k: np.concatenate((self.col(k), new[k])) for k in COLUMNS}
+            order = np.argsort(merged["t0"], kind="stable")
+            self.cols = {k: _Grow() for k in self.cols}
+            for k in COLUMNS:
+                self.cols[k].extend(merged[k][order])
+        else:
+            for k in COLUMNS:
+                self.cols[k].extend(new[k])
         if len(self) > MAX_SPANS_PER_LANE:
             for c in self.cols.values():
                 c.drop_first(MAX_SPANS_PER_LANE // 10)
-
-    def _extend(self, rows: list[tuple]) -> None:
-        if not rows:
-            return
-        run, task, t0, t1, cpu = zip(*rows)
-        for name, values in (("run", run), ("task", task), ("t0", t0), ("t1", t1), ("cpu", cpu)):
-            self.cols[name].extend(list(values))
 
     def spans(self) -> list[tuple[int, int, float, float, float]]:
         """(run_id, task_id, t0, t1, cpu_s) of every task, in start order."""
@@ -233,12 +269,12 @@ class TimelineStore:
         for w in batch.workers:
             self.workers[(w.run_id, w.worker)] = w
             self.lane(w.worker)
-        by_worker: dict[str, list[TaskFinished]] = {}
+        by_worker: dict[str, list[TasksFinished]] = {}
         for ev in batch.finished:
             by_worker.setdefault(ev.worker, []).append(ev)
-        for name, spans in by_worker.items():
-            self.lane(name).add(spans)
-        self.spans_received += len(batch.finished)
+        for name, folds in by_worker.items():
+            self.lane(name).add(folds)
+        self.spans_received += batch.tasks
         for name in [n for n, s in self.running.items() if s.run_id == batch.run_id]:
             del self.running[name]
         for s in batch.running:

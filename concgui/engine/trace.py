@@ -7,8 +7,11 @@ The format (the "JSON Object Format" of the Trace Event Format):
   for threads and serial runs, the pool process for process runs), ``tid`` is
   the worker's OS thread id (from :class:`~concgui.engine.events.WorkerStarted`);
   ``"M"`` metadata events name processes and threads,
-- one ``"X"`` (complete) event per task: ``ts`` and ``dur`` in microseconds,
-  ``args`` with the task id, wall and CPU time and CPU share,
+- one ``"X"`` (complete) event per task, even where the engine reported the
+  tasks in folds (:class:`~concgui.engine.events.TasksFinished`): ``ts`` and
+  ``dur`` in microseconds, ``args`` with the task id, wall and CPU time and
+  CPU share (a tiny task's CPU time is its fold group's mean, see
+  :mod:`concgui.engine.worker`),
 - one ``"X"`` event per run on a "runs" track of this app,
 - ``"C"`` (counter) events: per-core CPU % and cores busy (from the CPU
   probe), and each worker's CPU share (the GIL lane).
@@ -25,7 +28,7 @@ import zlib
 from typing import Any, Iterable
 
 from concgui import __version__
-from concgui.engine.events import Event, RunFinished, RunStarted, TaskFinished, WorkerStarted
+from concgui.engine.events import Event, RunFinished, RunStarted, TasksFinished, WorkerStarted
 
 #: (run_id, worker, task_id, t0, t1, cpu_s)
 SpanRow = tuple[int, str, int, float, float, float]
@@ -33,17 +36,30 @@ RUNS_TID = 0
 
 
 class TraceRecorder:
-    """An event sink that keeps what a trace needs: runs, workers and task spans."""
+    """An event sink that keeps what a trace needs: runs, workers and task spans.
+
+    It keeps the folds as they come (O(1) per event) and unfolds them into
+    one row per task only when :attr:`spans` is read, for the export.
+    """
 
     def __init__(self) -> None:
         self.runs: dict[int, RunStarted] = {}
         self.ends: dict[int, RunFinished] = {}
         self.workers: dict[tuple[int, str], WorkerStarted] = {}
-        self.spans: list[SpanRow] = []
+        self.folds: list[TasksFinished] = []
+        #: Tasks recorded so far.
+        self.tasks = 0
+
+    @property
+    def spans(self) -> list[SpanRow]:
+        """One (run_id, worker, task_id, t0, t1, cpu_s) row per task."""
+        return [(f.run_id, f.worker, task_id, t0, t1, cpu)
+                for f in self.folds for task_id, t0, t1, cpu in zip(f.task_ids, f.t_start, f.t_end, f.cpu_s)]
 
     def __call__(self, ev: Event) -> None:
-        if isinstance(ev, TaskFinished):
-            self.spans.append((ev.run_id, ev.worker, ev.task_id, ev.t_start, ev.t, ev.cpu_s))
+        if isinstance(ev, TasksFinished):
+            self.folds.append(ev)
+            self.tasks += len(ev)
         elif isinstance(ev, WorkerStarted):
             self.workers[(ev.run_id, ev.worker)] = ev
         elif isinstance(ev, RunStarted):

@@ -64,9 +64,10 @@ GLOSSARY: tuple[Term, ...] = (
     Term("Ran on", "Which process and threads ran the tasks: the worker host, the pool, or this window's own "
          "threads (on purpose, for the lessons).", "How the run was started."),
     Term("Timeline", "One lane per worker, one bar per task; a bar's shade is its CPU share.",
-         "TaskStarted and TaskFinished events."),
+         "TasksFinished events: each worker folds the tasks it ends within ~10 ms into one, with every "
+         "task's start, end and CPU time; TaskStarted marks a slow task as running."),
     Term("CPU share", "A task's CPU time ÷ its wall time: pale bars waited (for the GIL, a core, or I/O).",
-         "The task's thread CPU time, measured in the worker."),
+         "The task's thread CPU time, measured in the worker (tasks under 1 ms: their fold's mean)."),
     Term("GIL lane", "The thin strip under a lane: how much of each 10 ms the worker's OS thread was really on a "
          "CPU. Pure-Python threads alternate; GIL-releasing ones run together.",
          "Each thread's CPU time from /proc, read by a helper process at ~100 Hz."),

@@ -51,7 +51,7 @@ from typing import Iterator
 from PySide6.QtCore import QObject, Signal, Slot
 
 from concgui.engine.config import ConfigError, RunConfig, Where
-from concgui.engine.events import Event, RunFinished, RunStarted, RunStatus, TaskFinished
+from concgui.engine.events import Event, RunFinished, RunStarted, RunStatus, TasksFinished
 from concgui.engine.lanes import LaneSampler
 from concgui.engine.runner import Runner
 from concgui.engine.timeline import SpanCollector
@@ -118,7 +118,12 @@ class FloodMeter:
 class _Coalescer:
     """The ``on_event`` of one run: folds events, emits snapshots at a bounded rate.
 
-    With a ``flood`` meter it also emits ``item_done`` for *every* finished task.
+    Its Python work is O(events), and events are folds (the engine reports
+    finished tasks in :class:`~concgui.engine.events.TasksFinished` records,
+    arrays): never a loop over tasks, which on this QThread would take the GIL
+    from the GUI thread once per task. The one exception is the lesson: with a
+    ``flood`` meter it unfolds each fold and emits ``item_done`` for *every*
+    finished task, the wrong way on purpose.
     """
 
     def __init__(self, worker: "_RunWorker", flood: FloodMeter | None = None) -> None:
@@ -137,10 +142,11 @@ class _Coalescer:
         lanes = self._worker.lanes
         if lanes is not None:
             lanes.observe(ev)  # at once, on this thread: a worker's CPU is sampled from its first task
-        if self._flood is not None and isinstance(ev, TaskFinished):
-            self._done += 1
-            self._flood.on_emit()
-            self._worker.item_done.emit(self._done)  # the wrong way: one signal per item
+        if self._flood is not None and isinstance(ev, TasksFinished):
+            for _ in range(len(ev)):  # the wrong way, on purpose: one signal per item
+                self._done += 1
+                self._flood.on_emit()
+                self._worker.item_done.emit(self._done)
         if isinstance(ev, RunStarted):
             self.started = ev
             self._worker.run_started.emit(ev)

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from concgui.engine.config import RunConfig
-from concgui.engine.events import RunFinished, RunStatus, TaskFinished, TaskStarted
+from concgui.engine.events import RunFinished, RunStatus, TasksFinished, TaskStarted
 from concgui.engine.runner import Runner
 
 from tests.helpers import alive
@@ -43,8 +43,8 @@ def _check_cancelled(fin: RunFinished, events: list, tasks: int) -> None:
     assert fin.error is None
     assert fin.tasks_done < tasks
     assert events[-1] == fin
-    finished = {e.task_id for e in events if isinstance(e, TaskFinished)}
-    assert len(finished) == fin.tasks_done  # every result reported came with its TaskFinished
+    finished = [t for e in events if isinstance(e, TasksFinished) for t in e.task_ids]
+    assert len(finished) == len(set(finished)) == fin.tasks_done  # every result reported came in a fold
 
 
 def _pool_pids(runner: Runner) -> list[int]:
@@ -65,7 +65,7 @@ def test_cancel_after_first_task(runner: Runner, mode: str, work: dict) -> None:
 
     def on_event(e) -> None:
         events.append(e)
-        if isinstance(e, TaskFinished) and not cancel.is_set():
+        if isinstance(e, TasksFinished) and not cancel.is_set():
             cancelled_at.append(time.monotonic())
             cancel.set()
 
@@ -120,7 +120,7 @@ def test_cancelled_pool_is_gone_and_rebuilt(runner: Runner) -> None:
 
     cancel = threading.Event()
     fin = runner.run(RunConfig(mode="processes", **LONG_CPU),
-                     lambda e: isinstance(e, TaskFinished) and cancel.set(), cancel)
+                     lambda e: isinstance(e, TasksFinished) and cancel.set(), cancel)
     assert fin.status is RunStatus.CANCELLED
     # The pool that ran the cancelled run was terminated, not left to finish its chunks.
     _assert_gone(old)
@@ -137,7 +137,7 @@ def test_cancelled_pool_is_gone_and_rebuilt(runner: Runner) -> None:
 def test_runner_usable_after_cancel(runner: Runner, mode: str) -> None:
     small = dict(workload="io-sleep", workers=2, tasks=4, size=10)
     cancel = threading.Event()
-    fin = runner.run(RunConfig(mode=mode, **LONG), lambda e: isinstance(e, TaskFinished) and cancel.set(), cancel)
+    fin = runner.run(RunConfig(mode=mode, **LONG), lambda e: isinstance(e, TasksFinished) and cancel.set(), cancel)
     assert fin.status is RunStatus.CANCELLED
     again = runner.run(RunConfig(mode=mode, **small))
     assert again.status is RunStatus.DONE

@@ -15,7 +15,7 @@ import pytest
 
 from concgui.engine import startmethods
 from concgui.engine.config import RunConfig
-from concgui.engine.events import (RunFinished, RunStarted, RunStatus, TaskFinished, TaskProgress, TaskStarted,
+from concgui.engine.events import (RunFinished, RunStarted, RunStatus, TaskProgress, TasksFinished, TaskStarted,
                                    WorkerStarted)
 from concgui.engine.runner import Runner, results_digest
 from concgui.engine.workloads import CATALOG, get_workload, task_seed
@@ -79,33 +79,47 @@ def check_stream(events: list, fin: RunFinished, cfg: RunConfig, runner: Runner)
         if isinstance(e, TaskStarted):
             assert e.task_id not in started, f"task {e.task_id} started twice"
             started[e.task_id] = (i, e)
-        elif isinstance(e, TaskFinished):
-            assert e.task_id not in finished, f"task {e.task_id} finished twice"
-            finished[e.task_id] = (i, e)
+        elif isinstance(e, TasksFinished):
+            assert len(e) >= 1
+            assert list(e.t_start) == sorted(e.t_start), "a fold's tasks are in the order they ran"
+            assert e.wall_sum == pytest.approx(sum(b - a for a, b in zip(e.t_start, e.t_end)))
+            assert e.cpu_sum == pytest.approx(sum(e.cpu_s))
+            for f in e:
+                assert f.task_id not in finished, f"task {f.task_id} finished twice"
+                finished[f.task_id] = (i, f)
     ids = set(range(cfg.tasks))
-    assert set(started) == ids
     assert set(finished) == ids
+    assert set(started) <= ids  # a task's start is reported only where it may matter
 
-    for tid in ids:
-        i0, s = started[tid]
+    for tid, (i0, s) in started.items():
         i1, f = finished[tid]
         assert i0 < i1, f"task {tid} finished before it started in the stream"
         assert f.worker == s.worker
         assert f.t_start == s.t
+    for _, f in finished.values():
         assert f.t >= f.t_start
         assert f.wall_s >= 0
         assert f.cpu_s >= 0
+    # Each worker's first task of the run is reported started at once.
+    firsts: dict = {}
+    for _, f in finished.values():
+        if f.worker not in firsts or f.t_start < firsts[f.worker].t_start:
+            firsts[f.worker] = f
+    assert all(f.task_id in started for f in firsts.values()), (firsts, started)
 
     for e in events[1:-1]:
         # Worker timestamps (from other threads and processes) lie inside the run.
         assert rs.t <= e.t <= fin.t, f"{e} outside run {rs.t}..{fin.t}"
+        if isinstance(e, TasksFinished):
+            assert rs.t <= e.t_first
         if isinstance(e, TaskProgress):
             assert 0.0 <= e.fraction <= 1.0
+            assert e.task_id in started, "a task's start is reported by its first progress report at the latest"
             assert started[e.task_id][1].t <= e.t <= finished[e.task_id][1].t
             assert e.worker == started[e.task_id][1].worker
-        assert isinstance(e, (WorkerStarted, TaskStarted, TaskProgress, TaskFinished)), e
+        assert isinstance(e, (WorkerStarted, TaskStarted, TaskProgress, TasksFinished)), e
 
-    workers = {s.worker for _, s in started.values()}
+    workers = {f.worker for _, f in finished.values()}
     if cfg.mode == "serial":
         assert workers == {threading.current_thread().name}
     elif cfg.mode == "threads":
@@ -184,7 +198,7 @@ def test_threads_overlap_on_io(runner: Runner) -> None:
     events: list = []
     fin = runner.run(RunConfig("io-sleep", "threads", 2, 6, 30), events.append)
     assert fin.status is RunStatus.DONE
-    workers = {e.worker for e in events if isinstance(e, TaskStarted)}
+    workers = {e.worker for e in events if isinstance(e, TasksFinished)}
     assert workers == {"thread-1", "thread-2"}
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from concgui.engine.clock import now
 from concgui.engine.config import RunConfig
-from concgui.engine.events import RunStatus, TaskFinished
+from concgui.engine.events import RunStatus, TasksFinished
 from concgui.engine.runner import Runner
 from concgui.engine.worker import PROGRESS_S
 
@@ -35,7 +35,7 @@ def test_cancel_ends_the_run_and_its_workers_promptly(mode: str, workload: str, 
     runner = Runner()
 
     def on_event(ev) -> None:
-        if isinstance(ev, TaskFinished) and not asked:
+        if isinstance(ev, TasksFinished) and not asked:
             if runner._pool is not None:
                 pids.extend(runner._pool.pids)
             asked.append(now())

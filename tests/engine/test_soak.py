@@ -17,7 +17,7 @@ import psutil
 import pytest
 
 from concgui.engine.config import RunConfig
-from concgui.engine.events import RunStatus, TaskFinished
+from concgui.engine.events import RunStatus, TasksFinished
 from concgui.engine.runner import Runner
 
 from tests.helpers import alive, is_mp_helper, wait_until
@@ -62,7 +62,7 @@ def _run_one(runner: Runner, cfg: RunConfig, cancel_early: bool):
     cancel = threading.Event()
 
     def on_event(ev) -> None:
-        if cancel_early and isinstance(ev, TaskFinished):
+        if cancel_early and isinstance(ev, TasksFinished):
             cancel.set()
 
     return runner.run(cfg, on_event, cancel)

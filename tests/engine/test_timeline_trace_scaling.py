@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from concgui.engine.config import RunConfig
-from concgui.engine.events import RunFinished, RunStarted, RunStatus, TaskFinished, TaskStarted, WorkerStarted
+from concgui.engine.events import RunFinished, RunStarted, RunStatus, TasksFinished, TaskStarted, WorkerStarted
 from concgui.engine.lanes import LaneSampler, lane_shares
 from concgui.engine.runner import Runner
 from concgui.engine.scaling import amdahl, analyze, fit_amdahl, plan, summary_lines, worker_counts
@@ -36,9 +36,9 @@ def test_collector_hands_over_only_what_is_new() -> None:
     b1 = c.drain()
     assert b1 is not None and b1.started is not None and b1.workers[0].native_id == 11
     assert [s.task_id for s in b1.running] == [0] and not b1.finished
-    c.apply(TaskFinished(1, 0, "thread-1", 0.1, 0.3, 0.2))
+    c.apply(TasksFinished.one(1, 0, "thread-1", 0.1, 0.3, 0.2))
     b2 = c.drain()
-    assert [f.task_id for f in b2.finished] == [0] and not b2.running and b2.started is None
+    assert [list(f.task_ids) for f in b2.finished] == [[0]] and not b2.running and b2.started is None
     assert c.drain() is None
     c.apply(RunFinished(1, 0.4, RunStatus.DONE, 0.4, 0.2, 1, "x"))
     assert c.drain().ended is not None
@@ -71,7 +71,7 @@ def test_timeline_gets_one_bar_per_task_on_the_right_worker() -> None:
     def sink(ev) -> None:
         events.append(ev)
         collector.apply(ev)
-        if isinstance(ev, (TaskFinished, RunFinished)):
+        if isinstance(ev, (TasksFinished, RunFinished)):
             batch = collector.drain()
             if batch is not None:
                 store.add(batch)
@@ -79,7 +79,7 @@ def test_timeline_gets_one_bar_per_task_on_the_right_worker() -> None:
     with Runner() as runner:
         fin = _run(runner, "threads", 2, [sink], size=20_000)
     assert fin.status is RunStatus.DONE
-    ran_on = {e.task_id: e.worker for e in events if isinstance(e, TaskStarted)}
+    ran_on = {t: e.worker for e in events if isinstance(e, TasksFinished) for t in e.task_ids}
     spans = store.spans()
     assert sorted(s[2] for s in spans) == list(range(8))  # one bar per task
     for _run_id, worker, task_id, t0, t1, cpu in spans:

@@ -15,7 +15,7 @@ import pytest
 
 from concgui.engine.compare import make_record
 from concgui.engine.config import ConfigError, RunConfig, Where
-from concgui.engine.events import RunStatus, TaskFinished, TaskStarted, WorkerStarted
+from concgui.engine.events import RunStatus, TasksFinished, TaskStarted, WorkerStarted
 from concgui.engine.runner import Runner
 
 from tests.helpers import alive, wait_gone
@@ -71,7 +71,7 @@ def test_a_hosted_serial_run_is_one_worker_in_the_host(runner: Runner) -> None:
     events: list = []
     fin = runner.run(RunConfig("cpu-python", "serial", 1, 4, 20_000, where=HOST), events.append)
     assert fin.status is RunStatus.DONE
-    workers = {e.worker for e in events if isinstance(e, TaskFinished)}
+    workers = {e.worker for e in events if isinstance(e, TasksFinished)}
     assert workers == {f"pid {runner.host_pid}"}
 
 
@@ -89,7 +89,7 @@ def test_cancel_stops_the_host_at_once_and_the_next_run_gets_a_new_one(runner: R
 
     def on_event(ev) -> None:
         events.append(ev)
-        if isinstance(ev, TaskFinished):
+        if isinstance(ev, TasksFinished):
             cancel.set()
 
     fin = runner.run(RunConfig("cpu-python", "threads", 2, 500, 200_000, where=HOST), on_event, cancel)

@@ -68,3 +68,37 @@ def test_one_batch_at_a_time(qtbot, driver):
         driver.start([RunConfig("io-sleep", "serial", 1, 2, 10)])
         with pytest.raises(RuntimeError):
             driver.start([RunConfig("io-sleep", "serial", 1, 2, 10)])
+
+
+def test_the_relay_does_work_per_fold_not_per_task(qtbot, driver, monkeypatch):
+    """100,000 tiny tasks reach the driver thread as a few hundred events; progress still counts each task."""
+    from concgui.gui import run_driver
+
+    calls = {"n": 0}
+    relay = run_driver._Coalescer.__call__
+
+    def counting(self, ev):
+        calls["n"] += 1
+        relay(self, ev)
+
+    monkeypatch.setattr(run_driver._Coalescer, "__call__", counting)
+    tasks = 100_000
+    snaps = []
+    driver.progressed.connect(snaps.append)
+    outcome = _batch(qtbot, driver, [RunConfig("cpu-python", "threads", 2, tasks, 20)])
+    assert outcome.ok
+    assert calls["n"] < tasks / 100
+    assert snaps[-1].finished and snaps[-1].done == tasks
+    assert sum(b.spans.tasks for b in snaps if b.spans is not None) == tasks
+
+
+def test_the_flood_still_sends_one_signal_per_finished_task(qtbot, driver):
+    """The lesson's wrong way: tasks arrive folded, the flood unfolds them into one item_done each."""
+    tasks = 5_000
+    done: list[int] = []
+    driver.item_done.connect(done.append)
+    with qtbot.waitSignal(driver.batch_finished, timeout=TIMEOUT_MS):
+        driver.start([RunConfig("cpu-python", "processes", 2, tasks, 20)], flood=True)
+    qtbot.waitUntil(lambda: len(done) == tasks, timeout=TIMEOUT_MS)
+    assert done == list(range(1, tasks + 1))
+    assert driver.flood.emitted == driver.flood.delivered == tasks

@@ -10,7 +10,7 @@ import os
 from PySide6.QtCore import QPointF
 
 from concgui.engine.clock import now
-from concgui.engine.events import TaskFinished
+from concgui.engine.events import TaskSpan
 from concgui.engine.timeline import SpanBatch, TimelineStore
 from concgui.gui.run_driver import RunDriver
 from concgui.engine.config import RunConfig
@@ -28,17 +28,19 @@ def test_driver_forwards_spans_coalesced(qtbot) -> None:
         qtbot.waitUntil(lambda: any(b.ended is not None for b in batches), timeout=5000)
     finally:
         driver.shutdown()
-    finished = [f for b in batches for f in b.finished]
+    finished = [f for b in batches for fold in b.finished for f in fold]
     assert sorted(f.task_id for f in finished) == list(range(tasks))
     assert len(batches) < tasks / 10
     assert batches[0].started is not None and batches[-1].ended is not None
-    assert {w.worker for b in batches for w in b.workers} == {f.worker for f in finished}
+    # Every task ran on a worker that announced itself (one may get no task: the others took all the chunks).
+    assert {f.worker for f in finished} <= {w.worker for b in batches for w in b.workers}
 
 
 def test_timeline_bar_per_task_hover_and_trace(window, qtbot, tmp_path) -> None:
     configure(window, **SMALL, mode="threads", workers=2)
-    seen: list[TaskFinished] = []
-    window.session.run_progressed.connect(lambda snap: seen.extend(snap.spans.finished if snap.spans else ()))
+    seen: list[TaskSpan] = []
+    window.session.run_progressed.connect(
+        lambda snap: seen.extend(f for fold in snap.spans.finished for f in fold) if snap.spans else None)
     with qtbot.waitSignal(window.session.batch_done, timeout=RUN_TIMEOUT_MS):
         assert window.start_run()
     store: TimelineStore = window.timeline.store

@@ -1,0 +1,83 @@
+"""What a run's tasks returned, kept as the folds brought them, and its digest.
+
+The engine keeps the values only to check them: a run's digest is compared
+with the serial run's. Workers send their values fold by fold, each with the
+``range`` of task ids it covers (see :mod:`concgui.engine.worker`), so here a
+fold is one list append: no dict entry per task. The digest puts the folds in
+task order and hashes the ``repr`` of all values at once, in C.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, Iterable, Sequence
+
+
+def results_digest(results: dict[int, Any]) -> str:
+    """SHA-256 of every task's value in task order: equal digests, equal results.
+
+    What is hashed: the task ids (just their count when they are 0..n-1, as
+    in a finished run), then ``repr`` of the list of values in task order.
+    Both reprs are made in C (~50 ns per task), not one line per task in Python.
+    """
+    keys = sorted(results)
+    return _digest(keys, list(map(results.__getitem__, keys)))
+
+
+def _digest(keys: Sequence[int], values: list[Any]) -> str:
+    h = hashlib.sha256()
+    n = len(keys)
+    if n and keys[0] == 0 and keys[-1] == n - 1:  # sorted distinct ints: exactly 0..n-1
+        h.update(f"tasks 0..{n - 1}\n".encode())
+    else:
+        h.update(f"tasks {list(keys)!r}\n".encode())
+    h.update(repr(values).encode())
+    return h.hexdigest()
+
+
+class TaskResults:
+    """The values of a run's finished tasks, fold by fold (one thread adds, then reads)."""
+
+    __slots__ = ("_runs", "_other", "_count")
+
+    def __init__(self) -> None:
+        self._runs: list[tuple[int, list[Any]]] = []  # (first task id, values) of folds with consecutive ids
+        self._other: dict[int, Any] = {}  # values whose ids came otherwise
+        self._count = 0
+
+    def add(self, ids: Sequence[int], values: list[Any]) -> None:
+        """The values of tasks ``ids`` (a ``range`` from a worker, or any sequence), in the same order."""
+        if isinstance(ids, range) and ids.step == 1 and len(ids) == len(values):
+            self._runs.append((ids.start, values))
+        else:
+            self._other.update(zip(ids, values))
+        self._count += len(values)
+
+    def update(self, pairs: Iterable[tuple[Sequence[int], list[Any]]]) -> None:
+        """Add every ``(ids, values)`` pair of a batch."""
+        for ids, values in pairs:
+            self.add(ids, values)
+
+    def __len__(self) -> int:
+        """How many tasks have a value (a task that ran twice would count twice: none does)."""
+        return self._count
+
+    def as_dict(self) -> dict[int, Any]:
+        out: dict[int, Any] = {}
+        for start, values in self._runs:
+            out.update(zip(range(start, start + len(values)), values))
+        out.update(self._other)
+        return out
+
+    def digest(self) -> str:
+        """:func:`results_digest` of these results, without a dict when the folds tile 0..n-1."""
+        if not self._other:
+            runs = sorted(self._runs, key=lambda r: r[0])
+            values: list[Any] = []
+            for start, vals in runs:
+                if start != len(values):  # a gap or an overlap: the general way
+                    break
+                values.extend(vals)
+            else:
+                return _digest(range(len(values)), values)
+        return results_digest(self.as_dict())
