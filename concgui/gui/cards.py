@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFrame, QLabel, QScrollArea, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFrame, QLabel, QScrollArea, QSpinBox, QTextBrowser,
+                               QVBoxLayout, QWidget)
+
+
+def count_box(maximum: int, tip: str) -> QSpinBox:
+    """A spin box for a count from 0 to ``maximum``, written with thousands separators (tasks, sizes)."""
+    box = QSpinBox()
+    box.setRange(0, maximum)
+    box.setGroupSeparatorShown(True)
+    box.setToolTip(tip)
+    return box
 
 
 def bold_label(text: str) -> QLabel:

@@ -19,6 +19,7 @@ from concgui.engine import startmethods
 from concgui.engine.config import MAX_TASKS, MAX_THREADS, RunConfig, Where, max_processes
 from concgui.engine.repeats import DEFAULT_REPEATS, MAX_REPEATS
 from concgui.engine.workloads import CATALOG, get_workload
+from concgui.gui.cards import count_box
 from concgui.gui.run_words import GUI_MODES, GuiMode, engine_mode, gui_mode_of
 from concgui.gui.theme import ink
 
@@ -74,14 +75,8 @@ class ControlsPanel(QWidget):
         self.summary.setWordWrap(True)
         self.summary.setStyleSheet("color: palette(dark);")
 
-        self.tasks = QSpinBox()
-        self.tasks.setRange(0, MAX_TASKS)
-        self.tasks.setGroupSeparatorShown(True)
-        self.tasks.setToolTip("How many tasks to run; every mode gets the same ones")
-        self.size = QSpinBox()
-        self.size.setRange(0, INT_MAX)
-        self.size.setGroupSeparatorShown(True)
-        self.size.setToolTip("How big each task is, in the workload's own unit")
+        self.tasks = count_box(MAX_TASKS, "How many tasks to run; every mode gets the same ones")
+        self.size = count_box(INT_MAX, "How big each task is, in the workload's own unit")
         self.mode = QComboBox()
         for key, label in GUI_MODES:
             self.mode.addItem(label, key)

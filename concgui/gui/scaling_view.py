@@ -29,6 +29,7 @@ from concgui.engine.events import RunStarted
 from concgui.engine.repeats import DEFAULT_REPEATS, MAX_REPEATS
 from concgui.engine.scaling import SCALE_MODES, ScalingResult, amdahl, plan, summary_lines, worker_counts
 from concgui.engine.workloads import CATALOG, get_workload
+from concgui.gui.cards import count_box
 from concgui.gui.cpu_plot import MODE_COLORS
 from concgui.gui.live_widgets import LiveBar, elastic
 from concgui.gui.plot_style import make_plot
@@ -73,14 +74,8 @@ class ScalingView(QWidget):
             self.workload.addItem(w.name, w.name)
             self.workload.setItemData(self.workload.count() - 1, w.summary, Qt.ItemDataRole.ToolTipRole)
         self.workload.setToolTip("The workload every run of the series runs")
-        self.tasks = QSpinBox()
-        self.tasks.setRange(0, MAX_TASKS)
-        self.tasks.setGroupSeparatorShown(True)
-        self.tasks.setToolTip("How many tasks each run has; every run gets the same ones")
-        self.size = QSpinBox()
-        self.size.setRange(0, INT_MAX)
-        self.size.setGroupSeparatorShown(True)
-        self.size.setToolTip("How big each task is, in the workload's own unit")
+        self.tasks = count_box(MAX_TASKS, "How many tasks each run has; every run gets the same ones")
+        self.size = count_box(INT_MAX, "How big each task is, in the workload's own unit")
         self.repeats = QSpinBox()
         self.repeats.setRange(1, MAX_REPEATS)
         self.repeats.setValue(DEFAULT_REPEATS)

@@ -228,13 +228,19 @@ def test_a_saved_png_shows_the_bars_as_on_screen_at_either_scale(window) -> None
             assert _close(_colour_around(image, x * scale, y * scale), QColor(MODE_COLORS[r.mode])), (scale, r.mode)
 
 
-def test_the_cpu_plot_png_keeps_its_run_bands(window, qtbot) -> None:
+def _cpu_plot_with_band(window, mode: str):
+    """The window's CPU plot holding still on one finished run's band (from 4 s to 1 s ago)."""
     cpu = window.cpu_plot
     t = now()
-    cpu.mark_run_started(1, "serial", "serial", t - 4.0)
+    cpu.mark_run_started(1, mode, mode, t - 4.0)
     cpu.mark_run_finished(1, t - 1.0)
     cpu.hold(t)
     cpu.refresh()
+    return cpu
+
+
+def test_the_cpu_plot_png_keeps_its_run_bands(window, qtbot) -> None:
+    cpu = _cpu_plot_with_band(window, "serial")
     band = cpu.runs.bands[1]
     widget = cpu.plot_widget
     base = widget.palette().color(widget.palette().ColorRole.Base)
@@ -289,12 +295,7 @@ def test_the_comparison_svg_has_every_label_a_physical_size_and_renders_as_on_sc
 
 
 def test_the_cpu_plot_svg_keeps_its_band_inside_the_plot(window, tmp_path) -> None:
-    cpu = window.cpu_plot
-    t = now()
-    cpu.mark_run_started(1, "threads", "threads", t - 4.0)
-    cpu.mark_run_finished(1, t - 1.0)
-    cpu.hold(t)
-    cpu.refresh()
+    cpu = _cpu_plot_with_band(window, "threads")
     widget = cpu.plot_widget
     path = tmp_path / "cpu.svg"
     save_plot(widget, str(path))
