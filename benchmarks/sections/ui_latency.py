@@ -12,7 +12,7 @@ timer re-armed each tick, every 20 ms):
   and how fast the loop is back to normal afterwards;
 * pure-Python work on 1 and 2 QThreads (the GUI thread waits for the GIL);
 * GIL-releasing work (SHA-256) on as many QThreads as cores;
-* a flood of one signal per item vs the same run coalesced.
+* a flood of one signal per item vs the same run coalesced (three times, ticks pooled).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from benchmarks.report import Report
 from benchmarks.sections._common import qt_app_or_skip, qt_child, qt_wait, run_window_steps
 
 FRAME_MS = 1000 / 60
+COALESCED_RUNS = 3
 
 
 def child(quick: bool) -> None:
@@ -79,7 +80,13 @@ def child(quick: bool) -> None:
     w.session.pause_plots_under_gil = True
     steps("hash_threads", [([hash_work(n, work_s)], "normal")])
     items = 50_000 if quick else 200_000
-    steps("flood", [([flood_work(items)], "flood"), ([flood_work(items)], "coalesced")])
+    # The coalesced run three times: a run of ~0.5 s has ~25 ticks, too few for a p99 of its own.
+    ends: list = []
+    w.session.run_finished.connect(lambda done: ends.append((done.started.t, done.finished.t, done.t_end)))
+    steps("flood", [([flood_work(items)], "flood"), *[([flood_work(items)], "coalesced")] * COALESCED_RUNS])
+    spans = ends[1:]
+    out["coalesced_pooled"] = {**rec.stats_during_spans([(a, b) for a, b, _ in spans]).as_dict(),
+                               "runs": len(spans), "caught_up_ms": max((c - b) * 1000 for _, b, c in spans)}
     w.shutdown()
     print(json.dumps(out))
 
@@ -154,9 +161,21 @@ def ui_latency(report: Report, quick: bool = False) -> None:
     report.add(sec, f"GIL-releasing work (SHA-256) on {got['cores']} QThreads, {h['wall_s']:.2f} s", lat(h), "",
                None, value=h["heartbeat_p50_ms"], note="hashlib drops the GIL while hashing: the GUI thread "
                "gets it at once; what remains is CPU contention with the busy cores")
-    fl, co = got["flood"]
+    fl, *cos = got["flood"]
+    # The flood lesson (issue 16): the wrong way must still flood, measurably; the right way stays
+    # near the idle window's floor and is caught up within 100 ms of the work's end.
+    floods = fl["heartbeat_p99_ms"] >= 100.0 and fl["peak_backlog"] >= 1000
     report.add(sec, f"signal flood: {fl['signals']:,} signals (one per item), {fl['wall_s']:.2f} s of work",
                f"{lat(fl)}; backlog up to {fl['peak_backlog']:,} queued events; GUI caught up "
-               f"{fl['drain_ms']:.0f} ms after the work ended", "", None, value=fl["heartbeat_max_ms"])
-    report.add(sec, f"same run coalesced: {co['signals']} progress signals, {co['wall_s']:.2f} s", lat(co), "",
-               None, value=co["heartbeat_max_ms"])
+               f"{fl['drain_ms']:.0f} ms after the work ended", "floods: p99 ≥ 100 ms, backlog ≥ 1,000", floods,
+               value=fl["heartbeat_p99_ms"], note="the wrong way on purpose: the lesson must show")
+    co = got["coalesced_pooled"]
+    smooth = co["heartbeat_p99_ms"] <= 30.0 and co["caught_up_ms"] <= 100.0
+    signals = "/".join(str(c["signals"]) for c in cos)
+    walls = "/".join(f"{c['wall_s']:.2f}" for c in cos)
+    report.add(sec, f"same run coalesced, ×{co['runs']} ({signals} progress signals, {walls} s)",
+               f"{lat(co)} (the runs' ticks pooled); GUI caught up ≤ {co['caught_up_ms']:.0f} ms after the work "
+               "ended", "p99 ≤ 30 ms, caught up ≤ 100 ms", smooth, value=co["heartbeat_p99_ms"],
+               note=f"floor, the idle window in this run: p99 {idle['heartbeat_p99_ms']:.1f} ms "
+                    f"({co['heartbeat_p99_ms'] / max(idle['heartbeat_p99_ms'], 0.01):.1f}× it); the workers send "
+                    "a few hundred folds (TasksFinished) per run and the driver relays O(folds)")

@@ -72,10 +72,17 @@ class LatenessRecorder:
         the frozen loop only saw afterwards; counting by due time alone would
         miss a freeze whose tick fell due a moment before its run began.
         """
+        return self.stats_during_spans([(t0, t1)])
+
+    def stats_during_spans(self, spans: list[tuple[float, float]]) -> LatenessStats:
+        """:meth:`stats_during` over several spans at once (say, repeats of one run): one pool of ticks."""
         t, v = self.ticks.snapshot()
         late = v[:, 0] if len(v) else np.zeros(0)
         mid = t - late / 2
-        return stats_of(late[(mid >= t0) & (mid <= t1)])
+        keep = np.zeros(len(late), dtype=bool)
+        for t0, t1 in spans:
+            keep |= (mid >= t0) & (mid <= t1)
+        return stats_of(late[keep])
 
     def recent(self, now: float, window_s: float = WINDOW_S) -> LatenessStats:
         return self.stats(since=now - window_s)

@@ -14,7 +14,10 @@ Two halves:
   growable numpy arrays, and answers what a view needs: the bars to draw for
   a time range at a given resolution (adjacent bars closer than one pixel are
   merged, so the number drawn is bounded by the plot's width, not by the task
-  count), and the task under the mouse.
+  count), and the task under the mouse. The merged bars are kept per lane and
+  extended with each fold (:class:`MergedBars`), so a view that redraws 3–10
+  times a second pays for the tasks that are new, not again for every task
+  on screen: 800,000 visible tasks cost ~50 ms a redraw otherwise.
 """
 
 from __future__ import annotations
@@ -26,8 +29,12 @@ import numpy as np
 
 from concgui.engine.events import Event, RunFinished, RunStarted, TasksFinished, TaskStarted, WorkerStarted
 
-#: Spans kept per lane; the oldest tenth is dropped past this.
+#: Spans kept per lane; past this, the oldest are dropped down to nine tenths of it.
 MAX_SPANS_PER_LANE = 2_000_000
+#: A lane's column past this many tasks takes the room for the lane's cap at once (see _Grow).
+RESERVE_FROM = 65_536
+#: A lane's merged bars start again at the view once this many tasks lie before it (see TimelineStore.bars).
+MERGED_REBUILD_TASKS = 200_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,33 +101,55 @@ class SpanCollector:
 
 
 class _Grow:
-    """A growable float64 column."""
+    """A growable float64 column.
 
-    __slots__ = ("a", "n")
+    Dropping the oldest values is O(1) (they are skipped, and reclaimed when
+    the column next grows), so a lane at its cap does not copy itself every
+    time it sheds a tenth; growing doubles the room, so appends are
+    amortized O(1) too. A column given a ``reserve`` jumps to that much room
+    once it outgrows ``RESERVE_FROM`` values: the copies on the way to two
+    million tasks (40 ms and more each, on the GUI thread, while workers
+    keep the cores busy) become one copy of a small column. Untouched room
+    is address space, not memory: the OS maps pages as they are written.
+    """
 
-    def __init__(self) -> None:
-        self.a = np.zeros(64)
-        self.n = 0
+    __slots__ = ("a", "lo", "hi", "reserve")
+
+    def __init__(self, reserve: int = 0) -> None:
+        self.a = np.empty(64)
+        self.lo = self.hi = 0  # the values are a[lo:hi]
+        self.reserve = reserve
+
+    @property
+    def n(self) -> int:
+        return self.hi - self.lo
 
     def extend(self, values: np.ndarray) -> None:
-        need = self.n + len(values)
-        if need > len(self.a):
-            bigger = np.zeros(max(need, 2 * len(self.a)))
-            bigger[: self.n] = self.a[: self.n]
-            self.a = bigger
-        self.a[self.n:need] = values
-        self.n = need
+        k = len(values)
+        if self.hi + k > len(self.a):
+            n = self.hi - self.lo
+            room = max(64, 2 * (n + k))
+            if n + k > RESERVE_FROM:
+                room = max(room, self.reserve)
+            bigger = np.empty(room)
+            bigger[:n] = self.a[self.lo:self.hi]
+            self.a, self.lo, self.hi = bigger, 0, n
+        self.a[self.hi:self.hi + k] = values
+        self.hi += k
 
     def view(self) -> np.ndarray:
-        return self.a[: self.n]
+        return self.a[self.lo:self.hi]
 
     def drop_first(self, k: int) -> None:
-        keep = self.a[k: self.n].copy()
-        self.a[: len(keep)] = keep
-        self.n = len(keep)
+        self.lo = min(self.hi, self.lo + k)
 
 
 COLUMNS = ("run", "task", "t0", "t1", "cpu")
+
+
+def _lane_columns() -> dict[str, _Grow]:
+    """A lane's columns, with room reserved for its cap and the tenth it can go over before shedding."""
+    return {k: _Grow(reserve=MAX_SPANS_PER_LANE + MAX_SPANS_PER_LANE // 4) for k in COLUMNS}
 
 
 def _ids(ids: Sequence[int]) -> np.ndarray:
@@ -150,7 +179,10 @@ class Lane:
     """One worker's finished tasks, in start order: columns t0, t1, cpu_s, task_id, run_id."""
 
     name: str
-    cols: dict[str, _Grow] = field(default_factory=lambda: {k: _Grow() for k in ("t0", "t1", "cpu", "task", "run")})
+    cols: dict[str, _Grow] = field(default_factory=lambda: _lane_columns())
+    #: Bumped when stored tasks move (re-sorted, or the oldest dropped): positions seen before are stale.
+    version: int = 0
+    merged: "MergedBars | None" = None
 
     def __len__(self) -> int:
         return self.cols["t0"].n
@@ -171,15 +203,18 @@ class Lane:
         if len(old) and new["t0"][0] < old[-1]:  # out of order (rare): merge and re-sort
             merged = {k: np.concatenate((self.col(k), new[k])) for k in COLUMNS}
             order = np.argsort(merged["t0"], kind="stable")
-            self.cols = {k: _Grow() for k in self.cols}
+            self.cols = _lane_columns()
             for k in COLUMNS:
                 self.cols[k].extend(merged[k][order])
+            self.version += 1
         else:
             for k in COLUMNS:
                 self.cols[k].extend(new[k])
         if len(self) > MAX_SPANS_PER_LANE:
+            extra = len(self) - MAX_SPANS_PER_LANE + MAX_SPANS_PER_LANE // 10  # down to nine tenths of the cap
             for c in self.cols.values():
-                c.drop_first(MAX_SPANS_PER_LANE // 10)
+                c.drop_first(extra)
+            self.version += 1
 
     def spans(self) -> list[tuple[int, int, float, float, float]]:
         """(run_id, task_id, t0, t1, cpu_s) of every task, in start order."""
@@ -213,15 +248,76 @@ def merge_bars(t0: np.ndarray, t1: np.ndarray, cpu: np.ndarray, min_gap: float) 
     wall = np.maximum(t1 - t0, 0.0)
     if n == 1 or min_gap <= 0:
         return Bars(t0, t1, _share(cpu, wall), np.ones(n, dtype=int))
+    x0, x1, c, w, count = _merge(t0, t1, cpu, wall, min_gap)
+    return Bars(x0, x1, _share(c, w), count)
+
+
+def _merge(t0: np.ndarray, t1: np.ndarray, cpu: np.ndarray, wall: np.ndarray,
+           min_gap: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(starts, ends, Σ CPU, Σ wall, task count) of the bars of ``len(t0) >= 1`` spans merged below ``min_gap``."""
+    n = len(t0)
     ends_so_far = np.maximum.accumulate(t1)
     gaps = t0[1:] - ends_so_far[:-1]
     brk = np.nonzero(gaps >= min_gap)[0]
     starts = np.concatenate(([0], brk + 1))
     last = np.concatenate((brk, [n - 1]))
-    x0 = t0[starts]
-    x1 = np.maximum.reduceat(t1, starts)
-    share = _share(np.add.reduceat(cpu, starts), np.add.reduceat(wall, starts))
-    return Bars(x0, x1, share, last - starts + 1)
+    return (t0[starts], np.maximum.reduceat(t1, starts), np.add.reduceat(cpu, starts),
+            np.add.reduceat(wall, starts), last - starts + 1)
+
+
+class MergedBars:
+    """One lane's bars merged at one resolution, from task ``first`` on, extended as tasks arrive.
+
+    What :func:`merge_bars` would give for the lane's tasks ``first:`` at
+    ``gap``; adding tasks merges only those (the first joins the last bar
+    if it starts less than ``gap`` after the bars end). A view asks for it
+    again with a new ``gap`` (zoom, resize) or an earlier start (pan back):
+    then it is rebuilt from the tasks on screen, O(those tasks), once.
+    """
+
+    __slots__ = ("gap", "first", "upto", "version", "end", "cols")
+
+    def __init__(self, gap: float, first: int, version: int) -> None:
+        self.gap = gap
+        self.first = first  # the lane's task index the bars begin at
+        self.upto = first  # tasks before this index are in the bars
+        self.version = version
+        self.end = -np.inf  # the latest end of any task in the bars
+        self.cols = {k: _Grow() for k in ("x0", "x1", "cpu", "wall", "count")}
+
+    def __len__(self) -> int:
+        return self.cols["x0"].n
+
+    def extend(self, lane: "Lane") -> None:
+        """Merge the lane's tasks that came since the last call."""
+        n = len(lane)
+        if self.upto >= n:
+            return
+        sl = slice(self.upto, n)
+        t0, t1, cpu = lane.col("t0")[sl], lane.col("t1")[sl], lane.col("cpu")[sl]
+        x0, x1, c, w, count = _merge(t0, t1, cpu, np.maximum(t1 - t0, 0.0), self.gap)
+        cols = self.cols
+        if len(self) and x0[0] - self.end < self.gap:  # the first new bar continues the last one
+            last_x1 = cols["x1"].view()
+            last_x1[-1] = max(last_x1[-1], x1[0])
+            cols["cpu"].view()[-1] += c[0]
+            cols["wall"].view()[-1] += w[0]
+            cols["count"].view()[-1] += count[0]
+            x0, x1, c, w, count = x0[1:], x1[1:], c[1:], w[1:], count[1:]
+        for name, values in (("x0", x0), ("x1", x1), ("cpu", c), ("wall", w), ("count", count)):
+            cols[name].extend(values)
+        self.end = max(self.end, float(t1.max()))
+        self.upto = n
+
+    def bars(self, t_lo: float, t_hi: float) -> Bars:
+        """The bars that overlap [t_lo, t_hi]."""
+        x0 = self.cols["x0"].view()
+        b0 = max(0, int(np.searchsorted(x0, t_lo, side="left")) - 1)
+        b1 = int(np.searchsorted(x0, t_hi, side="right"))
+        sl = slice(b0, b1)
+        c = self.cols
+        return Bars(x0[sl].copy(), c["x1"].view()[sl].copy(), _share(c["cpu"].view()[sl], c["wall"].view()[sl]),
+                    c["count"].view()[sl].astype(int))
 
 
 def _share(cpu: np.ndarray, wall: np.ndarray) -> np.ndarray:
@@ -293,12 +389,26 @@ class TimelineStore:
         return sum(len(lane) for lane in self.lanes.values())
 
     def bars(self, name: str, t_lo: float, t_hi: float, min_gap: float) -> Bars:
-        """The bars of lane ``name`` that overlap [t_lo, t_hi], merged below ``min_gap``."""
+        """The bars of lane ``name`` that overlap [t_lo, t_hi], merged below ``min_gap``.
+
+        ``min_gap`` 0: every task its own bar. Otherwise the lane's
+        :class:`MergedBars` at that resolution, extended with the tasks that
+        are new since the last call, or rebuilt from the first task on screen
+        when the resolution changed, the view went back before its start, or
+        it holds far more than a screenful before the view.
+        """
         lane = self.lanes[name]
-        t0, t1, cpu = lane.col("t0"), lane.col("t1"), lane.col("cpu")
+        t0 = lane.col("t0")
         i0 = max(0, int(np.searchsorted(t0, t_lo, side="left")) - 1)
-        i1 = int(np.searchsorted(t0, t_hi, side="right"))
-        return merge_bars(t0[i0:i1], t1[i0:i1], cpu[i0:i1], min_gap)
+        if min_gap <= 0:
+            i1 = int(np.searchsorted(t0, t_hi, side="right"))
+            return merge_bars(t0[i0:i1], lane.col("t1")[i0:i1], lane.col("cpu")[i0:i1], 0.0)
+        m = lane.merged
+        if (m is None or m.gap != min_gap or m.version != lane.version or i0 < m.first
+                or (i0 - m.first > MERGED_REBUILD_TASKS and m.upto - m.first > MERGED_REBUILD_TASKS)):
+            m = lane.merged = MergedBars(min_gap, i0, lane.version)
+        m.extend(lane)
+        return m.bars(t_lo, t_hi)
 
     def hit(self, name: str, t: float, slack: float = 0.0) -> SpanInfo | None:
         """The task of lane ``name`` running at time ``t`` (within ``slack``), if any."""

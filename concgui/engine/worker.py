@@ -22,8 +22,9 @@ the source, so that 100,000 tiny tasks cost about what a bare executor costs:
   time of their group, read once per fold.
 
 Per tiny task, what is left is one clock read (a tiny task starts where the
-previous one ended) and three list appends in the worker, ~0.1 µs with the
-fold's packing, and in the parent only the results' share of the digest.
+previous one ended, so only its end is kept) and two list appends in the
+worker, ~0.1 µs with the fold's packing, and in the parent only the results'
+share of the digest (~0.01 µs per int, see :mod:`concgui.engine.results`).
 
 :mod:`concgui.engine.host` is the body of every worker process (pool workers
 and worker hosts) around it.
@@ -31,7 +32,6 @@ and worker hosts) around it.
 
 from __future__ import annotations
 
-import operator
 import os
 import signal
 import struct
@@ -56,7 +56,6 @@ Results = list[tuple[Sequence[int], list[Any]]]
 Flush = Callable[[list[Event], Results], None]
 
 _thread_time = time.thread_time
-_sub = operator.sub
 
 
 class Cancelled(Exception):
@@ -75,14 +74,18 @@ class Batcher:
 
     ``events`` is the worker's stream since the last batch; the tasks it
     finished since the last event form the *open fold*: consecutive task
-    ids from ``first_id``, columns ``t0``, ``t1``, ``cpu``, ``values``. It is
+    ids from ``first_id``, columns ``t1`` (end times), ``cpu`` and ``values``.
+    A tiny task starts where the one before it ended, so start times are kept
+    only where that is not so, in ``starts`` (``(index in the fold, start)``:
+    the fold's first task, a task after a long one, the task that opens a
+    fold); the start column is rebuilt from them when the fold closes. It is
     closed into one :class:`~concgui.engine.events.TasksFinished` whenever
     another event is added, a batch is sent, or the next task's id does not
     follow on (a new chunk), so the stream keeps its order. One Batcher per
     worker thread.
     """
 
-    __slots__ = ("_flush", "events", "results", "due_at", "run_id", "worker", "first_id", "t0", "t1", "cpu",
+    __slots__ = ("_flush", "events", "results", "due_at", "run_id", "worker", "first_id", "starts", "t1", "cpu",
                  "values", "exact", "_cpu_sum", "_mark_c", "_mark_t", "_mean")
 
     def __init__(self, flush: Flush) -> None:
@@ -94,7 +97,8 @@ class Batcher:
         self.run_id = 0
         self.worker = ""
         self.first_id = 0  # the open fold's tasks are first_id, first_id + 1, ...
-        self.t0: list[float] = []
+        #: (index in the open fold, start time) of each task that did not start where the one before ended.
+        self.starts: list[tuple[int, float]] = []
         self.t1: list[float] = []
         self.cpu = array("d")  # shorter than t1 while a group of tiny tasks waits for its CPU time
         self.values: list[Any] = []
@@ -139,6 +143,7 @@ class Batcher:
         """A fold is due: close it, report ``task_id`` as starting now, send the batch; returns the start time."""
         self._close(False)
         t = now()
+        self.starts.append((0, t))
         self.events.append(TaskStarted(self.run_id, task_id, self.worker, t))
         self._flush(self.events, self.results)
         self.events, self.results = [], []
@@ -167,7 +172,7 @@ class Batcher:
         k = len(self.t1) - len(self.cpu)  # >= 1, the long task last
         c = _thread_time()
         spent = max(0.0, c - self._mark_c)
-        t0, t1 = self.t0[-1], self.t1[-1]
+        t0, t1 = self._start_of(len(self.t1) - 1), self.t1[-1]
         if k > 1:  # tiny tasks ran before it since the mark: their mean as before, or their share of the time
             if self._mean is not None:
                 per = self._mean
@@ -203,25 +208,51 @@ class Batcher:
         self.cpu.extend(array("d", (per,)) * k)
         self._cpu_sum += per * k
 
+    def _start_of(self, i: int) -> float:
+        """When task ``i`` of the open fold started."""
+        for j, t in reversed(self.starts):
+            if j == i:
+                return t
+            if j < i:
+                break
+        return self.t1[i - 1]
+
     def _mark(self) -> None:
         self._mark_c, self._mark_t = _thread_time(), now()
 
     def _close(self, busy: bool) -> None:
-        """Close the open fold into one TasksFinished (and its results), if it has tasks."""
-        t0, t1 = self.t0, self.t1
+        """Close the open fold into one TasksFinished (and its results), if it has tasks.
+
+        ``busy``: a task is running. Its start carries over to the next fold:
+        its own entry in ``starts``, or else the end of this fold's last task.
+        """
+        t1 = self.t1
         n = len(t1)
         if not n:
             return
         if len(self.cpu) < n:
             self._group_cpu(busy)
+        starts = self.starts
+        ends = _floats(t1)
+        begins = array("d", (starts[0][1],))  # the fold's first task always has its start in ``starts``
+        begins.extend(ends[:-1])
+        wall = ends[-1] - begins[0]  # Σ(end - start) when every task starts at the previous end ...
+        later = []
+        for i, t in starts[1:]:
+            if i < n:
+                wall -= t - ends[i - 1]  # ... less the time between the tasks that did not
+                begins[i] = t
+            else:
+                later.append((i - n, t))  # the running task's own start
         ids = range(self.first_id, self.first_id + n)
-        self.events.append(TasksFinished(self.run_id, self.worker, ids, _floats(t0), _floats(t1), self.cpu,
-                                         sum(map(_sub, t1, t0)), self._cpu_sum))
+        self.events.append(TasksFinished(self.run_id, self.worker, ids, begins, ends, self.cpu, wall,
+                                         self._cpu_sum))
         self.results.append((ids, self.values.copy()))  # the lists are cleared in place: run_chunk holds them
         self.first_id += n
         self.cpu = array("d")
         self._cpu_sum = 0.0
-        t0.clear()
+        # No task running: no start carries over (one left by a cancelled task is stale).
+        self.starts = (later or [(0, t1[-1])]) if busy else []
         t1.clear()
         self.values.clear()
 
@@ -266,7 +297,7 @@ def run_chunk(
     seed = task_seed
     thread_time = _thread_time
     out.open(run_id, worker, task_ids.start)
-    t0_append, t1_append, value_append = out.t0.append, out.t1.append, out.values.append
+    t1_append, value_append = out.t1.append, out.values.append
     exact = out.exact
     due_at = out.due_at
     clock = now
@@ -292,11 +323,14 @@ def run_chunk(
             due_at = out.due_at
 
     t0 = clock()
+    if t0 < due_at and not exact:  # else the loop reads the first task's start afresh
+        out.starts.append((len(out.t1), t0))
     try:
         for task_id in task_ids:
             # One clock read per tiny task: its start is the previous one's end (the few dozen ns of
-            # bookkeeping between them count as the task's). Read afresh when a fold opens and
-            # around tasks of 1 ms and more, where between-task time is worth its own reading.
+            # bookkeeping between them count as the task's), so only its end is kept. Read afresh,
+            # and kept in ``out.starts``, when a fold opens and around tasks of 1 ms and more,
+            # where the time between tasks is worth its own reading.
             if t0 >= due_at:
                 if cancelled is not None and cancelled():
                     raise Cancelled
@@ -305,13 +339,13 @@ def run_chunk(
                 due_at = out.due_at
             elif exact:
                 t0 = clock()
+                out.starts.append((len(out.t1), t0))
             cur = task_id
             cur_t0 = t0
             if exact:
                 c0 = thread_time()
             value = func(size, seed(task_id), ctx, progress)
             t1 = clock()
-            t0_append(t0)
             t1_append(t1)
             value_append(value)
             if exact:

@@ -26,8 +26,9 @@ class UiStats:
     ``kind`` is the :class:`~concgui.scenarios.StepKind`'s word; ``workers``
     what one worker was ("QThread", "thread", "process", "none"); ``signals``
     how many progress signals the run sent the GUI thread. A flood adds its
-    ``peak_backlog`` of queued signals and ``drain_ms``, how long the GUI took
-    to catch up after the work ended. ``lateness`` is None until measured.
+    ``peak_backlog`` of queued signals; a flood and its coalesced twin add
+    ``drain_ms``, how long after the work ended the GUI thread handled the
+    run's last signal (caught up). ``lateness`` is None until measured.
     """
 
     kind: str = "normal"

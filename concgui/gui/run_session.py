@@ -381,11 +381,15 @@ class RunSession(QObject):
         record = make_record(started, finished, find_baseline(self.results.records, started),
                              ran_on_override=ran_on_in_window(started, kind))
         flood = self.driver.flood if kind is StepKind.FLOOD else None
+        # How long after the work ended its last signal was handled here: a flood's backlog, or
+        # (coalesced, the flood's right way) the few ms a queued signal takes.
+        caught_up_ms = round(max(0.0, t_end - finished.t) * 1000, 1)
         if flood is not None:
             ui = UiStats(kind.value, record.ran_on, workers_word(started), flood.emitted, flood.peak_backlog,
-                         round(max(0.0, t_end - finished.t) * 1000, 1))
+                         caught_up_ms)
         else:
-            ui = UiStats(kind.value, record.ran_on, workers_word(started), self.driver.signals_sent(started.run_id))
+            ui = UiStats(kind.value, record.ran_on, workers_word(started), self.driver.signals_sent(started.run_id),
+                         drain_ms=caught_up_ms if kind is StepKind.COALESCED else None)
         tag = None
         if b is not None and b.step is not None:
             tag = b.step.tags[b.step_runs] if b.step_runs < len(b.step.tags) else None

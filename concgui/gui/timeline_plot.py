@@ -47,6 +47,7 @@ SEPARATE_PX = 4.0
 SHARE_DELAY_MS = 350  # after a run, wait for the lane probe's last readings before summing shares
 WAITED = "waited part of the time (GIL, I/O or a lock)"
 STRIP_MIN_STEP_S = 0.002
+STRIPS_KEPT = 2_000  # finished runs' strips kept worked out (see TimelinePlot._strip)
 
 
 #: The narrowest time span a zoom shows (a few tasks of a millisecond), and how far past "now" it may go.
@@ -134,6 +135,8 @@ class TimelinePlot(QWidget):
         super().__init__(parent)
         self.cpu_plot = cpu_plot
         self.lanes = lanes
+        #: (run, worker) -> (resolution, strip) of finished runs (see _strip).
+        self._strips: dict[tuple[int, str], tuple[float, tuple[np.ndarray, np.ndarray, np.ndarray], object]] = {}
         self.store = TimelineStore()
         self.window_s = cpu_plot.window_s
         self.ticks = 0
@@ -348,42 +351,68 @@ class TimelinePlot(QWidget):
             return []
         index = {n: i for i, n in enumerate(names)}
         step = max(px * 2, STRIP_MIN_STEP_S)
-        by_shade: dict[tuple[str, int], list[QPainterPath]] = {}
+        by_shade: dict[tuple[str, int], tuple[list[np.ndarray], list[np.ndarray]]] = {}
         for run_id, worker in self.lanes.keys():
             i = index.get(worker)
             rs = self.store.runs.get(run_id)
             if i is None or (rs is not None and (rs.t > t_hi or self._run_end(run_id) < t_lo - 1.0)):
                 continue  # not on screen: skip copying its readings
-            t, cpu = self.lanes.raw(run_id, worker)
-            if len(t) < 2 or t[-1] < t_lo or t[0] > t_hi:
+            x0, x1, lv = self._strip(run_id, worker, step, t_lo, t_hi)
+            if not len(x0):
                 continue
-            a, b = max(t[0], t_lo), min(t[-1], t_hi)
-            n = max(1, int(math.ceil((b - a) / step)))
-            edges = np.linspace(a, b, n + 1)
-            c = np.interp(edges, t, cpu)
-            share = np.clip(np.diff(c) / np.maximum(np.diff(edges), 1e-12), 0.0, 1.0)
-            level = np.minimum(np.round(share * STRIP_SHADES).astype(int), STRIP_SHADES)
-            # Merge runs of equal shade into one rectangle each.
-            change = np.nonzero(np.diff(level))[0] + 1
-            starts = np.concatenate(([0], change))
-            ends = np.concatenate((change, [len(level)]))
-            lv = level[starts]
-            x0 = edges[starts] - t_now
-            x1 = edges[ends] - t_now
-            for v in np.unique(lv):
-                if v == 0:
-                    continue
-                sel = lv == v
-                by_shade.setdefault((worker, int(v)), []).append(
-                    rects_path(x0[sel], x1[sel], i + STRIP[0], i + STRIP[1]))
+            on = (x1 >= t_lo) & (x0 <= t_hi)
+            for v in np.unique(lv[on]):
+                sel = on & (lv == v)
+                xs0, xs1 = by_shade.setdefault((worker, int(v)), ([], []))
+                xs0.append(x0[sel] - t_now)
+                xs1.append(x1[sel] - t_now)
         layers = []
         no_pen = QPen(Qt.PenStyle.NoPen)
-        for (worker, v), paths in by_shade.items():
+        for (worker, v), (xs0, xs1) in by_shade.items():  # one path per lane and shade, all its runs in it
+            i = index[worker]
             c = QColor(lane_color(worker).darker(170))
             c.setAlpha(int(255 * v / STRIP_SHADES))
-            for path in paths:
-                layers.append((path, QBrush(c), no_pen))
+            layers.append((rects_path(np.concatenate(xs0), np.concatenate(xs1), i + STRIP[0], i + STRIP[1]),
+                           QBrush(c), no_pen))
         return layers
+
+    def _strip(self, run_id: int, worker: str, step: float, t_lo: float,
+               t_hi: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """One worker's CPU strip in one run: (starts, ends, shade ≥ 1) in engine time, equal shades merged.
+
+        A finished run's strip is worked out once per resolution, over the
+        whole run, and kept: its readings no longer change, and a redraw
+        (3–10 a second) then costs a selection, not a resampling. A running
+        run's strip is worked out for what is on screen.
+        """
+        assert self.lanes is not None
+        done = run_id in self.store.ends
+        started = self.store.runs.get(run_id)
+        kept = self._strips.get((run_id, worker))
+        if done and kept is not None and kept[0] == step and kept[2] is started:
+            return kept[1]
+        t, cpu = self.lanes.raw(run_id, worker)
+        empty = (np.zeros(0), np.zeros(0), np.zeros(0, dtype=int))
+        if len(t) < 2 or (not done and (t[-1] < t_lo or t[0] > t_hi)):
+            return empty
+        a, b = (t[0], t[-1]) if done else (max(t[0], t_lo), min(t[-1], t_hi))
+        n = max(1, int(math.ceil((b - a) / step)))
+        edges = np.linspace(a, b, n + 1)
+        c = np.interp(edges, t, cpu)
+        share = np.clip(np.diff(c) / np.maximum(np.diff(edges), 1e-12), 0.0, 1.0)
+        level = np.minimum(np.round(share * STRIP_SHADES).astype(int), STRIP_SHADES)
+        # Merge runs of equal shade into one rectangle each; shade 0 draws nothing.
+        change = np.nonzero(np.diff(level))[0] + 1
+        starts = np.concatenate(([0], change))
+        ends = np.concatenate((change, [len(level)]))
+        lv = level[starts]
+        keep = lv > 0
+        out = (edges[starts][keep], edges[ends][keep], lv[keep])
+        if done:
+            if len(self._strips) > STRIPS_KEPT:
+                self._strips.clear()
+            self._strips[(run_id, worker)] = (step, out, started)
+        return out
 
     # -- hover -------------------------------------------------------------------------------------
 

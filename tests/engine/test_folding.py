@@ -243,3 +243,47 @@ def test_thread_workers_take_whole_chunks_and_share_the_load(runner: Runner) -> 
     per_worker = {w: sum(1 for v in ran_by.values() if v == w) for w in set(ran_by.values())}
     assert set(per_worker) == {"thread-1", "thread-2"}
     assert min(per_worker.values()) >= tasks // 4, per_worker  # the load balanced
+
+
+def test_start_times_are_kept_where_a_task_did_not_start_at_the_previous_ones_end(monkeypatch) -> None:
+    """A tiny task's start is the previous task's end: only its end is read. Where a task follows a
+    slow one, or a chunk or fold begins, its start is read afresh and kept as it was."""
+    _fake_workload(monkeypatch, {30, 31}, 0.004)  # two slow tasks (≥ EXACT_CPU_S) mid-chunk
+    sent: list = []
+    out = Batcher(lambda ev, res: sent.extend(ev))
+    run_chunk(1, "w", "fake", 1, {}, range(0, 60), out)
+    between = now()
+    run_chunk(1, "w", "fake", 1, {}, range(60, 100), out)  # the next chunk continues the same fold
+    out.flush()
+    folds = [ev for ev in sent if isinstance(ev, TasksFinished)]
+    spans = sorted((s for ev in folds for s in ev), key=lambda s: s.task_id)
+    assert [s.task_id for s in spans] == list(range(100))
+    for ev in folds:
+        assert ev.wall_sum == pytest.approx(sum(s.t - s.t_start for s in ev), abs=1e-9)
+        assert all(s.t_start <= s.t for s in ev)
+    for prev, s in zip(spans, spans[1:]):
+        assert s.t_start >= prev.t
+    assert spans[31].t_start > spans[30].t, "after a slow task, the next start is read afresh"
+    assert spans[32].t_start > spans[31].t
+    assert spans[60].t_start > between, "a new chunk's first task starts when it starts"
+    assert spans[61].t_start == spans[60].t, "a tiny task starts where the one before ended"
+
+
+def test_a_task_cancelled_while_it_runs_leaves_no_start_behind(monkeypatch) -> None:
+    _fake_workload(monkeypatch, {5}, 0.2)
+    cancel = threading.Event()
+    out = Batcher(lambda ev, res: None)
+    timer = threading.Timer(0.06, cancel.set)
+    timer.start()
+    with pytest.raises(worker_module.Cancelled):
+        run_chunk(1, "w", "fake", 1, {}, range(0, 10), out, cancel.is_set)
+    timer.join()
+    out.flush()
+    sent: list = []
+    out._flush = lambda ev, res: sent.extend(ev)
+    later = now()
+    run_chunk(1, "w", "fake", 1, {}, range(10, 20), out)
+    out.flush()
+    spans = [s for ev in sent if isinstance(ev, TasksFinished) for s in ev]
+    assert [s.task_id for s in spans] == list(range(10, 20))
+    assert spans[0].t_start >= later

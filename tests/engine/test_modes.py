@@ -214,3 +214,27 @@ def test_run_ids_increase(runner: Runner) -> None:
     a = runner.run(RunConfig("cpu-python", "serial", tasks=1, size=10))
     b = runner.run(RunConfig("cpu-python", "threads", 2, tasks=1, size=10))
     assert b.run_id > a.run_id
+
+
+def test_a_digest_depends_on_the_values_not_on_which_objects_hold_them() -> None:
+    """Values that came from another process are new objects: equal values must hash the same."""
+    import pickle
+
+    from concgui.engine.results import results_digest
+
+    word = "ab" * 20
+    shared = {0: word, 1: word, 2: (1.5, word)}
+    copied = pickle.loads(pickle.dumps({0: word}))
+    copied.update({1: "".join(["ab"] * 20), 2: (1.5, "".join(["ab"] * 20))})
+    assert copied[0] is not copied[1] and shared[0] is shared[1]
+    assert results_digest(shared) == results_digest(copied)
+    assert results_digest(shared) != results_digest({**shared, 1: word + "!"})
+
+
+def test_values_marshal_does_not_take_still_have_a_digest_that_tells_them_apart() -> None:
+    from fractions import Fraction
+
+    from concgui.engine.results import results_digest
+
+    assert results_digest({0: Fraction(1, 3)}) == results_digest({0: Fraction(2, 6)})
+    assert results_digest({0: Fraction(1, 3)}) != results_digest({0: Fraction(1, 4)})

@@ -58,6 +58,74 @@ def test_merge_bars_bounds_what_is_drawn() -> None:
     assert list(gapped.count) == [1, 2]
 
 
+def _lane_of_folds(store: TimelineStore, starts: np.ndarray, width: float, worker: str = "pid 1") -> None:
+    """Add one fold of tasks ``[start, start + width)`` to ``worker``'s lane of ``store``."""
+    from array import array
+
+    from concgui.engine.timeline import SpanBatch
+
+    n = len(starts)
+    ev = TasksFinished(1, worker, range(n), array("d", starts), array("d", starts + width),
+                       array("d", np.full(n, width / 2)))
+    store.add(SpanBatch(1, (ev,), (), ()))
+
+
+def test_merged_bars_grow_with_new_tasks_and_match_a_merge_from_scratch(monkeypatch) -> None:
+    """A view redraws several times a second: it merges only the tasks that are new since it last drew."""
+    from concgui.engine import timeline
+
+    store = TimelineStore()
+    rng = np.random.default_rng(1)
+    merged_sizes: list[int] = []
+    real_merge = timeline._merge
+    monkeypatch.setattr(timeline, "_merge", lambda t0, *a: merged_sizes.append(len(t0)) or real_merge(t0, *a))
+    t = 0.0
+    for k in range(5):  # five folds of 20,000 tasks, with gaps of 10 µs and, now and then, of 5 ms
+        gaps = np.where(rng.random(20_000) < 0.01, 5e-3, 1e-5)
+        starts = t + np.cumsum(gaps + 3e-6) - (gaps[0] + 3e-6)
+        _lane_of_folds(store, starts, 3e-6)
+        t = float(starts[-1]) + 1e-3
+        got = store.bars("pid 1", 0.0, t, 1e-3)
+        lane = store.lanes["pid 1"]
+        want = merge_bars(lane.col("t0"), lane.col("t1"), lane.col("cpu"), 1e-3)
+        np.testing.assert_allclose(got.x0, want.x0)
+        np.testing.assert_allclose(got.x1, want.x1)
+        np.testing.assert_allclose(got.share, want.share)
+        assert list(got.count) == list(want.count) and int(got.count.sum()) == 20_000 * (k + 1)
+    incremental = merged_sizes[0::2]  # each round: the store's merge, then the from-scratch one
+    assert incremental == [20_000] * 5, "each redraw merged only the fold that was new"
+
+
+def test_merged_bars_start_again_at_a_new_resolution_or_an_earlier_view() -> None:
+    store = TimelineStore()
+    _lane_of_folds(store, np.arange(10_000) * 1e-4, 0.5e-4)  # 1 s of tasks: 50 µs busy, 50 µs idle
+    whole = store.bars("pid 1", 0.0, 1.0, 1e-3)
+    assert len(whole.x0) == 1 and whole.count[0] == 10_000
+    fine = store.bars("pid 1", 0.0, 1.0, 1e-5)  # zoomed in: a pixel is 10 µs, each task its own bar
+    assert len(fine.x0) == 10_000
+    late = store.bars("pid 1", 0.5, 1.0, 1e-3)  # the view moved on: what is on screen, merged
+    assert late.x1[-1] == pytest.approx(0.99995) and late.x0[0] <= 0.5
+    back = store.bars("pid 1", 0.2, 0.3, 1e-3)  # panned back before where the bars began
+    assert back.x0[0] <= 0.2 and back.x1[-1] >= 0.3
+
+
+def test_a_lane_past_its_cap_sheds_its_oldest_tasks_and_draws_what_is_left(monkeypatch) -> None:
+    from concgui.engine import timeline
+
+    monkeypatch.setattr(timeline, "MAX_SPANS_PER_LANE", 1_000)
+    store = TimelineStore()
+    for k in range(10):  # 10 folds of 300 tasks, 1 ms apart
+        starts = (np.arange(300) + 300 * k) * 1e-3
+        _lane_of_folds(store, starts, 0.5e-3)
+        store.bars("pid 1", 0.0, 10.0, 1e-5)  # drawn after each fold, every task its own bar
+    lane = store.lanes["pid 1"]
+    assert 900 <= len(lane) <= 1_000
+    t0 = lane.col("t0")
+    assert t0[-1] == pytest.approx(2.999) and bool(np.all(np.diff(t0) > 0))
+    bars = store.bars("pid 1", 0.0, 10.0, 1e-5)
+    assert len(bars.x0) == len(lane) and bars.x0[0] == t0[0]
+
+
 def _run(runner: Runner, mode: str, workers: int, sinks, **kw) -> RunFinished:
     cfg = RunConfig(mode=mode, workers=workers, **{**GIL_RUN, **kw})
     return runner.run(cfg, lambda ev: [s(ev) for s in sinks])

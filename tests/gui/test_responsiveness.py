@@ -20,7 +20,7 @@ from concgui.gui.heartbeat import Heartbeat
 from concgui.gui.lateness_plot import ramp_series
 from concgui.gui.main_window import MainWindow
 from concgui.gui.run_session import GUI_THREAD_LIMIT_S
-from concgui.gui.responsiveness_text import pair_html, python_work, wait_work
+from concgui.gui.responsiveness_text import outcome_text, pair_html, python_work, wait_work
 from concgui.scenarios import SCENARIOS, Scenario, flood_work
 
 from ._util import RUN_TIMEOUT_MS
@@ -104,6 +104,8 @@ def test_signal_flood_backs_up_the_event_queue_and_coalescing_does_not(qtbot, wi
     assert wrong.ui.signals == items
     assert wrong.ui.peak_backlog >= 100  # queued faster than the GUI thread could handle them
     assert wrong.ui.drain_ms >= 0
+    assert right.ui.drain_ms is not None and right.ui.drain_ms >= 0  # the right way says when it caught up too
+    assert "caught up" in outcome_text(right.ui, right.record.wall_s, right.record.status)
     # Coalesced: at most ~30 progress signals a second, plus the first and last.
     assert right.ui.signals <= 30 * max(right.record.wall_s, 0.1) + 5
     assert wrong.ui.signals >= 100 * right.ui.signals

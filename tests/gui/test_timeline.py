@@ -94,6 +94,18 @@ def test_gil_lane_sampled_during_thread_run(window, qtbot) -> None:
     window.timeline.refresh(now())
     assert window.timeline.strips_item.boundingRect().width() > 0  # the GIL strips were drawn
 
+    # The run is over: its strips are worked out once per resolution and kept, not resampled per redraw.
+    tl = window.timeline
+    qtbot.waitUntil(lambda: run_id in tl.store.ends, timeout=5000)
+    tl.refresh(now())
+    kept = {k: v[1] for k, v in tl._strips.items() if k[0] == run_id}
+    assert set(kept) == {(run_id, "thread-1"), (run_id, "thread-2")}
+    tl.refresh(now())
+    assert all(tl._strips[k][1] is v for k, v in kept.items())
+    # One path per lane and shade, whatever the number of runs on screen.
+    layers = tl._strip_layers(tl.lanes_shown, now(), now() - 60, now(), 0.05)
+    assert 1 <= len(layers) <= 2 * 6
+
 
 def test_scale_tab_and_workload_panel(window, qtbot) -> None:
     configure(window, workload="cpu-python", tasks=4, size=5_000, mode="threads", workers=2)
