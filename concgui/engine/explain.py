@@ -16,11 +16,12 @@ is a field of a record or of :class:`~concgui.engine.platform_info.PlatformInfo`
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 from concgui.engine.compare import RunRecord
 from concgui.engine.events import RunStatus
 from concgui.engine.platform_info import PlatformInfo
-from concgui.engine.verdict import Verdict, label, verdict
+from concgui.engine.verdict import Verdict, names_of, verdict
 from concgui.engine.workloads import Workload, get_workload
 
 #: Others using at least this many cores during a run: named as a cause.
@@ -129,15 +130,16 @@ def _over_100(r: RunRecord, baseline: RunRecord | None, found: list[str]) -> str
     return f"{lead}; no measured load or spread explains it, so the baseline itself was probably slowed. Repeat it."
 
 
-def conclusion(v: Verdict, records: list[RunRecord]) -> str:
-    """The last paragraph: the verdict, in the rule's own words."""
+def conclusion(v: Verdict, records: list[RunRecord], names: Sequence[str] | None = None) -> str:
+    """The last paragraph: the verdict, in the rule's own words (``names``: as in :func:`verdict`)."""
+    called = list(names) if names is not None else names_of(records)
     if v.clear and v.winner is not None:
-        win = next(r for r in records if label(r) == v.winner)
+        win = records[called.index(v.winner)]
         if win.speedup is None:  # no serial baseline among them: compare the times themselves
-            rest_s = ", ".join(f"{label(r)} {r.wall_s:.2f} s" for r in records if r is not win)
+            rest_s = ", ".join(f"{n} {r.wall_s:.2f} s" for n, r in zip(called, records) if r is not win)
             return f"Verdict: {v.winner} is the clear winner here ({win.wall_s:.2f} s against {rest_s})."
-        rest = [r for r in records if r is not win and r.speedup is not None]
-        vs = ", ".join(f"{label(r)} {r.speedup:.2f}×" for r in rest)
+        rest = [(n, r) for n, r in zip(called, records) if r is not win and r.speedup is not None]
+        vs = ", ".join(f"{n} {r.speedup:.2f}×" for n, r in rest)
         return (f"Verdict: {v.winner} is the clear winner here ({win.speedup:.2f}×" +
                 (f" against {vs}" if vs else "") + ").")
     if v.busy is not None:
@@ -149,8 +151,12 @@ def conclusion(v: Verdict, records: list[RunRecord]) -> str:
     return "Verdict: nothing to compare yet."
 
 
-def explain(records: list[RunRecord], info: PlatformInfo) -> str:
-    """A short, friendly explanation of a comparison, from its measured numbers (plain text, one paragraph each)."""
+def explain(records: list[RunRecord], info: PlatformInfo, names: Sequence[str] | None = None) -> str:
+    """A short, friendly explanation of a comparison, from its measured numbers (plain text, one paragraph each).
+
+    ``names``: what to call each run (default :func:`~concgui.engine.verdict.names_of`), as its chart does.
+    """
+    called = dict(zip(map(id, records), names if names is not None else names_of(records)))
     done = [r for r in records if r.status == RunStatus.DONE.value]
     if not done:
         return "No run finished, so there is nothing to compare yet."
@@ -166,12 +172,13 @@ def explain(records: list[RunRecord], info: PlatformInfo) -> str:
     for r in done:
         if r.mode in ("threads", "processes") and r.speedup is not None:
             out.append(_mode_paragraph(r, serial, w, info))
-    out.append(conclusion(verdict(done), done))
+    done_names = [called[id(r)] for r in done]
+    out.append(conclusion(verdict(done, done_names), done, done_names))
     checked = [r for r in done if r.results_ok is not None]
     if checked and all(r.results_ok for r in checked):
         digest = (serial.digest or "")[:12] if serial else ""
         out.append(f"All runs produced identical results (digest {digest}…).")
     elif any(r.results_ok is False for r in checked):
-        bad = ", ".join(label(r) for r in checked if r.results_ok is False)
+        bad = ", ".join(called[id(r)] for r in checked if r.results_ok is False)
         out.append(f"Warning: the results of {bad} differ from the serial run.")
     return "\n\n".join(out)

@@ -17,8 +17,9 @@ runs more than others, so any ranking would be theirs as much as ours.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import asdict, dataclass
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from concgui.engine.compare import RunRecord
 from concgui.engine.events import RunStatus
@@ -49,6 +50,21 @@ def rule_html() -> str:
 def label(r: RunRecord) -> str:
     """How a run is named in a verdict: its mode, and its workers when it has several."""
     return r.mode if r.workers <= 1 else f"{r.mode} ×{r.workers}"
+
+
+def distinct(names: Sequence[str], records: Sequence[RunRecord]) -> list[str]:
+    """``names`` of ``records``, with a run number added where two would read the same.
+
+    A flood lesson compares two runs of one mode: "processes ×2" twice would
+    let a sentence name the wrong one.
+    """
+    seen = Counter(names)
+    return [f"{n} (run {r.run_id})" if seen[n] > 1 else n for n, r in zip(names, records)]
+
+
+def names_of(records: Sequence[RunRecord]) -> list[str]:
+    """Each run's :func:`label`, told apart where two are alike (see :func:`distinct`)."""
+    return distinct([label(r) for r in records], records)
 
 
 def margin_needed(a: RunRecord, b: RunRecord) -> float:
@@ -121,20 +137,26 @@ class Verdict:
                 f"by more than their spreads allow (±{(self.needed or MIN_MARGIN):.0%}).")
 
 
-def verdict(records: Iterable[RunRecord]) -> Verdict:
-    """The verdict over the finished runs of one comparison."""
+def verdict(records: Iterable[RunRecord], names: Sequence[str] | None = None) -> Verdict:
+    """The verdict over the finished runs of one comparison.
+
+    ``names``: what to call each of ``records`` (default :func:`names_of`);
+    the window passes the names its chart shows, so both say the same.
+    """
+    records = list(records)
+    called = dict(zip(map(id, records), names if names is not None else names_of(records)))
     done = [r for r in records if r.status == RunStatus.DONE.value and r.wall_s > 0]
     if not done:
         return Verdict(None, False, RULE, None)
     best = min(done, key=lambda r: r.wall_s)
     others = [r for r in done if r is not best]
     if not others:
-        return Verdict(None, False, RULE, label(best))
+        return Verdict(None, False, RULE, called[id(best)])
     loads = [r.other_load_cores for r in done if r.other_load_cores is not None]
     if loads and max(loads) >= BUSY_CORES:
-        return Verdict(None, False, RULE, label(best), busy=max(loads))
+        return Verdict(None, False, RULE, called[id(best)], busy=max(loads))
     unbeaten = [r for r in others if not beats(best, r)]
     if not unbeaten:
-        return Verdict(label(best), True, RULE, label(best))
+        return Verdict(called[id(best)], True, RULE, called[id(best)])
     rival = min(unbeaten, key=lambda r: r.wall_s)
-    return Verdict(None, False, RULE, label(best), label(rival), margin_needed(best, rival))
+    return Verdict(None, False, RULE, called[id(best)], called[id(rival)], margin_needed(best, rival))

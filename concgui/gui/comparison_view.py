@@ -29,7 +29,7 @@ from PySide6.QtWidgets import QGraphicsRectItem, QGridLayout, QLabel, QTextBrows
 
 from concgui.engine.compare import RunRecord
 from concgui.engine.time_split import DESCRIPTIONS, KEYS, LABELS, PARTS, POOL_START, wall_of
-from concgui.engine.verdict import Verdict, verdict
+from concgui.engine.verdict import Verdict, distinct, verdict
 from concgui.gui.cpu_plot import MODE_COLORS
 from concgui.gui.run_words import MODE_NAMES, record_key
 from concgui.scenarios import StepKind
@@ -62,6 +62,11 @@ def run_name(r: RunRecord) -> str:
     key = record_key(r.ran_on, r.mode)
     name = "GUI thread" if key == StepKind.GUI_THREAD else MODE_NAMES.get(key, key)
     return f"{name} ×{r.workers}" if r.workers > 1 else name
+
+
+def run_names(records: list[RunRecord]) -> list[str]:
+    """:func:`run_name` of each run, told apart where two would read the same (chart, verdict and text alike)."""
+    return distinct([run_name(r) for r in records], records)
 
 
 def wrap_words(text: str, fm: QFontMetrics, width: float) -> str:
@@ -207,6 +212,7 @@ class ComparisonView(QWidget):
         wy: list[float] = []
         w_lo: list[float] = []
         w_hi: list[float] = []
+        names = run_names(records)
         for i, r in enumerate(records):
             key = record_key(r.ran_on, r.mode)
             c = QColor(MODE_COLORS.get(key, "#888888"))
@@ -230,7 +236,7 @@ class ComparisonView(QWidget):
             text.setPos(i, label_y)
             p.addItem(text)
             self._items += [bar, text]
-            ticks.append((i, run_name(r)))
+            ticks.append((i, names[i]))
         if wx:
             pen = pg.mkPen(self.palette().color(self.palette().ColorRole.WindowText), width=1)
             self.whiskers = pg.ErrorBarItem(x=np.array(wx), y=np.array(wy), top=np.array(w_hi),
@@ -295,7 +301,7 @@ class ComparisonView(QWidget):
         if not records:
             self.verdict.setVisible(False)
             return
-        v = verdict(records)
+        v = verdict(records, run_names(records))
         self.verdict.setText(verdict_line(v))
         self.verdict.setToolTip(v.sentence())
         if v.clear or v.fastest is None:
@@ -315,6 +321,7 @@ class ComparisonView(QWidget):
         self._split_items = []
         self.parts = []
         rows = [r for r in records if r.split]
+        called = dict(zip(map(id, records), run_names(records)))
         self.split_box.setVisible(bool(rows))
         for label in self.legend.values():
             self.legend_grid.removeWidget(label)
@@ -350,7 +357,7 @@ class ComparisonView(QWidget):
                 shown.add(POOL_START)
                 x_min = min(x_min, -pool)
             x_max = max(x_max, x)
-            ticks.append((i, run_name(r)))
+            ticks.append((i, called[id(r)]))
         sp.getAxis("left").setTicks([ticks])
         sp.setYRange(-0.5, len(rows) - 0.5, padding=0)
         sp.setXRange(x_min, max(x_max, 1e-3), padding=0.02)

@@ -157,7 +157,7 @@ class CpuPlot(QWidget):
         head.addSpacing(8)
         head.addWidget(self.legend_label, 1)
         head.addWidget(self.busy_label)
-        head.addSpacing(18)
+        head.addSpacing(12)
         head.addWidget(self.tree_label)
 
         lay = QVBoxLayout(self)
@@ -166,8 +166,9 @@ class CpuPlot(QWidget):
         lay.addWidget(self.plot_widget, 1)
         # Fixed sizes: a label whose size hint changes makes Qt re-lay out (and repaint) its
         # parents, many trips into Python; at a fixed size a new text repaints the label alone.
-        for lab, widest in ((self.busy_label, "Cores busy: 888.88 of 888"), (self.tree_label,
-                                                                            "This app + workers: 8888 %")):
+        digits = "8" * len(str(self.cores))  # room for this machine's widest figures, no more
+        for lab, widest in ((self.busy_label, f"Cores busy: {digits}.88 of {digits}"),
+                            (self.tree_label, f"This app + workers: {digits}88 %")):
             self._set_readout_text(lab, widest)
             lab.setFixedSize(lab.sizeHint())
             lab.setAutoFillBackground(True)

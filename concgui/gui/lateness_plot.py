@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRectF, Qt
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from concgui.engine.latency import FRAME_S, WINDOW_S, LatenessStats
@@ -26,9 +26,10 @@ from concgui.gui.cpu_plot import MODE_COLORS, CpuPlot
 from concgui.gui.heartbeat import BAD_S, Heartbeat, HeartbeatDot, lateness_color
 from concgui.gui.theme import InkLabel
 from concgui.gui.live_widgets import CoverNote, elastic, plot_title
-from concgui.gui.plot_bands import Band, RunBands, place_bands
+from concgui.gui.plot_bands import Band, RunBands, label_rects, place_bands
 from concgui.gui.plot_style import make_plot
 
+THRESHOLD_LABEL_AT = 0.02  # the "1 frame" and "sluggish" labels: this far along the plot's width
 #: Freeze labels stack on this many rows before one is hidden rather than overlap.
 FREEZE_LABEL_LEVELS = 3
 
@@ -81,12 +82,15 @@ class LatenessPlot(QWidget):
             axis.setWidth(AXIS_W)  # equal widths, so linked x axes line up pixel for pixel
         p.setXLink(cpu_plot.plot)  # one time axis for CPU and lateness
         self._set_y_top(2.0)  # 100 ms
-        for ms, what in ((FRAME_S * 1000, "1 frame"), (BAD_S * 1000, "sluggish")):
+        self._threshold_labels: list = []  # freeze labels keep clear of them
+        self._thresholds = ((FRAME_S * 1000, "1 frame"), (BAD_S * 1000, "sluggish"))
+        for ms, what in self._thresholds:
             line = pg.InfiniteLine(pos=math.log10(ms), angle=0, movable=False,
                                    pen=pg.mkPen("#9e9e9e", width=1, style=Qt.PenStyle.DashLine),
-                                   label=what, labelOpts={"position": 0.02, "color": "#757575",
+                                   label=what, labelOpts={"position": THRESHOLD_LABEL_AT, "color": "#757575",
                                                           "anchors": [(0, 1), (0, 1)]})
             p.addItem(line, ignoreBounds=True)
+            self._threshold_labels.append(line.label)
         self.curve = p.plot(pen=pg.mkPen("#6a1b9a", width=1))
         self.curve.setClipToView(True)
         self.curve.setDownsampling(auto=True, method="peak")
@@ -151,12 +155,43 @@ class LatenessPlot(QWidget):
             if t0 not in self._freezes:
                 label = f"frozen {t1 - t0:.2f} s" if t1 - t0 >= LABEL_FREEZE_S else ""  # short ones: band only
                 self._freezes[t0] = Band(self.plot, t0, t1, "#c62828", 70, label)
-        for store in (self._freezes, self.runs.bands):
-            place_bands(store, self.plot, t_now, t_now - self.window_s - 1.0, y_text, FREEZE_LABEL_LEVELS)
+        keep_after = t_now - self.window_s - 1.0
+        self._fit_threshold_labels()
+        marks = self._threshold_rects()
+        place_bands(self._freezes, self.plot, t_now, keep_after, y_text, FREEZE_LABEL_LEVELS, marks)
+        freeze_labels = [b.text for b in self._freezes.values() if b.text is not None]
+        place_bands(self.runs.bands, self.plot, t_now, keep_after, y_text, FREEZE_LABEL_LEVELS,
+                    marks + label_rects(self.plot, freeze_labels))
         if t_now - self._t_readout >= READOUT_S or t_now < self._t_readout:
             self._t_readout = t_now
             self._update_readout(t_now)
         self.ticks += 1
+
+    def _fit_threshold_labels(self) -> None:
+        """A short plot has no room for "1 frame" under "sluggish": then only the dashed line says it."""
+        px_y = abs(self.plot.vb.viewPixelSize()[1])
+        (low_ms, _), (high_ms, _) = self._thresholds
+        low = self._threshold_labels[0]
+        room_px = (math.log10(high_ms) - math.log10(low_ms)) / px_y if px_y > 0 else 0.0
+        low.setVisible(room_px >= low.textItem.boundingRect().height())
+
+    def _threshold_rects(self) -> list[QRectF]:
+        """Where the "1 frame" and "sluggish" labels are, in view coordinates, worked out from the view now.
+
+        Their items follow a range change only when next painted, so their own
+        geometry would be a frame late: the range has just been set here.
+        """
+        (x_lo, x_hi), _ = self.plot.vb.viewRange()
+        px_x, px_y = self.plot.vb.viewPixelSize()
+        out = []
+        for (ms, _), item in zip(self._thresholds, self._threshold_labels):
+            if not item.isVisible():
+                continue
+            size = item.textItem.boundingRect()
+            x = x_lo + THRESHOLD_LABEL_AT * (x_hi - x_lo)
+            y = math.log10(ms)  # the label's bottom edge sits on its line
+            out.append(QRectF(x, y, size.width() * px_x, size.height() * abs(px_y)))
+        return out
 
     def set_paused_note(self, paused: bool) -> None:
         """Say over the plot that it waits for the run's end (the GIL pace, :mod:`concgui.gui.pace`)."""

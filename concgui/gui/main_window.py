@@ -35,7 +35,7 @@ from concgui.engine.verdict import verdict
 from concgui.engine.platform_info import collect
 from concgui.engine.telemetry import CpuSampler
 from concgui.gui.cards import card, scroll_column, text_dialog
-from concgui.gui.comparison_view import ComparisonView
+from concgui.gui.comparison_view import ComparisonView, run_names
 from concgui.gui.controls import ControlsPanel
 from concgui.gui.cpu_plot import CpuPlot
 from concgui.gui.error_details import ErrorDetails
@@ -591,7 +591,7 @@ class MainWindow(QMainWindow):
 
     def show_comparison(self, records: list[RunRecord]) -> None:
         # Read the interpreter afresh: the switch interval may have been changed.
-        self.comparison.show_records(records, explain(records, collect()))
+        self.comparison.show_records(records, explain(records, collect(), run_names(records)))
 
     @Slot()
     def _on_lag_timer_timeout(self) -> None:
@@ -611,7 +611,7 @@ class MainWindow(QMainWindow):
         shown = self.comparison.records
         if shown:
             doc["comparison"] = [r.as_dict() for r in shown]
-            doc["verdict"] = verdict(shown).as_export()
+            doc["verdict"] = verdict(shown, run_names(shown)).as_export()
         return doc
 
     def export_results(self, path: str) -> None:

@@ -50,12 +50,14 @@ class Band:
             plot.addItem(item, ignoreBounds=True)
             self.text = item
 
-    def place(self, t_now: float, y_text: float) -> None:
+    def place(self, t_now: float, y_text: float, x_text: float | None = None) -> None:
+        """Put the band relative to ``t_now``; its label's top at ``y_text``, centred on ``x_text``
+        (default: the band's middle)."""
         x0 = self.t0 - t_now
         x1 = (self.t1 if self.t1 is not None else t_now) - t_now
         self.rect.setRect(QRectF(x0, -SPAN, max(0.0, x1 - x0), 2 * SPAN))
         if self.text is not None:
-            self.text.setPos((x0 + x1) / 2, y_text)
+            self.text.setPos((x0 + x1) / 2 if x_text is None else x_text, y_text)
 
     def remove(self, plot: pg.PlotItem) -> None:
         plot.removeItem(self.rect)
@@ -63,17 +65,28 @@ class Band:
             plot.removeItem(self.text)
 
 
+def label_rects(plot: pg.PlotItem, items: list) -> list[QRectF]:
+    """Where ``items`` (labels drawn on ``plot``) are, in its view coordinates: for ``avoid``."""
+    vb = plot.vb
+    return [vb.mapSceneToView(item.sceneBoundingRect()).boundingRect() for item in items if item.isVisible()]
+
+
 def place_bands(store: dict, plot: pg.PlotItem, t_now: float, keep_after: float,
-                label_top: float | None = None, levels: int = 3) -> None:
+                label_top: float | None = None, levels: int = 3, avoid: list[QRectF] | None = None) -> None:
     """Place every band of ``store`` relative to ``t_now``; drop those that ended before ``keep_after``.
 
     Labels never overlap: from the oldest band on, each label takes the
     highest of ``levels`` rows (the first at ``label_top``, in view
     coordinates, the next a label's height below) where it clears the labels
-    already in that row, and is hidden where no row is free. Without
+    already in that row and every rectangle of ``avoid`` (other labels of
+    the plot, in view coordinates), and is hidden where no row is free. A
+    label stays inside the plot: one that would reach past an edge is moved
+    in, along its band, and a band out of view has none. Without
     ``label_top`` each band's label stays at its own ``y``.
     """
     px_x, px_y = plot.vb.viewPixelSize() if label_top is not None else (0.0, 0.0)  # view units per pixel
+    view_lo, view_hi = plot.vb.viewRange()[0]
+    blocked = avoid or []
     rows: list[list[tuple[float, float]]] = [[] for _ in range(levels if label_top is not None else 0)]
     for key, band in sorted(store.items(), key=lambda kv: kv[1].t0):
         if band.t1 is not None and band.t1 < keep_after:
@@ -81,18 +94,29 @@ def place_bands(store: dict, plot: pg.PlotItem, t_now: float, keep_after: float,
             del store[key]
             continue
         y = band.y
+        x_text = None
         if label_top is not None and band.text is not None:
             rect = band.text.boundingRect()
             x0 = band.t0 - t_now
             x1 = (band.t1 if band.t1 is not None else t_now) - t_now
             half = (rect.width() / 2 + 4) * px_x  # a little air between labels
-            lo, hi = (x0 + x1) / 2 - half, (x0 + x1) / 2 + half
-            free = next((i for i, spans in enumerate(rows) if all(hi <= a or lo >= b for a, b in spans)), None)
+            x_text = min(max((x0 + x1) / 2, view_lo + half), view_hi - half)  # inside the plot's edges
+            lo, hi = x_text - half, x_text + half
+            height = (rect.height() + 1) * abs(px_y)
+
+            def clear(i: int) -> bool:
+                top = label_top - i * height
+                return (all(hi <= a or lo >= b for a, b in rows[i])
+                        and not any(r.left() < hi and r.right() > lo and r.bottom() > top - height
+                                    and r.top() < top for r in blocked))
+
+            shown = x1 >= view_lo and x0 <= view_hi and 2 * half <= view_hi - view_lo
+            free = next((i for i in range(len(rows)) if clear(i)), None) if shown else None
             band.text.setVisible(free is not None)
             if free is not None:
                 rows[free].append((lo, hi))
-                y = label_top - free * (rect.height() + 1) * abs(px_y)
-        band.place(t_now, y)
+                y = label_top - free * height
+        band.place(t_now, y, x_text)
 
 
 class RunBands:

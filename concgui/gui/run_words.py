@@ -67,7 +67,10 @@ MODE_NAMES = {
 
 #: Where a run that a wrong way put in the window's process did its work.
 _RAN_ON_BY_KIND = {StepKind.GUI_THREAD: "GUI thread",
-                   StepKind.BLOCKING_WAIT: "worker thread, GUI thread waits for it"}
+                   StepKind.BLOCKING_WAIT: "worker thread, GUI thread waits for it",
+                   # On the pool as any processes run, but telling the GUI of every item: a record must
+                   # say so, or a chart of the lesson's two runs would name them alike.
+                   StepKind.FLOOD: "worker processes, one signal per item"}
 #: Where a right-way run that its config kept in the window's process ("here") did its work.
 _RAN_HERE = {"serial": "run-driver QThread", "threads": "QThreads in the window"}
 #: The words above that mean "in the window's own process, on threads it shares the GIL with".
@@ -82,6 +85,7 @@ SHORT_RAN_ON = {
     "run-driver QThread": "window thread",
     "GUI thread": "GUI thread",
     "worker thread, GUI thread waits for it": "thread + wait",
+    "worker processes, one signal per item": "pool + flood",
     "this process": "this process",
     "threads of this process": "threads here",
 }

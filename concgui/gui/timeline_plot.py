@@ -181,13 +181,17 @@ class TimelinePlot(QWidget):
         self.follow_button.setToolTip("The plots stopped scrolling when you zoomed or panned: scroll with time again")
         self.follow_button.clicked.connect(self.follow)
         self.follow_button.hide()
-        for label in (self.legend, self.share_label):  # may be cut short; never widen the window
-            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-            label.setMinimumWidth(1)
-        head = QHBoxLayout()
-        head.addWidget(title, 3)
-        head.addWidget(self.legend, 2)
-        head.addWidget(elastic(self.share_label), 3)
+        # The title is never cut; the legend shows whole or not at all (see resizeEvent); the last
+        # run's figure takes what is left, cut short at worst (its tooltip has it all).
+        title.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        title.setFixedWidth(title.fontMetrics().horizontalAdvance(title.text()) + 8)
+        self.legend.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
+        self._head_gap = 12
+        head = self._head = QHBoxLayout()
+        head.setSpacing(self._head_gap)
+        head.addWidget(title)
+        head.addWidget(self.legend)
+        head.addWidget(elastic(self.share_label), 1)
         self.share_label.setText("")
         head.addWidget(self.follow_button)
         lay = QVBoxLayout(self)
@@ -199,6 +203,17 @@ class TimelinePlot(QWidget):
                                       "would take the GIL from the threads.")
         self.plot_widget.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
         cpu_plot.refreshed.connect(self.refresh)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._fit_header()
+
+    def _fit_header(self) -> None:
+        """Show the legend only where it fits whole beside the title and the last run's figure."""
+        share = self.share_label.sizeHint().width() if self.share_label.text() else 0
+        button = self.follow_button.sizeHint().width() + self._head_gap if self.follow_button.isVisible() else 0
+        room = self.width() - self.title.width() - share - button - 2 * self._head_gap
+        self.legend.setVisible(room >= self.legend.sizeHint().width())
 
     # -- data in ----------------------------------------------------------------------------
 
@@ -221,8 +236,12 @@ class TimelinePlot(QWidget):
         rs = self.store.runs.get(run_id)
         n = len(self.lanes.keys(run_id))
         what = f"{rs.mode} × {rs.workers}" if rs is not None else f"run {run_id}"
-        self.share_label.setText(f"last run ({html.escape(what)}): {n} worker(s) used "
-                                 f"<b style='font-size:large'>{total:.2f}</b> cores together")
+        self.share_label.setText(f"last run ({html.escape(what)}): <b style='font-size:large'>{total:.2f}</b> "
+                                 "cores together")
+        self.share_label.setToolTip(f"Run {run_id}: its {n} worker(s) used {total:.2f} cores together, over the "
+                                    "time all of them were running: about 1 core for pure-Python threads (the "
+                                    "GIL), about N for N processes.")
+        self._fit_header()
         self.shares_measured.emit(run_id, total)
 
     def set_paused_note(self, paused: bool) -> None:
@@ -235,6 +254,7 @@ class TimelinePlot(QWidget):
     def _on_view_range_changed_manually(self, *_: object) -> None:
         self.cpu_plot.hold()
         self.follow_button.show()
+        self._fit_header()
         self._keep_on_recorded_time()
 
     def _keep_on_recorded_time(self) -> None:
@@ -252,6 +272,7 @@ class TimelinePlot(QWidget):
     @Slot()
     def follow(self) -> None:
         self.follow_button.hide()
+        self._fit_header()
         self.cpu_plot.follow()
 
     # -- drawing ---------------------------------------------------------------------------------

@@ -139,4 +139,17 @@ def test_runs_without_a_serial_baseline_are_compared_by_their_times():
     a = _rec(1, "cpu-python", "processes", 2, 0.5, 0.01, 0.0)
     b = _rec(2, "cpu-python", "processes", 2, 1.5, 0.01, 0.0)
     text = explain([a, b], INFO)
-    assert "Verdict: processes ×2 is the clear winner here (0.50 s against processes ×2 1.50 s)." in text
+    assert ("Verdict: processes ×2 (run 1) is the clear winner here (0.50 s against processes ×2 (run 2) 1.50 s)."
+            in text)
+
+
+def test_two_runs_of_one_mode_are_told_apart_and_the_faster_one_wins():
+    """The flood lesson: the slower run (the flood) comes first, and both are processes ×2."""
+    slow = _rec(1, "cpu-python", "processes", 2, 2.22, 0.01, 0.0)
+    fast = _rec(2, "cpu-python", "processes", 2, 0.74, 0.01, 0.0)
+    v = verdict([slow, fast])
+    assert v.clear and v.winner == "processes ×2 (run 2)"
+    text = explain([slow, fast], INFO)
+    assert "processes ×2 (run 2) is the clear winner here (0.74 s against processes ×2 (run 1) 2.22 s)" in text
+    named = explain([slow, fast], INFO, ["processes + signal flood ×2", "processes ×2"])
+    assert "processes ×2 is the clear winner here (0.74 s against processes + signal flood ×2 2.22 s)" in named

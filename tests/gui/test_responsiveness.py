@@ -18,6 +18,7 @@ from concgui.engine.config import RunConfig
 from concgui.engine.latency import FRAME_S
 from concgui.gui.heartbeat import Heartbeat
 from concgui.gui.lateness_plot import ramp_series
+from concgui.gui.comparison_view import run_names
 from concgui.gui.main_window import MainWindow
 from concgui.gui.run_session import GUI_THREAD_LIMIT_S
 from concgui.gui.responsiveness_text import outcome_text, pair_html, python_work, wait_work
@@ -106,6 +107,10 @@ def test_signal_flood_backs_up_the_event_queue_and_coalescing_does_not(qtbot, wi
     assert wrong.ui.drain_ms >= 0
     assert right.ui.drain_ms is not None and right.ui.drain_ms >= 0  # the right way says when it caught up too
     assert "caught up" in outcome_text(right.ui, right.record.wall_s, right.record.status)
+    # A chart and a verdict of the two name them apart: the same mode, one of them the flood.
+    assert wrong.record.ran_on == "worker processes, one signal per item"
+    names = run_names([wrong.record, right.record])
+    assert names[0].startswith("processes + signal flood") and names[1].startswith("processes ×")
     # Coalesced: at most ~30 progress signals a second, plus the first and last.
     assert right.ui.signals <= 30 * max(right.record.wall_s, 0.1) + 5
     assert wrong.ui.signals >= 100 * right.ui.signals
