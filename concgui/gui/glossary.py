@@ -35,6 +35,11 @@ GLOSSARY: tuple[Term, ...] = (
          "Longest freeze ÷ 16.7 ms."),
     Term("GUI stall", "The table's name for a run's longest freeze, in milliseconds.", "As Longest freeze."),
     Term("UI p99", "The table's name for a run's p99 lateness.", "As p50 / p99, over the run."),
+    Term("Backlog", "A signal flood's queued signals: sent to the GUI thread but not yet handled by it. The "
+         "most at any moment of the run.", "Signals emitted minus signals delivered, at every emit."),
+    Term("Caught up", "How long after the work ended the GUI thread handled the run's last signal: a flood's "
+         "backlog draining, or a coalesced run's last few ms.",
+         "The run's end in the engine against when the window handled it, on one clock."),
     Term("Cores busy", "The sum of every core's CPU % divided by 100: how many cores' worth of work the whole "
          "machine does now. Threads taking turns on the GIL hop between cores but add up to about 1.",
          "psutil per-core CPU %, sampled at 10 Hz by a probe process."),
