@@ -22,8 +22,9 @@ Two halves:
 
 from __future__ import annotations
 
+import mmap
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Sequence, cast
 
 import numpy as np
 
@@ -100,6 +101,20 @@ class SpanCollector:
         return batch
 
 
+def _room(n: int) -> np.ndarray:
+    """An uninitialised float64 column of ``n`` values, whose pages the OS maps as they are first written.
+
+    Large ones come from an anonymous ``mmap``, not ``np.empty``: numpy asks
+    Linux for transparent huge pages on arrays of 4 MB and more, and the first
+    write into each 2 MB page then stops the writer while the OS clears it
+    (6.5 ms each on a cloud VM, every ~10th fold batch on the GUI thread). With
+    4 KB pages the same writes cost ~0.2 ms, spread evenly.
+    """
+    if n < RESERVE_FROM:
+        return np.empty(n)
+    return np.frombuffer(mmap.mmap(-1, n * 8), dtype=np.float64)  # the array keeps the map alive
+
+
 class _Grow:
     """A growable float64 column.
 
@@ -110,7 +125,8 @@ class _Grow:
     once it outgrows ``RESERVE_FROM`` values: the copies on the way to two
     million tasks (40 ms and more each, on the GUI thread, while workers
     keep the cores busy) become one copy of a small column. Untouched room
-    is address space, not memory: the OS maps pages as they are written.
+    is address space, not memory: the OS maps pages as they are written
+    (see :func:`_room`).
     """
 
     __slots__ = ("a", "lo", "hi", "reserve")
@@ -131,7 +147,7 @@ class _Grow:
             room = max(64, 2 * (n + k))
             if n + k > RESERVE_FROM:
                 room = max(room, self.reserve)
-            bigger = np.empty(room)
+            bigger = _room(room)
             bigger[:n] = self.a[self.lo:self.hi]
             self.a, self.lo, self.hi = bigger, 0, n
         self.a[self.hi:self.hi + k] = values
@@ -161,17 +177,29 @@ def _ids(ids: Sequence[int]) -> np.ndarray:
 def fold_columns(folds: list[TasksFinished] | tuple[TasksFinished, ...]) -> dict[str, np.ndarray]:
     """The folds' tasks as float64 columns ``run``, ``task``, ``t0``, ``t1``, ``cpu``.
 
-    numpy over each fold's arrays: no Python work per task.
+    A handful of numpy calls for the whole batch, not a handful per fold: the
+    time columns are the folds' arrays joined in one copy, the ids come from
+    their ranges (0.2 ms for a batch of 12 folds and 25,000 tasks).
     """
-    parts: dict[str, list[np.ndarray]] = {k: [] for k in COLUMNS}
-    for f in folds:
-        n = len(f)
-        parts["run"].append(np.full(n, float(f.run_id)))
-        parts["task"].append(_ids(f.task_ids))
-        parts["t0"].append(np.frombuffer(f.t_start, dtype=np.float64))
-        parts["t1"].append(np.frombuffer(f.t_end, dtype=np.float64))
-        parts["cpu"].append(np.frombuffer(f.cpu_s, dtype=np.float64))
-    return {k: (np.concatenate(v) if v else np.zeros(0)) for k, v in parts.items()}
+    if not folds:
+        return {k: np.zeros(0) for k in COLUMNS}
+    if not all(isinstance(f.task_ids, range) and f.task_ids.step == 1 for f in folds):
+        parts = [_ids(f.task_ids) for f in folds]
+        task = np.concatenate(parts)
+    else:
+        lengths = np.fromiter((len(f) for f in folds), dtype=np.int64, count=len(folds))
+        firsts = np.fromiter((cast(range, f.task_ids).start for f in folds), dtype=np.float64, count=len(folds))
+        ends = np.cumsum(lengths)
+        # Each task's id: its fold's first id plus its place in the fold.
+        task = np.arange(int(ends[-1]), dtype=np.float64) + np.repeat(firsts - (ends - lengths), lengths)
+    counts = [len(f) for f in folds]
+    return {
+        "run": np.repeat(np.array([float(f.run_id) for f in folds]), counts),
+        "task": task,
+        "t0": np.frombuffer(b"".join(f.t_start for f in folds), dtype=np.float64),
+        "t1": np.frombuffer(b"".join(f.t_end for f in folds), dtype=np.float64),
+        "cpu": np.frombuffer(b"".join(f.cpu_s for f in folds), dtype=np.float64),
+    }
 
 
 @dataclass

@@ -292,3 +292,23 @@ def test_workload_explained_with_its_real_source() -> None:
     import inspect
 
     assert info.source == inspect.getsource(cpu_python)
+
+
+def test_a_big_lane_takes_its_room_from_pages_mapped_as_written(monkeypatch) -> None:
+    """Not numpy's huge pages: clearing one stops the GUI thread for milliseconds at its first write."""
+    import mmap
+
+    from concgui.engine import timeline
+
+    monkeypatch.setattr(timeline, "RESERVE_FROM", 1_000)
+    store = TimelineStore()
+    _lane_of_folds(store, np.arange(400) * 1e-3, 0.5e-3)
+    lane = store.lanes["pid 1"]
+    def mapped(a: np.ndarray) -> bool:
+        return isinstance(a.base, memoryview) and isinstance(a.base.obj, mmap.mmap)
+
+    assert not mapped(lane.cols["t0"].a)  # small: an ordinary array
+    _lane_of_folds(store, 1.0 + np.arange(700) * 1e-3, 0.5e-3)  # past RESERVE_FROM
+    assert mapped(lane.cols["t0"].a)
+    assert len(lane.cols["t0"].a) >= timeline.MAX_SPANS_PER_LANE
+    assert lane.col("t0")[-1] == pytest.approx(1.699) and len(lane) == 1_100
