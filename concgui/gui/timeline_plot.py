@@ -136,7 +136,7 @@ class TimelinePlot(QWidget):
         self.cpu_plot = cpu_plot
         self.lanes = lanes
         #: (run, worker) -> (resolution, strip) of finished runs (see _strip).
-        self._strips: dict[tuple[int, str], tuple[float, tuple[np.ndarray, np.ndarray, np.ndarray], object]] = {}
+        self._strips: dict[tuple[int, str], tuple[float, dict[int, tuple[np.ndarray, np.ndarray]], object]] = {}
         self.store = TimelineStore()
         self.window_s = cpu_plot.window_s
         self.ticks = 0
@@ -378,28 +378,27 @@ class TimelinePlot(QWidget):
             rs = self.store.runs.get(run_id)
             if i is None or (rs is not None and (rs.t > t_hi or self._run_end(run_id) < t_lo - 1.0)):
                 continue  # not on screen: skip copying its readings
-            x0, x1, lv = self._strip(run_id, worker, step, t_lo, t_hi)
-            if not len(x0):
-                continue
-            on = (x1 >= t_lo) & (x0 <= t_hi)
-            for v in np.unique(lv[on]):
-                sel = on & (lv == v)
-                xs0, xs1 = by_shade.setdefault((worker, int(v)), ([], []))
-                xs0.append(x0[sel] - t_now)
-                xs1.append(x1[sel] - t_now)
+            for v, (x0, x1) in self._strip(run_id, worker, step, t_lo, t_hi).items():
+                # One shade's rectangles never overlap, so starts and ends both increase.
+                k0 = int(np.searchsorted(x1, t_lo, side="left"))
+                k1 = int(np.searchsorted(x0, t_hi, side="right"))
+                if k1 > k0:
+                    xs0, xs1 = by_shade.setdefault((worker, v), ([], []))
+                    xs0.append(x0[k0:k1])
+                    xs1.append(x1[k0:k1])
         layers = []
         no_pen = QPen(Qt.PenStyle.NoPen)
         for (worker, v), (xs0, xs1) in by_shade.items():  # one path per lane and shade, all its runs in it
             i = index[worker]
             c = QColor(lane_color(worker).darker(170))
             c.setAlpha(int(255 * v / STRIP_SHADES))
-            layers.append((rects_path(np.concatenate(xs0), np.concatenate(xs1), i + STRIP[0], i + STRIP[1]),
-                           QBrush(c), no_pen))
+            layers.append((rects_path(np.concatenate(xs0) - t_now, np.concatenate(xs1) - t_now, i + STRIP[0],
+                                      i + STRIP[1]), QBrush(c), no_pen))
         return layers
 
     def _strip(self, run_id: int, worker: str, step: float, t_lo: float,
-               t_hi: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """One worker's CPU strip in one run: (starts, ends, shade ≥ 1) in engine time, equal shades merged.
+               t_hi: float) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        """One worker's CPU strip in one run: shade (≥ 1) -> (starts, ends) in engine time, equal shades merged.
 
         A finished run's strip is worked out once per resolution, over the
         whole run, and kept: its readings no longer change, and a redraw
@@ -413,9 +412,8 @@ class TimelinePlot(QWidget):
         if done and kept is not None and kept[0] == step and kept[2] is started:
             return kept[1]
         t, cpu = self.lanes.raw(run_id, worker)
-        empty = (np.zeros(0), np.zeros(0), np.zeros(0, dtype=int))
         if len(t) < 2 or (not done and (t[-1] < t_lo or t[0] > t_hi)):
-            return empty
+            return {}
         a, b = (t[0], t[-1]) if done else (max(t[0], t_lo), min(t[-1], t_hi))
         n = max(1, int(math.ceil((b - a) / step)))
         edges = np.linspace(a, b, n + 1)
@@ -427,8 +425,8 @@ class TimelinePlot(QWidget):
         starts = np.concatenate(([0], change))
         ends = np.concatenate((change, [len(level)]))
         lv = level[starts]
-        keep = lv > 0
-        out = (edges[starts][keep], edges[ends][keep], lv[keep])
+        x0, x1 = edges[starts], edges[ends]
+        out = {int(v): (x0[lv == v], x1[lv == v]) for v in np.unique(lv) if v > 0}
         if done:
             if len(self._strips) > STRIPS_KEPT:
                 self._strips.clear()
