@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import html
 import math
+from typing import Iterator
 
 import numpy as np
 import pyqtgraph as pg
@@ -202,7 +203,8 @@ class TimelinePlot(QWidget):
         self._paused_note = CoverNote(self, self.plot_widget, "Bars drawn after the run: drawing them now "
                                       "would take the GIL from the threads.")
         self.plot_widget.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
-        cpu_plot.refreshed.connect(self.refresh)
+        cpu_plot.refreshed.connect(self._refresh_in_steps)
+        self._steps: Iterator[None] | None = None  # the redraw under way, one lane per turn of the loop
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)
@@ -279,6 +281,35 @@ class TimelinePlot(QWidget):
 
     @Slot(float)
     def refresh(self, t_now: float) -> None:
+        """Redraw for ``t_now`` at once (an export, a test, a first frame)."""
+        self._steps = None
+        for _ in self._redraw(t_now):
+            pass
+
+    @Slot(float)
+    def _refresh_in_steps(self, t_now: float) -> None:
+        """Redraw for ``t_now`` a lane at a time, letting the event loop run between lanes.
+
+        A redraw is a few ms of numpy and path building per lane; while pool
+        workers fill every core it can take several times that, and a
+        heartbeat tick due meanwhile would wait for all of it. In steps, the
+        longest wait is one lane's. The drawn layers change at the last step,
+        all at once. A new redraw replaces one still under way.
+        """
+        steps = self._steps = self._redraw(t_now)
+        self._step(steps)
+
+    def _step(self, steps: Iterator[None]) -> None:
+        if steps is not self._steps:
+            return  # replaced by a newer redraw
+        try:
+            next(steps)
+        except StopIteration:
+            self._steps = None
+            return
+        QTimer.singleShot(0, self, lambda: self._step(steps))
+
+    def _redraw(self, t_now: float) -> Iterator[None]:
         self._t_now = t_now
         if self.cpu_plot.paused:  # drawing pauses with the CPU plot's (see CpuPlot.set_paused)
             self.ticks += 1
@@ -327,6 +358,7 @@ class TimelinePlot(QWidget):
                 path = rects_path(x0, np.maximum(x0 + px, 0.0), i + BAR[0], i + BAR[1])
                 bar_layers.setdefault((name, -1, True), []).append(path)
                 drawn += 1
+            yield
         layers = []
         for (name, lv, separate), paths in bar_layers.items():
             base = lane_color(name)
@@ -341,9 +373,11 @@ class TimelinePlot(QWidget):
                 pen = outline if separate else no_pen
             for path in paths:
                 layers.append((path, QBrush(c), pen))
+        yield
+        strips = self._strip_layers(names, t_now, t_lo, t_hi, px)
         self.bars_item.set_layers(layers)
         self.bars_drawn = drawn
-        self.strips_item.set_layers(self._strip_layers(names, t_now, t_lo, t_hi, px))
+        self.strips_item.set_layers(strips)
         self.ticks += 1
 
     def _active(self, name: str, lane, t_lo: float, t_hi: float) -> bool:

@@ -56,9 +56,9 @@ def test_timeline_bar_per_task_hover_and_trace(window, qtbot, tmp_path) -> None:
     window.cpu_plot.hold(t_end + 0.05)
     window.timeline.plot.setXRange(run.t - t_end - 0.05, 0.0, padding=0)
     window.timeline._on_view_range_changed_manually()
-    window.cpu_plot.refresh()
+    window.cpu_plot.refresh()  # the timeline follows it, a lane per turn of the event loop
     assert window.timeline.follow_button.isVisibleTo(window)
-    assert window.timeline.bars_drawn == SMALL["tasks"]
+    qtbot.waitUntil(lambda: window.timeline.bars_drawn == SMALL["tasks"], timeout=2000)
     # Linked axes (to the last bit of a float: the two views compute the same range separately).
     assert window.lateness_plot.plot.viewRange()[0] == pytest.approx(window.timeline.plot.viewRange()[0], abs=1e-9)
 
@@ -93,6 +93,14 @@ def test_gil_lane_sampled_during_thread_run(window, qtbot) -> None:
     assert "cores together" in window.timeline.share_label.text()
     window.timeline.refresh(now())
     assert window.timeline.strips_item.boundingRect().width() > 0  # the GIL strips were drawn
+
+    # Live, the timeline redraws a lane per turn of the event loop, and its layers change at the end.
+    tl0 = window.timeline
+    ticks = tl0.ticks
+    tl0._refresh_in_steps(now())
+    assert tl0._steps is not None and tl0.ticks == ticks, "the loop runs between the lanes"
+    qtbot.waitUntil(lambda: tl0._steps is None, timeout=2000)
+    assert tl0.ticks == ticks + 1 and tl0.strips_item.boundingRect().width() > 0
 
     # The run is over: its strips are worked out once per resolution and kept, not resampled per redraw.
     tl = window.timeline
