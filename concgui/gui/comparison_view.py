@@ -57,6 +57,9 @@ LEGEND_COLUMNS = 2  # two columns keep the card narrow enough for a 1366-px scre
 SPLIT_AXIS_PX, SPLIT_ROW_PX, SPLIT_ROWS_MAX = 28, 20, 3  # more runs share the same height
 
 
+AXIS_TITLE = "wall time (s)"
+
+
 def run_name(r: RunRecord) -> str:
     """A short name for a run (pyqtgraph drops tick labels that would overlap)."""
     key = record_key(r.ran_on, r.mode)
@@ -108,7 +111,8 @@ class ComparisonView(QWidget):
         self.title.setFont(f)
         self.chart, p = make_plot(self, min_height=100, grid_x=False)
         self.plot = p
-        p.setLabel("left", "wall time (s)")
+        p.setLabel("left", AXIS_TITLE)
+        self.axis_title_shown = True
         p.getAxis("left").enableAutoSIPrefix(False)  # never "(x0.001)": seconds stay seconds
         self._items: list[pg.GraphicsObject] = []
         self.whiskers: pg.ErrorBarItem | None = None
@@ -291,8 +295,17 @@ class ComparisonView(QWidget):
         p.setXRange(lo, hi, padding=0)
 
     def _fit_y(self) -> None:
-        """Leave room above the tallest bar (or whisker) for its two lines of label, however short the plot."""
+        """Leave room above the tallest bar (or whisker) for its two lines of label, however short the plot.
+
+        A plot too short for the axis title drops it (the bars' labels say "s"),
+        rather than show it cut.
+        """
         h = self.plot.vb.height()
+        axis = self.plot.getAxis("left")
+        fits = h >= QFontMetrics(axis.label.font()).horizontalAdvance(AXIS_TITLE) + 8
+        if fits != self.axis_title_shown:
+            self.axis_title_shown = fits
+            axis.showLabel(fits)
         need = 2 * QFontMetrics(self._bold).height() + 8
         frac = min(0.6, max(LABEL_HEADROOM, need / h if h > 0 else 0.0))
         self.plot.setYRange(0, self._top / (1 - frac), padding=0)

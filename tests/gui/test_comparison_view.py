@@ -193,3 +193,15 @@ def test_every_bar_is_named_however_narrow_the_card(view, qtbot, width) -> None:
         assert all("\n" not in t for t in drawn)  # on one line where there is room
     left, right = view.plot.getAxis("bottom").range
     assert left <= -0.6 and right >= 2.6  # never less room than before around the bars
+
+
+def test_a_chart_too_short_for_its_axis_title_drops_it_rather_than_cut_it(view, qtbot) -> None:
+    view.show()
+    qtbot.waitExposed(view)
+    chart = view.chart
+    chart.setFixedHeight(70)  # a view box shorter than the title is long, as at 1366×768
+    qtbot.waitUntil(lambda: not view.axis_title_shown, timeout=2000)
+    assert not view.plot.getAxis("left").label.isVisible()
+    chart.setFixedHeight(400)
+    qtbot.waitUntil(lambda: view.axis_title_shown, timeout=2000)
+    assert view.plot.getAxis("left").label.isVisible()
