@@ -183,16 +183,14 @@ def fold_columns(folds: list[TasksFinished] | tuple[TasksFinished, ...]) -> dict
     """
     if not folds:
         return {k: np.zeros(0) for k in COLUMNS}
+    counts = np.array([len(f) for f in folds], dtype=np.int64)
     if not all(isinstance(f.task_ids, range) and f.task_ids.step == 1 for f in folds):
-        parts = [_ids(f.task_ids) for f in folds]
-        task = np.concatenate(parts)
+        task = np.concatenate([_ids(f.task_ids) for f in folds])
     else:
-        lengths = np.fromiter((len(f) for f in folds), dtype=np.int64, count=len(folds))
-        firsts = np.fromiter((cast(range, f.task_ids).start for f in folds), dtype=np.float64, count=len(folds))
-        ends = np.cumsum(lengths)
+        firsts = np.array([cast(range, f.task_ids).start for f in folds], dtype=np.float64)
+        ends = np.cumsum(counts)
         # Each task's id: its fold's first id plus its place in the fold.
-        task = np.arange(int(ends[-1]), dtype=np.float64) + np.repeat(firsts - (ends - lengths), lengths)
-    counts = [len(f) for f in folds]
+        task = np.arange(int(ends[-1]), dtype=np.float64) + np.repeat(firsts - (ends - counts), counts)
     return {
         "run": np.repeat(np.array([float(f.run_id) for f in folds]), counts),
         "task": task,

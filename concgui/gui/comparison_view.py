@@ -192,6 +192,7 @@ class ComparisonView(QWidget):
         self._drawing = True
         try:
             self.records = list(records)
+            self._run_names = run_names(self.records)  # the chart's, the verdict's and the split's names
             self.explanation = explanation
             self._draw_bars(self.records)
             self._draw_verdict(self.records)
@@ -216,7 +217,7 @@ class ComparisonView(QWidget):
         wy: list[float] = []
         w_lo: list[float] = []
         w_hi: list[float] = []
-        names = run_names(records)
+        names = self._run_names
         for i, r in enumerate(records):
             key = record_key(r.ran_on, r.mode)
             c = QColor(MODE_COLORS.get(key, "#888888"))
@@ -314,7 +315,7 @@ class ComparisonView(QWidget):
         if not records:
             self.verdict.setVisible(False)
             return
-        v = verdict(records, run_names(records))
+        v = verdict(records, self._run_names)
         self.verdict.setText(verdict_line(v))
         self.verdict.setToolTip(v.sentence())
         if v.clear or v.fastest is None:
@@ -334,7 +335,7 @@ class ComparisonView(QWidget):
         self._split_items = []
         self.parts = []
         rows = [r for r in records if r.split]
-        called = dict(zip(map(id, records), run_names(records)))
+        called = dict(zip(map(id, records), self._run_names))
         self.split_box.setVisible(bool(rows))
         for label in self.legend.values():
             self.legend_grid.removeWidget(label)

@@ -188,7 +188,7 @@ class TimelinePlot(QWidget):
         title.setFixedWidth(title.fontMetrics().horizontalAdvance(title.text()) + 8)
         self.legend.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
         self._head_gap = 12
-        head = self._head = QHBoxLayout()
+        head = QHBoxLayout()
         head.setSpacing(self._head_gap)
         head.addWidget(title)
         head.addWidget(self.legend)
