@@ -3,8 +3,11 @@
 The same task function, the same inputs (``task_seed(i)``, same size) and the
 same chunking run on (a) concgui's :class:`Runner`, (b) a bare
 ``concurrent.futures`` executor and (c) joblib (loky), if it is installed.
-Pools are warm for every contender (a warm-up run first), repetitions are
-interleaved and each ratio is the median of side-by-side pairs. The wall time
+Pools are warm for every contender (a warm-up run first); in processes mode
+concgui and the bare executor get new worker processes for every repetition
+(started and warmed untimed: one process can be a few % faster at the same
+loop than another, see :func:`~benchmarks.sections._common.on_fresh_processes`).
+Repetitions are interleaved and each ratio is the median of side-by-side pairs. The wall time
 is taken around the whole call (``runner.run`` includes validating the
 config, the workload's context and every event), so it is what a user waits.
 """
@@ -15,7 +18,8 @@ import time
 from functools import partial
 
 from benchmarks.report import Report
-from benchmarks.sections._common import cores, interleave, median, ms, paired_ratio
+from benchmarks.sections._common import (RenewedExecutor, cores, interleave, median, ms, on_fresh_processes,
+                                         paired_ratio)
 
 TARGET = 1.03
 
@@ -52,8 +56,7 @@ def _measure(report: Report, label: str, contenders: dict, reps: int, tasks: int
 
 
 def overhead(report: Report, quick: bool = False) -> None:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+    from concurrent.futures import ThreadPoolExecutor
 
     from benchmarks import bare
     from concgui.engine import startmethods
@@ -96,10 +99,18 @@ def overhead(report: Report, quick: bool = False) -> None:
     chunk = cfg.chunk_size
     func = partial(bare.task, get_workload("cpu-python").func, size)
     digests: dict = {}
-    with Runner() as runner, ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as ex:
+    warm_tasks = range(2 * workers)
+    with Runner() as runner, RenewedExecutor(workers, method,
+                                             lambda ex: list(ex.map(func, warm_tasks, chunksize=1))) as bare_pool:
+
+        def fresh_runner() -> None:
+            runner.close()
+            runner.warm_up(cfg)
+
         contenders = {
-            "concgui": lambda: concgui_run(runner, cfg, digests),
-            "bare": lambda: timed("bare", digests, lambda: list(ex.map(func, range(tasks), chunksize=chunk))),
+            "concgui": on_fresh_processes(fresh_runner, lambda: concgui_run(runner, cfg, digests)),
+            "bare": on_fresh_processes(bare_pool.renew, lambda: timed(
+                "bare", digests, lambda: list(bare_pool.ex.map(func, range(tasks), chunksize=chunk)))),
         }
         if joblib is not None:
             par = joblib.Parallel(n_jobs=workers, backend="loky", batch_size=chunk)
@@ -107,7 +118,9 @@ def overhead(report: Report, quick: bool = False) -> None:
                 "joblib", digests, lambda: par(joblib.delayed(func)(i) for i in range(tasks)))
         _measure(report, f"cpu-python processes ×{workers} ({method}, {tasks} tasks × ~4 ms, chunk {chunk})",
                  contenders, reps, tasks, digests, internal,
-                 "bare: ProcessPoolExecutor.map(chunksize) on the same start method, warm")
+                 "bare: ProcessPoolExecutor.map(chunksize) on the same start method; both sides on new worker "
+                 "processes for every repetition, started and warmed untimed (a process's speed at a pure-Python "
+                 "loop varies by a few %, see benchmarks/sections/_common.py)")
     if joblib is not None:
         from joblib.externals.loky import get_reusable_executor
 

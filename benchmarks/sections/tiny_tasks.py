@@ -22,8 +22,9 @@ import time
 from functools import partial
 
 from benchmarks.report import Report
-from benchmarks.sections._common import cores, interleave, median, ms, paired_ratio
-from concgui.engine.messages import Batch, ThreadBatch
+from benchmarks.sections._common import (RenewedExecutor, cores, interleave, median, ms, on_fresh_processes,
+                                         paired_ratio)
+from concgui.engine.messages import Batch, JobDone, ThreadBatch
 
 TARGET = 1.1
 SIZE = 20  # cpu-python iterations: ~3 µs
@@ -49,8 +50,7 @@ class _CountingOutbox:
 
 
 def tiny_tasks(report: Report, quick: bool = False) -> None:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+    from concurrent.futures import ThreadPoolExecutor
 
     from benchmarks import bare
     from concgui.engine import startmethods
@@ -112,26 +112,34 @@ def tiny_tasks(report: Report, quick: bool = False) -> None:
     per_chunk = partial(bare.chunk, func, SIZE)
     with Runner(thread_factory=thread_factory) as runner:
         # --- processes -------------------------------------------------------------------------
-        pool = runner.pool(pcfg.workers, pcfg.start_method)
-        pool.wait_ready()
-        handle = pool._handle
+        def fresh_runner() -> None:
+            """New worker processes (see on_fresh_processes), their replies counted in this process only."""
+            runner.close()
+            pool = runner.pool(pcfg.workers, pcfg.start_method)
+            pool.wait_ready()
+            handle = pool._handle
 
-        def counting_handle(msg, *a, **k):
-            if isinstance(msg, Batch):
-                counter["batches"] += 1
-            return handle(msg, *a, **k)
+            def counting_handle(msg, *a, **k):
+                if isinstance(msg, (Batch, JobDone)):  # the messages that carry events
+                    counter["batches"] += 1
+                return handle(msg, *a, **k)
 
-        pool._handle = counting_handle  # instrumentation in this process only
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as ex:
+            pool._handle = counting_handle
+            runner.warm_up(pcfg)
+
+        warm = range(2 * workers)
+        with RenewedExecutor(workers, method, lambda ex: list(ex.map(one, warm, chunksize=1))) as bare_pool:
             contenders = {
-                "concgui": lambda: concgui_run(runner, pcfg, "processes"),
-                "bare": lambda: timed("bare", lambda: list(ex.map(one, range(tasks), chunksize=chunk))),
+                "concgui": on_fresh_processes(fresh_runner, lambda: concgui_run(runner, pcfg, "processes")),
+                "bare": on_fresh_processes(bare_pool.renew, lambda: timed(
+                    "bare", lambda: list(bare_pool.ex.map(one, range(tasks), chunksize=chunk)))),
             }
             for fn in contenders.values():
                 fn()  # warm-up
             times = interleave(contenders, reps)
         _ratio_row(report, f"processes ×{workers} ({method}): {tasks:,} tasks × ~3 µs, chunk {chunk:,}", times,
-                   reps, digests, "bare: ProcessPoolExecutor.map(chunksize) with the same chunk size, warm; "
+                   reps, digests, "bare: ProcessPoolExecutor.map(chunksize) with the same chunk size; both on new "
+                   "worker processes for every repetition, started and warmed untimed; "
                    f"concgui's parent process used {parent_cpu['processes'] / tasks * 1e6:.2f} µs CPU per task "
                    "(unpickling folds and their results, the time split, the digest), on a machine whose cores "
                    "the workers need")
@@ -169,7 +177,7 @@ def _ratio_row(report: Report, label: str, times: dict, reps: int, digests: dict
     why = "" if met else ("; missed: what a task still costs is in the split row (a clock read and two "
                           "appends per task in the worker, the fold's packing); in threads mode the parent's "
                           "share (the digest, ~0.01 µs per int value, and two looks at the machine's load, "
-                          "~1 ms each) is taken from the workers' GIL time")
+                          "~0.1 ms each) is taken from the workers' GIL time")
     report.add("tiny-tasks", f"{label}: concgui / bare wall", f"{r:.2f}× (concgui {ms(median(c))} vs bare "
                f"{ms(median(b))}; pairs {lo:.2f}–{hi:.2f}, n={reps})", f"≤ {TARGET}×", met,
                note=note + ("" if ok else "; RESULTS DIFFER") + why, value=r)

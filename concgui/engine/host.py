@@ -39,7 +39,7 @@ def process_main(conn: Connection) -> None:
     ``None`` asks it to stop. It answers (:mod:`concgui.engine.messages`) with
     a :class:`~concgui.engine.messages.Hello` once, then per job any number of
     :class:`~concgui.engine.messages.Batch` es and one
-    :class:`~concgui.engine.messages.JobDone` or
+    :class:`~concgui.engine.messages.JobDone` (carrying the job's last batch) or
     :class:`~concgui.engine.messages.JobFailed`. If the parent dies, the pipe
     breaks (or the parent pid changes) and the process exits.
     """
@@ -66,8 +66,11 @@ def process_main(conn: Connection) -> None:
             tasks = range(job.start, job.stop)
             if job.threads:
                 error, details = _hosted_threads(job, tasks, out)
-                out.flush()
-                send(JobFailed(run_id, error, details) if error else JobDone(run_id, len(tasks)))
+                if error:
+                    out.flush()
+                    send(JobFailed(run_id, error, details))
+                else:
+                    send(JobDone(run_id, len(tasks), *out.take()))
                 continue
             if run_id != announced:
                 announced = run_id
@@ -78,8 +81,7 @@ def process_main(conn: Connection) -> None:
                 out.flush()
                 send(JobFailed(run_id, error_line(exc), format_error(exc)))
                 continue
-            out.flush()
-            send(JobDone(run_id, len(tasks)))
+            send(JobDone(run_id, len(tasks), *out.take()))  # the last batch rides with it
     except (EOFError, OSError, KeyboardInterrupt):
         pass  # the parent went away or stopped us: nothing left to report to
     finally:

@@ -7,17 +7,23 @@ process and every process below it (worker host, pool workers, probes). Their
 difference over a span, divided by the span, is the number of cores' worth of
 work that others did meanwhile.
 
-Cheap (a few ``/proc`` reads, ~1 ms), so it is taken around every run and
-before a Compare. What it cannot see: a child of ours that started and ended
-inside the span (its time counts as the others'), which errs on the side of
-warning.
+It is taken around every run, so it must cost next to nothing: listing our
+descendants scans all of ``/proc`` (1.2 ms on a quiet 2-core VM, several ms on
+a desktop with hundreds of processes), so the list is kept and made afresh at
+most every ``LIST_EVERY_S``; a caller that has just started processes names
+them (``read(known=...)``). A reading is then one ``/proc`` read per process
+of ours (~0.2 ms in all). What it cannot see: a child of ours that started
+and ended inside the span, or started since the last listing without being
+named (its time counts as the others'), which errs on the side of warning.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 import time
 from dataclasses import dataclass, field
+from typing import Iterable
 
 import psutil
 
@@ -31,21 +37,50 @@ def _busy_s() -> float:
     return sum(t) - t.idle - getattr(t, "iowait", 0.0)
 
 
-def _ours() -> dict[int, float]:
-    """CPU seconds so far of this process and each of its descendants, by pid."""
-    out: dict[int, float] = {}
-    try:
-        me = psutil.Process(os.getpid())
-        procs = [me, *me.children(recursive=True)]
-    except psutil.Error:
-        return out
-    for p in procs:
+LIST_EVERY_S = 1.0  # listing our descendants scans /proc: at most this often
+
+
+class _Tree:
+    """This process and its descendants, as ``psutil.Process`` objects kept between readings."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # read from the GUI thread and from a run's thread
+        self._procs: dict[int, psutil.Process] = {}
+        self._listed = float("-inf")
+
+    def cpu(self, known: Iterable[int] = ()) -> dict[int, float]:
+        """CPU seconds so far of each of our processes, by pid (``known``: pids to include for sure)."""
+        with self._lock:
+            t = time.monotonic()
+            if t - self._listed >= LIST_EVERY_S:
+                self._listed = t
+                self._list()
+            for pid in known:
+                if pid not in self._procs:
+                    try:
+                        self._procs[pid] = psutil.Process(pid)
+                    except psutil.Error:
+                        pass
+            out: dict[int, float] = {}
+            for pid, p in list(self._procs.items()):
+                try:
+                    c = p.cpu_times()
+                    out[pid] = c.user + c.system
+                except psutil.Error:
+                    del self._procs[pid]  # ended: its time since the last reading is lost (see the module)
+            return out
+
+    def _list(self) -> None:
         try:
-            t = p.cpu_times()
-            out[p.pid] = t.user + t.system
+            me = psutil.Process(os.getpid())
+            live = [me, *me.children(recursive=True)]
         except psutil.Error:
-            pass
-    return out
+            return
+        # Keep the objects already made (making one reads the process's start time).
+        self._procs = {p.pid: self._procs.get(p.pid, p) for p in live}
+
+
+_TREE = _Tree()
 
 
 @dataclass(frozen=True)
@@ -54,11 +89,12 @@ class Reading:
 
     t: float = field(default_factory=time.monotonic)
     busy_s: float = field(default_factory=_busy_s)
-    ours: dict[int, float] = field(default_factory=_ours)
+    ours: dict[int, float] = field(default_factory=_TREE.cpu)
 
 
-def read() -> Reading:
-    return Reading()
+def read(known: Iterable[int] = ()) -> Reading:
+    """Look at the machine now; ``known``: pids of ours that may have started since the last listing."""
+    return Reading(time.monotonic(), _busy_s(), _TREE.cpu(known))
 
 
 def other_cores(before: Reading, after: Reading) -> float | None:

@@ -75,10 +75,18 @@ class Batch(NamedTuple):
 
 
 class JobDone(NamedTuple):
-    """A job ended with all its ``tasks`` run: the pool may hand that worker its next chunk."""
+    """A job ended with all its ``tasks`` run: the pool may hand that worker its next chunk.
+
+    It carries the job's last ``events`` and ``results`` (as a :class:`Batch`
+    does), so the end of a chunk is one message, not two: every message wakes
+    the parent, and on a machine whose cores the workers fill, each wake-up
+    takes a core from one of them.
+    """
 
     run_id: int
     tasks: int
+    events: Sequence[Event] = ()
+    results: Sequence[tuple[Sequence[int], list[Any]]] = ()
 
 
 class JobFailed(NamedTuple):

@@ -52,6 +52,7 @@ class ProcessPool:
         self.qt_modules: dict[int, list[str]] = {}  # pid -> Qt modules it has loaded (must be [])
         self._conns: list[Connection] = []
         self._procs: list[multiprocessing.process.BaseProcess] = []
+        self._ps: dict[int, psutil.Process] = {}  # for cpu_seconds
         for i in range(workers):
             parent, child = ctx.Pipe()
             p = ctx.Process(target=process_main, args=(child,), name=f"concgui-worker-{i + 1}", daemon=True)
@@ -146,13 +147,13 @@ class ProcessPool:
             self.qt_modules[msg.pid] = msg.qt_modules
         elif msg.run_id != run_id:
             pass  # a leftover from an earlier run
-        elif isinstance(msg, Batch):
+        elif isinstance(msg, (Batch, JobDone)):
             assert emit is not None, "a batch outside a run"
             for ev in msg.events:
                 emit(ev)
             out.results.update(msg.results)
-        elif isinstance(msg, JobDone):
-            return msg.tasks
+            if isinstance(msg, JobDone):
+                return msg.tasks
         elif isinstance(msg, JobFailed):
             out.error, out.details = msg.error, msg.details
         return 0
@@ -162,7 +163,8 @@ class ProcessPool:
         total = 0.0
         for pid in self.pids:
             try:
-                t = psutil.Process(pid).cpu_times()
+                p = self._ps.get(pid) or self._ps.setdefault(pid, psutil.Process(pid))  # made once: it reads /proc
+                t = p.cpu_times()
                 total += t.user + t.system
             except psutil.Error:
                 pass

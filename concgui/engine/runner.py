@@ -158,7 +158,8 @@ class Runner:
         emit = fold.wrap(on_event)
         with workload.context() as ctx:
             on_event(started)
-            load0 = machine_load.read()
+            ours = pool.pids if pool is not None else ()  # just started, maybe: not yet listed
+            load0 = machine_load.read(ours)
             cpu0 = self._cpu(pool)
             t0 = now()
             if hosted:
@@ -174,7 +175,7 @@ class Runner:
                 out = self._run_serial(run_id, cfg, ctx, emit, cancel)
             t1 = now()
             cpu1 = self._cpu(pool)
-            other = machine_load.other_cores(load0, machine_load.read())
+            other = machine_load.other_cores(load0, machine_load.read(ours))
         if pool is not None and not pool.alive:  # cancelled or crashed: rebuilt on the next run
             if hosted:
                 self._host = None

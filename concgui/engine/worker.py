@@ -127,6 +127,17 @@ class Batcher:
         if self.events or self.results:
             self._flush(self.events, self.results)
             self.events, self.results = [], []
+        self._sent(t, busy)
+
+    def take(self) -> tuple[list[Event], Results]:
+        """Close the open fold and hand over everything pending, for the caller to send with its own message."""
+        self._close(False)
+        events, results = self.events, self.results
+        self.events, self.results = [], []
+        self._sent(None, False)
+        return events, results
+
+    def _sent(self, t: float | None, busy: bool) -> None:
         self.due_at = (now() if t is None else t) + FOLD_S
         if not busy:
             self._mark()  # the sending is not a task's CPU time
@@ -302,35 +313,43 @@ def run_chunk(
     due_at = out.due_at
     clock = now
     early = EXACT_CPU_S
-    cur = -1  # the task running now, its start, its last progress report; the last task reported started
-    cur_t0 = last_p = 0.0
-    announced = -1
+    announced = -1  # the last task reported started
+    last_p = 0.0  # the last progress report
+    p_task, p_t0 = -1, 0.0  # the task progress last looked at, and its start
 
     def progress(fraction: float) -> None:
-        nonlocal last_p, announced, due_at
+        nonlocal last_p, announced, due_at, p_task, p_t0
         if fraction >= 1.0:
             return  # the task is ending: it is reported with its fold
         if cancelled is not None and cancelled():
             raise Cancelled
         t = now()
-        if t - (last_p if last_p > cur_t0 else cur_t0) >= PROGRESS_S:
-            last_p = t
-            if announced != cur:
-                announced = cur
-                out.add(TaskStarted(run_id, cur, worker, cur_t0), t, busy=True)
-            out.add(TaskProgress(run_id, cur, worker, t, fraction), t, busy=True)
-            out.flush(t, busy=True)
-            due_at = out.due_at
+        if t - last_p < PROGRESS_S:
+            return
+        # The running task is the one after the open fold's last; the loop does not note it (that
+        # would cost every tiny task two stores), so it is worked out here, once per task.
+        done = len(out.t1)
+        cur = out.first_id + done
+        if cur != p_task:
+            p_task, p_t0 = cur, out._start_of(done)
+        if t - p_t0 < PROGRESS_S:
+            return
+        last_p = t
+        if announced != cur:
+            announced = cur
+            out.add(TaskStarted(run_id, cur, worker, p_t0), t, busy=True)
+        out.add(TaskProgress(run_id, cur, worker, t, fraction), t, busy=True)
+        out.flush(t, busy=True)
+        due_at = out.due_at
 
+    pending = iter(task_ids)  # one iterator: the tiny tasks' loop below takes from it too
     t0 = clock()
     if t0 < due_at and not exact:  # else the loop reads the first task's start afresh
         out.starts.append((len(out.t1), t0))
     try:
-        for task_id in task_ids:
-            # One clock read per tiny task: its start is the previous one's end (the few dozen ns of
-            # bookkeeping between them count as the task's), so only its end is kept. Read afresh,
-            # and kept in ``out.starts``, when a fold opens and around tasks of 1 ms and more,
-            # where the time between tasks is worth its own reading.
+        for task_id in pending:
+            # A task that opens a fold, or one of 1 ms or more, or after one: its start is read
+            # afresh and kept in ``out.starts``; the time between tasks is worth its own reading.
             if t0 >= due_at:
                 if cancelled is not None and cancelled():
                     raise Cancelled
@@ -340,8 +359,6 @@ def run_chunk(
             elif exact:
                 t0 = clock()
                 out.starts.append((len(out.t1), t0))
-            cur = task_id
-            cur_t0 = t0
             if exact:
                 c0 = thread_time()
             value = func(size, seed(task_id), ctx, progress)
@@ -358,6 +375,27 @@ def run_chunk(
                 out.long_task_ended()
                 exact = True
             t0 = t1
+            if exact or t0 >= due_at:
+                continue
+            # Tiny tasks: one clock read each (a tiny task starts where the previous one ended, so
+            # only its end is kept; the few dozen ns between them count as the task's), until one
+            # takes 1 ms or more or the fold is due (the outer loop then takes the next task).
+            # ``due_at`` changes within a task only at a progress report, PROGRESS_S into it: by
+            # then the task is not tiny and the loop ends, so a copy of it serves.
+            due = due_at
+            for task_id in pending:
+                value = func(size, seed(task_id), ctx, progress)
+                t1 = clock()
+                t1_append(t1)
+                value_append(value)
+                if t1 - t0 >= early:
+                    out.long_task_ended()
+                    exact = True
+                    t0 = t1
+                    break
+                t0 = t1
+                if t1 >= due:
+                    break
     finally:
         out.exact = exact
 

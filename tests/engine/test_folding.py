@@ -21,6 +21,7 @@ from concgui.engine import worker as worker_module
 from concgui.engine.clock import now
 from concgui.engine.config import RunConfig, thread_chunk_size
 from concgui.engine.events import RunFinished, RunStatus, TaskProgress, TasksFinished, TaskStarted
+from concgui.engine.messages import Batch, JobDone
 from concgui.engine.progress import ProgressTracker
 from concgui.engine.runner import Runner
 from concgui.engine.threads import ThreadLoop
@@ -140,9 +141,11 @@ def _fake_workload(monkeypatch: pytest.MonkeyPatch, slow_ids: set[int], slow_s: 
     monkeypatch.setattr(worker_module, "get_workload", lambda name: SimpleNamespace(func=func))
 
 
-def test_a_slow_task_that_starts_mid_fold_is_reported_at_its_first_progress(monkeypatch) -> None:
+@pytest.mark.parametrize("also_slow", [set(), {51}, {51, 80}], ids=["alone", "two in a row", "and a later one"])
+def test_a_slow_task_that_starts_mid_fold_is_reported_at_its_first_progress(monkeypatch, also_slow) -> None:
+    # The tiny tasks' loop does not note which task runs; a progress report works it out.
     slow = 50
-    _fake_workload(monkeypatch, {slow}, 0.15)
+    _fake_workload(monkeypatch, {slow} | also_slow, 0.15)
     sent: list[tuple[float, list]] = []
     out = Batcher(lambda ev, res: sent.append((now(), list(ev))))
     run_chunk(1, "w", "fake", 1, {}, range(100), out)
@@ -159,6 +162,9 @@ def test_a_slow_task_that_starts_mid_fold_is_reported_at_its_first_progress(monk
     assert any(isinstance(ev, TaskProgress) and ev.task_id == slow for _, evs in sent for ev in evs)
     # The tiny tasks before it were folded, not reported one by one.
     assert not [ev for _, evs in sent for ev in evs if isinstance(ev, TaskStarted) and 0 < ev.task_id < slow]
+    for other in also_slow:  # each later slow task is reported started once, at its real start
+        mine = [ev for _, evs in sent for ev in evs if isinstance(ev, TaskStarted) and ev.task_id == other]
+        assert len(mine) == 1 and mine[0].t == spans[other].t_start
     # Its CPU time is its own, not the tiny tasks' mean.
     tiny = [spans[i].cpu_s for i in range(slow)]
     assert span.cpu_s > 0.01 and span.cpu_s > 100 * max(tiny)
@@ -287,3 +293,33 @@ def test_a_task_cancelled_while_it_runs_leaves_no_start_behind(monkeypatch) -> N
     spans = [s for ev in sent if isinstance(ev, TasksFinished) for s in ev]
     assert [s.task_id for s in spans] == list(range(10, 20))
     assert spans[0].t_start >= later
+
+
+def test_a_jobs_last_tasks_ride_with_its_end_in_one_message(runner: Runner) -> None:
+    # Every message wakes the parent (and takes a core from a worker): a chunk's end is one.
+    cfg = RunConfig("cpu-python", "processes", 2, 4_000, 20, chunk_size=1_000).validate()
+    pool = runner.pool(cfg.workers, cfg.start_method or "")
+    pool.wait_ready()
+    replies: list = []
+    handle = pool._handle
+
+    def recording(msg, *args, **kwargs):
+        replies.append(msg)
+        return handle(msg, *args, **kwargs)
+
+    pool._handle = recording
+    try:
+        fin = runner.run(cfg)
+    finally:
+        pool._handle = handle
+    assert fin.status is RunStatus.DONE
+    done = [m for m in replies if isinstance(m, JobDone)]
+    assert len(done) == 4 and sum(m.tasks for m in done) == 4_000
+    reported = [t for m in replies if isinstance(m, (Batch, JobDone)) for ev in m.events
+                if isinstance(ev, TasksFinished) for t in ev.task_ids]
+    assert sorted(reported) == list(range(4_000))  # each task once, between the batches and the ends
+    for m in done:  # each end carries its chunk's last task, with its value
+        last = max(t for ev in m.events if isinstance(ev, TasksFinished) for t in ev.task_ids)
+        assert (last + 1) % 1_000 == 0
+        assert sum(len(ids) for ids, _values in m.results) == sum(
+            len(ev) for ev in m.events if isinstance(ev, TasksFinished))
