@@ -52,7 +52,7 @@ def _str_list(text: str) -> list[str]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from concgui.engine.config import MODES
+    from concgui.engine.config import COMPARE_MODES, GIL_SWITCHES
     from concgui.engine.workloads import CATALOG
 
     p = _Parser(prog="concgui", description="See Python concurrency: serial vs threads vs processes.")
@@ -72,7 +72,14 @@ def build_parser() -> argparse.ArgumentParser:
     b = sub.add_parser("bench", help="run workloads headless and print a comparison table",
                        description=f"Workloads: {workloads}.")
     b.add_argument("--workload", default="cpu-python", help=f"one of: {', '.join(CATALOG)}")
-    b.add_argument("--modes", type=_str_list, default=list(MODES), help="comma-separated: serial,threads,processes")
+    b.add_argument("--modes", type=_str_list, default=list(COMPARE_MODES),
+                   help="comma-separated: serial,threads,processes (the default), and interpreters "
+                        "(subinterpreters with their own GIL; Python 3.12+)")
+    b.add_argument("--python", metavar="PATH", default=None,
+                   help="run on this Python (3.10+) instead of the one running concgui, in worker processes "
+                        "of its own (see: concgui interpreters)")
+    b.add_argument("--gil", choices=GIL_SWITCHES, default=None,
+                   help="PYTHON_GIL for the workers: 0 runs a free-threaded build without its GIL, 1 with it")
     b.add_argument("--workers", type=_int_list, default=None,
                    help="comma-separated counts, e.g. 1,2,4 (default: cores)")
     b.add_argument("--tasks", type=int, default=None, help="number of tasks (default: the workload's)")
@@ -93,6 +100,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_lab_parser(sub)
     sub.add_parser("info", help="what this interpreter and machine can do")
+    i = sub.add_parser("interpreters", help="list the Pythons on this machine and what each can do",
+                       description="Looks on PATH (python3, python3.X, python3.Xt), in pyenv, in uv's Pythons, "
+                                   "the Windows py launcher and $CONCGUI_TEST_PYTHONS, and asks each one what "
+                                   "it is (once, with a timeout).")
+    i.add_argument("paths", nargs="*", metavar="PATH", help="more Pythons to look at")
+    i.add_argument("--json", metavar="FILE", help="also write the list as JSON")
     return p
 
 
@@ -103,6 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         command = args.command or "gui"
         if command == "info":
             return cmd_info()
+        if command == "interpreters":
+            return cmd_interpreters(args)
         if command == "bench":
             return cmd_bench(args)
         if command == "lab":
@@ -135,6 +150,51 @@ def cmd_info() -> int:
     width = max(len(k) for k, _ in rows)
     for k, v in rows:
         print(f"{k:<{width}}  {v}")
+    return 0
+
+
+# --- interpreters --------------------------------------------------------------
+
+
+def cmd_interpreters(args: argparse.Namespace) -> int:
+    """Every Python found, probed once: version, build, GIL now, subinterpreters, InterpreterPoolExecutor.
+
+    A path the user named that cannot be used is their input: one line, exit 2.
+    Found candidates that cannot be used are listed with the reason.
+    """
+    from concgui.engine.export import ExportError, write_json
+    from concgui.engine.pythons import PythonError, discover, probe
+
+    _check_output(args.json)
+    for path in args.paths:
+        try:
+            probe(path)
+        except PythonError as exc:
+            raise UsageError(str(exc)) from None
+    found = discover(args.paths)
+    usable = [f.info for f in found if f.info is not None]
+
+    def yes(v: bool) -> str:
+        return "yes" if v else "no"
+
+    rows = [(i.version + ("t" if i.free_threaded else "") + (" *" if i.is_this else ""),
+             "free-threaded" if i.free_threaded else "normal", "off" if not i.gil_enabled else "on",
+             yes(i.per_interpreter_gil), yes(i.interpreter_pool), i.executable) for i in usable]
+    head = ("version", "build", "GIL now", "subinterpreters", "InterpreterPool", "executable")
+    widths = [max(len(r[k]) for r in [head, *rows]) for k in range(len(head))]
+    for r in [head, tuple("-" * w for w in widths), *rows]:
+        print("  ".join(f"{c:<{w}}" for c, w in zip(r, widths)).rstrip())
+    if any(i.is_this for i in usable):
+        print("* the Python running concgui")
+    for f in found:
+        if f.info is None:
+            print(f"skipped: {f.problem}")
+    if args.json:
+        try:
+            write_json(args.json, [i.as_json() for i in usable])
+        except ExportError as exc:
+            raise UsageError(str(exc)) from None
+        print(f"wrote {args.json}")
     return 0
 
 
@@ -185,7 +245,7 @@ def plan_bench(args: argparse.Namespace) -> list:
     """The validated RunConfigs of a bench, serial first (it is the baseline)."""
     import os
 
-    from concgui.engine.config import RunConfig
+    from concgui.engine.config import POOL_MODES, RunConfig
 
     modes = list(dict.fromkeys(args.modes))
     if not modes:
@@ -194,9 +254,10 @@ def plan_bench(args: argparse.Namespace) -> list:
     if getattr(args, "scale", False):
         return _plan_scale(args, modes, tasks)
     workers = list(dict.fromkeys(args.workers or [os.cpu_count() or 1]))
+    python, gil = getattr(args, "python", None), getattr(args, "gil", None)
     plan = _validated(RunConfig(args.workload, mode, n, tasks, args.size,
                                 args.start_method if mode == "processes" else None,
-                                args.chunk_size if mode == "processes" else None)
+                                args.chunk_size if mode in POOL_MODES else None, python=python, gil=gil)
                       for mode in modes for n in ([1] if mode == "serial" else workers))
     if args.workers and modes == ["serial"]:
         # A serial run ignores --workers, but a typo should not pass silently: check the counts
@@ -236,6 +297,7 @@ def _repeats(args: argparse.Namespace) -> int:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     from concgui.engine.compare import make_record
+    from concgui.engine.config import POOL_MODES
     from concgui.engine.events import RunStarted
     from concgui.engine.export import ExportError, results_document, write_json
     from concgui.engine.repeats import interleave, summarize
@@ -257,7 +319,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     with contextlib.ExitStack() as stack:
         tracing = _Tracing(stack) if getattr(args, "trace", None) else None
         runner = stack.enter_context(Runner())
-        for cfg in {(c.workers, c.start_method): c for c in plan if c.mode == "processes"}.values():
+        for cfg in {(c.mode, c.workers, c.start_method): c for c in plan if c.mode in POOL_MODES}.values():
             runner.warm_up(cfg, cancel)  # the pool's first run costs what later ones don't: not round one's
         for k, (rnd, i, cfg) in enumerate(order, start=1):
             started: list[RunStarted] = []
@@ -289,6 +351,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
             print(f"wrote {args.trace} ({tracing.recorder.tasks:,} tasks; open it in ui.perfetto.dev "
                   "or chrome://tracing)")
     records = summarize(samples)
+    for line in _pythons_line(records):
+        print(line)
     table = _Table()
     table.header()
     for rec in records:
@@ -347,8 +411,19 @@ class _Tracing:
                                          lanes=lanes))
 
 
+def _pythons_line(records: list) -> list[str]:
+    """Which Python ran the table's runs, when it is not the one running concgui (every record names it)."""
+    import sys
+
+    seen = {r.interpreter: r.python for r in records if r.python is not None}
+    if all(exe == sys.executable for exe in seen):
+        return []
+    return [f"on Python {py['version']}{'t (free-threaded)' if py['free_threaded'] else ''}, GIL "
+            f"{'on' if py['gil_enabled'] else 'off'}: {exe}" for exe, py in seen.items()]
+
+
 class _Table:
-    COLS = [("workload", 10), ("mode", 9), ("workers", 7), ("start", 10), ("wall s (median ± spread)", 24),
+    COLS = [("workload", 10), ("mode", 12), ("workers", 7), ("start", 10), ("wall s (median ± spread)", 24),
             ("CPU s", 8), ("speedup", 7), ("effic.", 6), ("others", 6), ("results", 9), ("status", 9)]
 
     def header(self) -> None:

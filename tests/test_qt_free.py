@@ -39,6 +39,10 @@ ENGINE_MODULES = [
     "concgui.engine.trace",
     "concgui.engine.scaling",
     "concgui.engine.workload_info",
+    "concgui.engine.python_facts",
+    "concgui.engine.pythons",
+    "concgui.engine.foreign_host",
+    "concgui.engine.subinterpreters",
     "concgui.cli",
 ]
 

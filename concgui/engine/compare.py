@@ -44,12 +44,20 @@ class RunRecord:
     other_load_cores: float | None = None
     #: Where a finished run's wall time went, in seconds per worker (see :mod:`concgui.engine.time_split`).
     split: dict[str, float] | None = None
+    #: The Python that ran it: ``{"version", "executable", "free_threaded", "gil_enabled"}``.
+    python: dict | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
 
+    @property
+    def interpreter(self) -> str | None:
+        """The executable that ran it: runs compare (and take a serial baseline) only within one Python."""
+        return interpreter_of(self.python)
+
     def same_inputs(self, other: "RunRecord | RunStarted") -> bool:
-        return (self.workload, self.tasks, self.size) == (other.workload, other.tasks, other.size)
+        return ((self.workload, self.tasks, self.size, self.interpreter)
+                == (other.workload, other.tasks, other.size, interpreter_of(other.python)))
 
     @property
     def is_serial_baseline(self) -> bool:
@@ -58,15 +66,20 @@ class RunRecord:
         return self.mode == "serial" and self.status == RunStatus.DONE.value
 
 
+def interpreter_of(python: dict | None) -> str | None:
+    return None if python is None else python.get("executable")
+
+
 def comparable_groups(records: Iterable[RunRecord]) -> list[list[RunRecord]]:
-    """``records`` grouped by their inputs (workload, tasks, size), in the order each group first appears.
+    """``records`` grouped by their inputs (workload, tasks, size) and Python, in the order each group first appears.
 
     Only runs of the same inputs compare: a chart or a verdict over a cpu-hash
-    run and cpu-python ones would compare two different jobs.
+    run and cpu-python ones would compare two different jobs; and a speedup is
+    against serial on the same interpreter.
     """
-    groups: dict[tuple[str, int, int], list[RunRecord]] = {}
+    groups: dict[tuple[str, int, int, str | None], list[RunRecord]] = {}
     for r in records:
-        groups.setdefault((r.workload, r.tasks, r.size), []).append(r)
+        groups.setdefault((r.workload, r.tasks, r.size, r.interpreter), []).append(r)
     return list(groups.values())
 
 
@@ -86,6 +99,7 @@ RAN_ON = {
     ("serial", "host"): "worker host process",
     ("threads", "host"): "threads of a worker host process",
     ("processes", None): "worker processes",
+    ("interpreters", None): "subinterpreters of a worker host process",
 }
 
 
@@ -132,5 +146,6 @@ def make_record(started: RunStarted, finished: RunFinished, baseline: RunRecord 
         samples_wall_s=(finished.wall_s,),
         other_load_cores=finished.other_load_cores,
         split=dict(finished.split) if finished.split is not None else None,
+        python=dict(started.python) if started.python is not None else None,
     )
 

@@ -10,11 +10,16 @@ from __future__ import annotations
 import enum
 import math
 import os
+import sys
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from concgui.engine import startmethods
 from concgui.engine.errors import ConfigError
 from concgui.engine.workloads import CATALOG, get_workload
+
+if TYPE_CHECKING:
+    from concgui.engine.pythons import PythonInfo
 
 
 class Mode(str, enum.Enum):
@@ -30,9 +35,17 @@ class Mode(str, enum.Enum):
     SERIAL = "serial"  # one task after another, on one thread
     THREADS = "threads"  # a thread pool in one process: they share its GIL
     PROCESSES = "processes"  # a pool of worker processes: one interpreter and GIL each
+    #: subinterpreters of one host process, each with its own GIL (Python 3.12+): not in a default comparison
+    INTERPRETERS = "interpreters"
 
 
 MODES = tuple(m.value for m in Mode)
+#: What a comparison runs when not told otherwise: the three ways every Python has.
+COMPARE_MODES = (Mode.SERIAL.value, Mode.THREADS.value, Mode.PROCESSES.value)
+#: Modes whose workers are separate interpreters, fed chunks of tasks by the engine's pool.
+POOL_MODES = (Mode.PROCESSES.value, Mode.INTERPRETERS.value)
+#: ``PYTHON_GIL`` values a free-threaded build takes.
+GIL_SWITCHES = ("0", "1")
 
 
 class Where(str, enum.Enum):
@@ -70,6 +83,11 @@ class RunConfig:
     chunk_size: int | None = None  # processes only; None: automatic
     #: serial and threads only (see :class:`Where`); None: the runner's default.
     where: str | None = None
+    #: The Python to run on (an executable; None: the one running concgui). Another one runs in
+    #: worker hosts of its own (:mod:`concgui.engine.foreign_host`).
+    python: str | None = None
+    #: ``PYTHON_GIL`` for the workers ("0" or "1"; None: the build's default). Free-threaded builds only.
+    gil: str | None = None
 
     def validate(self) -> "RunConfig":
         """Return a complete, checked copy (defaults filled in) or raise ConfigError."""
@@ -82,13 +100,22 @@ class RunConfig:
         _check_int("tasks", self.tasks, 1, MAX_TASKS)
         _check_int("size", size, 1, w.max_size, unit=w.size_unit)
         workers = 1 if self.mode == "serial" else self.workers
-        cap = max_processes() if self.mode == "processes" else MAX_THREADS
+        cap = max_processes() if self.mode in POOL_MODES else MAX_THREADS
         _check_int("workers", workers, 1, cap)
+        python, target = self._python()
         start_method = None
         chunk = 1
-        if self.mode == "processes":
-            start_method = self.start_method or startmethods.default()
-            startmethods.check(start_method)
+        if self.mode in POOL_MODES:
+            if self.mode == Mode.PROCESSES and python is None:
+                start_method = self.start_method or startmethods.default()
+                startmethods.check(start_method)
+            elif self.start_method not in (None, "spawn"):
+                raise ConfigError(f"{self._where_words(target)} starts each worker as a fresh interpreter; "
+                                  "a start method does not apply")
+            else:
+                start_method = "spawn" if self.mode == Mode.PROCESSES else None
+            if self.mode == Mode.INTERPRETERS and not (target and target.per_interpreter_gil):
+                raise ConfigError(_no_interpreters(target))
             if self.chunk_size is not None:
                 _check_int("chunk size", self.chunk_size, 1, MAX_TASKS)
                 chunk = self.chunk_size
@@ -97,13 +124,48 @@ class RunConfig:
         elif self.start_method is not None:
             raise ConfigError("a start method only applies to the processes mode")
         where = None
-        if self.mode != "processes":
+        if self.mode not in POOL_MODES:
             where = Where.HERE.value if self.where is None else str(getattr(self.where, "value", self.where))
             if where not in {w.value for w in Where}:
                 raise ConfigError(f"unknown place to run {self.where!r}; choose one of: "
                                   f"{', '.join(w.value for w in Where)}")
+            if python is not None or self.gil is not None:
+                where = Where.HOST.value  # another Python (or GIL switch) runs in a host of its own
         return replace(self, size=size, workers=workers, start_method=start_method, chunk_size=chunk,
-                       where=where)
+                       where=where, python=python)
+
+    def _python(self) -> "tuple[str | None, PythonInfo | None]":
+        """The executable to run on (None: this one) and what it is; probes another Python once (cached).
+
+        A mode that needs no other interpreter asks nothing: the terminal's
+        ``concgui bench`` starts no probe for its usual runs.
+        """
+        from concgui.engine.pythons import PythonError, probe, this_python
+
+        if self.gil is not None and self.gil not in GIL_SWITCHES:
+            raise ConfigError(f"PYTHON_GIL must be 0 or 1, not {self.gil!r}")
+        if self.python is None and self.gil is None:
+            return None, (this_python() if self.mode == Mode.INTERPRETERS else None)
+        exe = self.python or sys.executable
+        info = probe(exe)
+        if self.gil is not None:
+            if not info.free_threaded and self.gil == "0":
+                raise PythonError(f"Disabling the GIL is not supported by this build ({info.label} at "
+                                  f"{info.executable}); PYTHON_GIL=0 needs a free-threaded Python")
+            info = probe(exe, gil=self.gil)
+        if self.python is not None and self.gil is None and info.is_this:
+            return None, info  # this very interpreter: run as usual
+        return exe, info
+
+    @staticmethod
+    def _where_words(target: "PythonInfo | None") -> str:
+        return f"{target.label}" if target is not None else "another Python"
+
+
+def _no_interpreters(target: "PythonInfo | None") -> str:
+    what = f"{target.label} ({target.executable})" if target is not None else "this Python"
+    return (f"the interpreters mode needs Python 3.12 or newer (subinterpreters with their own GIL); {what} has "
+            "none: choose another Python")
 
 
 def auto_chunk_size(task_s: float, tasks: int, workers: int) -> int:

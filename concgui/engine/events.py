@@ -41,6 +41,9 @@ class RunStarted:
     chunk_size: int
     #: serial and threads runs: "here" or "host" (:class:`~concgui.engine.config.Where`); None for processes.
     where: str | None = None
+    #: The Python that ran it: ``{"version", "executable", "free_threaded", "gil_enabled"}`` (see
+    #: :func:`~concgui.engine.python_facts.run_record`), as its workers reported it.
+    python: dict | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from concgui.engine.compare import RunRecord
+from concgui.engine.config import POOL_MODES
 from concgui.engine.events import RunStatus
 from concgui.engine.platform_info import PlatformInfo
 from concgui.engine.verdict import Verdict, names_of, verdict
@@ -57,7 +58,8 @@ def expectation(r: RunRecord, w: Workload, info: PlatformInfo) -> Expectation:
         return Expectation(low, float(n), f"{low:g}–{n}×",
                            "the tasks mostly wait, and a waiting thread or process needs neither the GIL nor a "
                            "core, so the waits overlap")
-    if r.mode == "threads" and w.gil == "holds" and info.gil_enabled:
+    gil_on = r.python["gil_enabled"] if r.python else info.gil_enabled  # the Python that ran it, not ours
+    if r.mode == "threads" and w.gil == "holds" and gil_on:
         return Expectation(0.8, 1.25, "~1×",
                            "pure-Python work needs the GIL to run, so only one thread runs bytecode at a time and "
                            f"they take turns every switch interval ({switch_ms:g} ms here): more threads add "
@@ -66,6 +68,9 @@ def expectation(r: RunRecord, w: Workload, info: PlatformInfo) -> Expectation:
         why = "the GIL is disabled in this interpreter (a free-threaded build), so pure-Python threads run at once"
     elif r.mode == "threads":
         why = f"{w.name} spends its time in C code that releases the GIL, so the threads really run at once"
+    elif r.mode == "interpreters":
+        why = ("each subinterpreter has its own GIL, so CPU work runs on every core at once inside one process; "
+               "like processes, they share no Python objects: inputs and results cross between them pickled")
     else:
         why = "each process has its own interpreter and GIL, so CPU work runs on every core at once"
     if n > cores:
@@ -89,18 +94,22 @@ def causes(r: RunRecord, baseline: RunRecord | None, w: Workload, info: Platform
         out.append(f"its repeats spread ±{r.spread:.0%}")
     if baseline is not None and baseline.spread is not None and baseline.spread >= WIDE_SPREAD:
         out.append(f"the serial baseline's repeats spread ±{baseline.spread:.0%}")
-    if r.mode == "processes" and w.kind == "cpu" and r.wall_s < SHORT_WORK_S:
+    if r.mode in POOL_MODES and w.kind == "cpu" and r.wall_s < SHORT_WORK_S:
         out.append(f"the whole run took {r.wall_s * 1000:.0f} ms, so sending inputs and results and waking the "
                    "workers weigh as much as the work")
     return out
 
 
+#: How a paragraph names each parallel mode and its workers.
+_MODE_WORDS = {"threads": ("Threads", "threads"), "processes": ("Processes", "worker processes"),
+               "interpreters": ("Subinterpreters", "subinterpreters in one process")}
+
+
 def _mode_paragraph(r: RunRecord, baseline: RunRecord | None, w: Workload, info: PlatformInfo) -> str:
-    name = "Threads" if r.mode == "threads" else "Processes"
-    unit = "threads" if r.mode == "threads" else "worker processes"
+    name, unit = _MODE_WORDS[r.mode]
     assert r.speedup is not None
     head = f"{name}: {r.speedup:.2f}× with {r.workers} {unit}"
-    if r.efficiency is not None and r.mode == "processes":
+    if r.efficiency is not None and r.mode in POOL_MODES:
         head += f" ({r.efficiency:.0%} efficiency on {info.logical_cores} logical cores)"
     exp = expectation(r, w, info)
     found = causes(r, baseline, w, info)
@@ -113,9 +122,25 @@ def _mode_paragraph(r: RunRecord, baseline: RunRecord | None, w: Workload, info:
         text += (", because " + "; ".join(found) + ".") if found else \
             ", and nothing measured explains it (no load, no wide spread): repeat the comparison to be sure."
         text += f" Why {exp.target}: {exp.why}."
+    if r.mode == "interpreters":
+        text += " " + _interpreters_note(r)
     if r.efficiency is not None and r.efficiency > 1.0 + 0.02:
         text += " " + _over_100(r, baseline, found)
     return text
+
+
+def _interpreters_note(r: RunRecord) -> str:
+    """What a subinterpreter run costs and cannot do, from its record and the Python that ran it."""
+    major_minor = tuple(int(p) for p in (r.python or {}).get("version", "0.0").split(".")[:2] if p.isdigit())
+    engine = ("concurrent.interpreters" if major_minor >= (3, 14) else
+              "the private _interpreters module" if major_minor == (3, 13) else
+              "the private _xxsubinterpreters module")
+    start = (r.split or {}).get("pool_start_s")
+    text = f"They ran through {engine}"
+    if start is not None and start >= 0.001:
+        text += (f"; starting the host and its {r.workers} subinterpreters took {start * 1000:.0f} ms, which is "
+                 "not part of the wall time")
+    return text + ". Extension modules that do not support subinterpreters (NumPy, so far) do not load in them."
 
 
 def _over_100(r: RunRecord, baseline: RunRecord | None, found: list[str]) -> str:
@@ -166,11 +191,13 @@ def explain(records: list[RunRecord], info: PlatformInfo, names: Sequence[str] |
     if serial is not None:
         reps = len(serial.samples_wall_s)
         line = f"Serial: {serial.tasks} tasks of {w.name} took {serial.wall_s:.2f} s on one thread"
+        if serial.python and serial.python.get("executable") != info.executable:
+            line += f" of Python {serial.python.get('version')}"
         if reps > 1 and serial.spread is not None:
             line += f" (median of {reps} repeats, ±{serial.spread:.0%})"
         out.append(line + ". That is the baseline every speedup is measured against.")
     for r in done:
-        if r.mode in ("threads", "processes") and r.speedup is not None:
+        if r.mode in _MODE_WORDS and r.speedup is not None:
             out.append(_mode_paragraph(r, serial, w, info))
     done_names = [called[id(r)] for r in done]
     out.append(conclusion(verdict(done, done_names), done, done_names))

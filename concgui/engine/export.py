@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import sys
 import json
 import os
 from dataclasses import fields
@@ -101,7 +102,9 @@ def write_json(path: str | os.PathLike[str], doc: dict[str, Any]) -> None:
 #: columns (only the keys some run has; see :mod:`~concgui.engine.time_split`), then the GUI's
 #: per-run facts as ``ui_<name>``, then where and when (:data:`CSV_MACHINE_FIELDS`).
 #: ``samples_wall_s`` is one cell, the samples joined by ``;``.
-CSV_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(RunRecord) if f.name != "split")
+CSV_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(RunRecord) if f.name not in ("split", "python"))
+#: The record's ``python`` (the interpreter that ran it), as ``python_<key>`` columns after :data:`CSV_FIELDS`.
+CSV_PYTHON_KEYS: tuple[str, ...] = ("version", "executable", "free_threaded", "gil_enabled")
 #: The last CSV columns: the machine, the Python, the date and the load, the same on every row (as
 #: columns, not comment lines, so that every CSV reader takes the file as it is). The JSON's
 #: ``concgui``, ``python``, ``gil_enabled``, ``os``, ``cpus``, ``date`` and ``load_average[0]``.
@@ -144,13 +147,23 @@ def results_csv(records: Iterable[RunRecord | dict[str, Any]]) -> str:
     tail = [_csv_cell(machine[k]) for k in CSV_MACHINE_FIELDS]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([*CSV_FIELDS, *(f"split_{k}" for k in split_keys), *(f"ui_{k}" for k in ui_keys),
-                     *CSV_MACHINE_FIELDS])
+    writer.writerow([*CSV_FIELDS, *(f"python_{k}" for k in CSV_PYTHON_KEYS), *(f"split_{k}" for k in split_keys),
+                     *(f"ui_{k}" for k in ui_keys), *CSV_MACHINE_FIELDS])
     for row in rows:
-        split, ui = row.get("split") or {}, row.get("ui") or {}
-        writer.writerow([_csv_cell(row.get(k)) for k in CSV_FIELDS] + [_csv_cell(split.get(k)) for k in split_keys]
-                        + [_csv_cell(ui.get(k)) for k in ui_keys] + tail)
+        split, ui, py = row.get("split") or {}, row.get("ui") or {}, row.get("python") or {}
+        writer.writerow([_csv_cell(row.get(k)) for k in CSV_FIELDS] + [_csv_cell(py.get(k)) for k in CSV_PYTHON_KEYS]
+                        + [_csv_cell(split.get(k)) for k in split_keys] + [_csv_cell(ui.get(k)) for k in ui_keys]
+                        + tail)
     return out.getvalue()
+
+
+def _ran_on(r: dict[str, Any]) -> str:
+    """Where a run ran, naming its Python when that was not the one exporting (a run on pyenv's 3.13, say)."""
+    where = r.get("ran_on") or "–"
+    py = r.get("python") or {}
+    if py.get("executable") in (None, sys.executable):
+        return where
+    return f"{where} · Python {py.get('version')}{'t' if py.get('free_threaded') else ''}"
 
 
 def _csv_cell(v: Any) -> Any:
@@ -170,7 +183,7 @@ _MD_COLUMNS: tuple[tuple[str, Any], ...] = (
     ("Mode", lambda r: r["mode"]),
     ("Workers", lambda r: str(r["workers"])),
     # Where it ran tells a serial run on a GUI thread from one in a worker host (the mode alone does not).
-    ("Ran on", lambda r: r.get("ran_on") or "–"),
+    ("Ran on", lambda r: _ran_on(r)),
     ("Start method", lambda r: r.get("start_method") or "–"),
     ("Tasks × size", lambda r: f"{r['tasks']:,} × {r['size']:,}"),
     ("Wall s", lambda r: _wall(r)),

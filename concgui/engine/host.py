@@ -18,6 +18,7 @@ import threading
 import time
 from multiprocessing.connection import Connection
 
+from concgui.engine.python_facts import facts, run_record
 from concgui.engine.messages import Batch, Hello, Job, JobDone, JobFailed, WorkerReply
 from concgui.engine.threads import TaskThread, ThreadLoop, run_on_threads
 from concgui.engine.worker import Batcher, announce, error_line, format_error, ignore_sigint, qt_modules, run_chunk
@@ -25,16 +26,26 @@ from concgui.engine.worker import Batcher, announce, error_line, format_error, i
 PARENT_POLL_S = 0.5
 
 
-def _watch_parent(ppid: int) -> None:
+def watch_parent() -> None:
     """Exit if the parent goes away, so a killed app leaves no CPU-burning orphans."""
-    while True:
-        time.sleep(PARENT_POLL_S)
-        if os.getppid() != ppid:
-            os._exit(3)
+    ppid = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(PARENT_POLL_S)
+            if os.getppid() != ppid:
+                os._exit(3)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def process_main(conn: Connection) -> None:
+def process_main(conn: Connection, worker: str | None = None, own_process: bool = True) -> None:
     """Body of a worker process: run the :class:`Job` s the parent sends on ``conn``.
+
+    ``worker`` names it in events (default ``pid N``). ``own_process=False``:
+    it is one of several subinterpreters of a host process
+    (:mod:`concgui.engine.subinterpreters`), which watches the parent and
+    handles signals for all of them.
 
     ``None`` asks it to stop. It answers (:mod:`concgui.engine.messages`) with
     a :class:`~concgui.engine.messages.Hello` once, then per job any number of
@@ -43,9 +54,8 @@ def process_main(conn: Connection) -> None:
     :class:`~concgui.engine.messages.JobFailed`. If the parent dies, the pipe
     breaks (or the parent pid changes) and the process exits.
     """
-    ignore_sigint()
     pid = os.getpid()
-    worker = f"pid {pid}"
+    worker = worker or f"pid {pid}"
     send_lock = threading.Lock()
 
     def send(msg: WorkerReply) -> None:
@@ -53,8 +63,10 @@ def process_main(conn: Connection) -> None:
             conn.send(msg)
 
     try:
-        threading.Thread(target=_watch_parent, args=(os.getppid(),), name="parent-watch", daemon=True).start()
-        send(Hello(pid, qt_modules()))
+        if own_process:
+            ignore_sigint()
+            watch_parent()
+        send(Hello(pid, qt_modules(), run_record(facts())))
         announced = None  # the run this worker last reported WorkerStarted for
         while True:
             raw = conn.recv()

@@ -58,6 +58,8 @@ class Hello(NamedTuple):
 
     pid: int
     qt_modules: list[str]
+    #: The Python it runs on (:func:`~concgui.engine.python_facts.run_record`): a host may be another one.
+    python: Optional[dict[str, Any]] = None
 
 
 class Batch(NamedTuple):

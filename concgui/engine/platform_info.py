@@ -9,23 +9,14 @@ from __future__ import annotations
 import os
 import platform
 import sys
-import sysconfig
 from dataclasses import asdict, dataclass
 
 import psutil
 
 from concgui.engine import startmethods
+from concgui.engine.python_facts import free_threaded_build, gil_enabled
 
-
-def gil_enabled() -> bool:
-    """Whether the GIL is on right now (always True before 3.13)."""
-    check = getattr(sys, "_is_gil_enabled", None)
-    return True if check is None else bool(check())
-
-
-def free_threaded_build() -> bool:
-    """Whether this build *can* run without the GIL (``Py_GIL_DISABLED`` is 1)."""
-    return sysconfig.get_config_var("Py_GIL_DISABLED") == 1
+__all__ = ["PlatformInfo", "collect", "free_threaded_build", "gil_enabled"]
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ next run.
 from __future__ import annotations
 
 import multiprocessing
+import sys
 import threading
 from multiprocessing.connection import Connection, wait
 from typing import Any, Callable, cast
@@ -40,19 +41,38 @@ class PoolOutcome:
 
 
 class ProcessPool:
-    """``workers`` processes started with ``start_method``, reused across runs."""
+    """``workers`` processes started with ``start_method``, reused across runs.
 
-    def __init__(self, workers: int, start_method: str) -> None:
+    ``python`` (an executable; None: this one) starts them on another
+    interpreter, as commands (:mod:`concgui.engine.foreign_host`: a fresh
+    interpreter each, as ``spawn`` would). ``interpreters=True`` makes it one
+    host process of that Python whose ``workers`` are subinterpreters, each
+    with its own GIL. Either way the pool hands out chunks, and hears back,
+    exactly as it does from its own processes.
+    """
+
+    def __init__(self, workers: int, start_method: str, python: str | None = None, interpreters: bool = False,
+                 gil: str | None = None) -> None:
+        self.workers = workers
+        self.start_method = start_method
+        self.python = python
+        self.interpreters = interpreters
+        self.gil = gil
+        self.qt_modules: dict[int, list[str]] = {}  # pid -> Qt modules it has loaded (must be [])
+        #: The Python the workers said they run on (see :class:`~concgui.engine.messages.Hello`).
+        self.python_record: dict[str, Any] | None = None
+        self._conns: list[Connection] = []
+        self._procs: list[Any] = []  # multiprocessing Process objects, or foreign_host.HostChild
+        self._ready: set[Connection] = set()  # the workers that have said hello
+        self._ps: dict[int, psutil.Process] = {}  # for cpu_seconds
+        self.alive = True
+        if interpreters or python is not None:
+            self._launch_commands(python or sys.executable, workers, interpreters, gil)
+            return
         ctx: Any = multiprocessing.get_context(start_method)
         if start_method == "forkserver":
             # Import the worker code once in the fork server, not in every worker.
             ctx.set_forkserver_preload(["concgui.engine.host"])
-        self.workers = workers
-        self.start_method = start_method
-        self.qt_modules: dict[int, list[str]] = {}  # pid -> Qt modules it has loaded (must be [])
-        self._conns: list[Connection] = []
-        self._procs: list[multiprocessing.process.BaseProcess] = []
-        self._ps: dict[int, psutil.Process] = {}  # for cpu_seconds
         for i in range(workers):
             parent, child = ctx.Pipe()
             p = ctx.Process(target=process_main, args=(child,), name=f"concgui-worker-{i + 1}", daemon=True)
@@ -60,16 +80,27 @@ class ProcessPool:
             child.close()
             self._conns.append(parent)
             self._procs.append(p)
-        self.alive = True
+
+    def _launch_commands(self, python: str, workers: int, interpreters: bool, gil: str | None) -> None:
+        from concgui.engine.foreign_host import launch
+
+        try:
+            for _ in range(1 if interpreters else workers):
+                child, conns = launch(python, workers if interpreters else 1, interpreters, gil)
+                self._procs.append(child)
+                self._conns.extend(conns)
+        except BaseException:
+            self.terminate()
+            raise
 
     @property
     def pids(self) -> list[int]:
-        return [p.pid for p in self._procs if p.pid is not None]
+        return list(dict.fromkeys(p.pid for p in self._procs if p.pid is not None))  # subinterpreters share one
 
     def wait_ready(self, timeout: float = 30.0) -> None:
         """Block until every worker has said hello (all are importable and running)."""
         deadline = _deadline(timeout)
-        while len(self.qt_modules) < self.workers:
+        while len(self._ready) < len(self._conns):
             left = deadline()
             dead = [p for p in self._procs if p.exitcode is not None]
             if left <= 0 or dead:
@@ -77,11 +108,15 @@ class ProcessPool:
                 why = f"exit code {dead[0].exitcode}" if dead else f"no answer in {timeout:.0f} s"
                 self.terminate()
                 raise RuntimeError(f"the worker processes could not start ({why})")
-            for ready in wait(self._conns, timeout=min(left, POLL_S)):
+            for ready in wait([c for c in self._conns if c not in self._ready], timeout=min(left, POLL_S)):
+                conn = cast(Connection, ready)
                 try:
-                    self._handle(cast(Connection, ready).recv(), None, PoolOutcome())
+                    msg = conn.recv()
                 except (EOFError, OSError):
-                    pass
+                    continue
+                if isinstance(msg, Hello):
+                    self._ready.add(conn)
+                self._handle(msg, None, PoolOutcome())
 
     def run(self, run_id: int, workload: str, size: int, ctx: dict[str, Any], tasks: int, chunk: int,
             emit: Callable[[Event], None], cancel: threading.Event, threads: int = 0) -> PoolOutcome:
@@ -94,7 +129,7 @@ class ProcessPool:
         chunks = [(s, min(s + chunk, tasks)) for s in range(0, tasks, chunk)]
         chunks.reverse()  # pop() from the end hands them out in order
         in_flight = {conn: 0 for conn in self._conns}
-        by_sentinel = {p.sentinel: p for p in self._procs}
+        by_sentinel = {p.sentinel: p for p in self._procs if p.sentinel is not None}
 
         def feed(conn: Connection) -> None:
             if chunks and in_flight[conn] < IN_FLIGHT:
@@ -145,6 +180,7 @@ class ProcessPool:
         """File one worker's reply; returns the tasks it says it finished (a :class:`JobDone`), else 0."""
         if isinstance(msg, Hello):
             self.qt_modules[msg.pid] = msg.qt_modules
+            self.python_record = msg.python
         elif msg.run_id != run_id:
             pass  # a leftover from an earlier run
         elif isinstance(msg, (Batch, JobDone)):

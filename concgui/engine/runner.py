@@ -21,9 +21,10 @@ import psutil
 from concgui.engine import machine_load
 from concgui.engine.clock import now
 from concgui.engine import startmethods
-from concgui.engine.config import RunConfig, Where
+from concgui.engine.config import POOL_MODES, Mode, RunConfig, Where
 from concgui.engine.events import Event, RunFinished, RunStarted, RunStatus
 from concgui.engine.pool import ProcessPool
+from concgui.engine.python_facts import facts, run_record
 from concgui.engine.results import TaskResults, results_digest  # noqa: F401  (results_digest: part of this API)
 from concgui.engine.threads import DRAIN_S, TaskThread, ThreadLoop, WorkerFactory, run_on_threads
 from concgui.engine.time_split import TimeSplit
@@ -31,6 +32,11 @@ from concgui.engine.worker import Batcher, Cancelled, announce, error_line, form
 from concgui.engine.workloads import get_workload
 
 EventSink = Callable[[Event], None]
+
+
+def _this_python() -> dict:
+    """This interpreter's run record, read at each run (an import may turn a free-threaded build's GIL on)."""
+    return run_record(facts())
 
 
 class _Outcome:
@@ -63,20 +69,24 @@ class Runner:
 
     # -- pool ---------------------------------------------------------------
 
-    def pool(self, workers: int, start_method: str) -> ProcessPool:
-        """The warm pool for (workers, start_method), started if needed."""
+    def pool(self, workers: int, start_method: str, python: str | None = None, interpreters: bool = False,
+             gil: str | None = None) -> ProcessPool:
+        """The warm pool for these settings (see :class:`ProcessPool`), started if needed."""
         p = self._pool
-        if p is None or not p.alive or p.workers != workers or p.start_method != start_method:
+        want = (workers, start_method, python, interpreters, gil)
+        if p is None or not p.alive or (p.workers, p.start_method, p.python, p.interpreters, p.gil) != want:
             if p is not None:
                 p.close()
-            self._pool = p = ProcessPool(workers, start_method)
+            self._pool = p = ProcessPool(workers, start_method, python, interpreters, gil)
         return p
 
-    def host(self) -> ProcessPool:
-        """The warm worker host (one process of this Python, safe start method), started if needed."""
+    def host(self, python: str | None = None, gil: str | None = None) -> ProcessPool:
+        """The warm worker host (one process of ``python``, default this one), started if needed."""
         h = self._host
-        if h is None or not h.alive:
-            self._host = h = ProcessPool(1, startmethods.default())
+        if h is None or not h.alive or (h.python, h.gil) != (python, gil):
+            if h is not None:
+                h.close()
+            self._host = h = ProcessPool(1, startmethods.default(), python, gil=gil)
         return h
 
     @property
@@ -122,7 +132,7 @@ class Runner:
         Raises :class:`~concgui.engine.config.ConfigError` before starting
         anything if the config is invalid.
         """
-        if config.where is None and config.mode != "processes":
+        if config.where is None and config.mode not in POOL_MODES:
             config = replace(config, where=self.default_where.value)
         cfg = config.validate()
         cancel = cancel or threading.Event()
@@ -134,13 +144,16 @@ class Runner:
         hosted = cfg.where == Where.HOST.value
         pool = None
         pool_start_s = 0.0
-        if cfg.mode == "processes" or hosted:
+        if cfg.mode in POOL_MODES or hosted:
             # Pool and host start-up (cold: tens of ms) is not part of the run's
             # wall time; the benchmarks measure it separately, and the split shows it.
             try:
-                assert cfg.start_method is not None or hosted
                 t_pool = now()
-                pool = self.host() if hosted else self.pool(cfg.workers, cfg.start_method or "")
+                if hosted:
+                    pool = self.host(cfg.python, cfg.gil)
+                else:
+                    pool = self.pool(cfg.workers, cfg.start_method or "spawn", cfg.python,
+                                     cfg.mode == Mode.INTERPRETERS, cfg.gil)
                 pool.wait_ready()
                 pool_start_s = now() - t_pool
             except (RuntimeError, OSError) as exc:
@@ -153,6 +166,7 @@ class Runner:
                                   format_error(exc))
                 on_event(fin)
                 return fin
+        started = replace(started, python=pool.python_record if pool is not None else _this_python())
         # Where the wall time went (see time_split): fed every event of the run, O(1) each.
         fold = TimeSplit(cfg.workers, run_id)
         emit = fold.wrap(on_event)

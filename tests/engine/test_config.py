@@ -13,7 +13,9 @@ from concgui.engine.config import (
     CHUNK_TARGET_S,
     MAX_TASKS,
     MAX_THREADS,
+    COMPARE_MODES,
     MODES,
+    POOL_MODES,
     ConfigError,
     RunConfig,
     auto_chunk_size,
@@ -33,7 +35,7 @@ def test_defaults_are_filled_in() -> None:
 
 @pytest.mark.parametrize("workload", list(CATALOG))
 def test_every_workload_validates_with_defaults(workload: str) -> None:
-    for mode in MODES:
+    for mode in COMPARE_MODES:
         v = RunConfig(workload, mode, 2).validate()
         assert v.size == CATALOG[workload].default_size
         assert 1 <= v.size <= CATALOG[workload].max_size
@@ -195,7 +197,7 @@ def test_any_input_is_valid_or_config_error(workload, mode, workers, tasks, size
     # Valid: complete and within limits.
     assert v.workload in CATALOG and v.mode in MODES
     assert type(v.workers) is int and 1 <= v.workers
-    assert v.workers <= (max_processes() if v.mode == "processes" else MAX_THREADS)
+    assert v.workers <= (max_processes() if v.mode in POOL_MODES else MAX_THREADS)
     assert type(v.tasks) is int and 1 <= v.tasks <= MAX_TASKS
     assert type(v.size) is int and 1 <= v.size <= CATALOG[v.workload].max_size
     assert type(v.chunk_size) is int and v.chunk_size >= 1

@@ -10,8 +10,11 @@ import pytest
 
 from concgui.engine.compare import RunRecord
 from concgui.engine import export
-from concgui.engine.export import (CSV_FIELDS, CSV_MACHINE_FIELDS, ExportError, results_csv, results_document,
-                                   results_markdown, write_json, write_text)
+from concgui.engine.export import (CSV_FIELDS, CSV_MACHINE_FIELDS, CSV_PYTHON_KEYS, ExportError, results_csv,
+                                   results_document, results_markdown, write_json, write_text)
+
+#: The interpreter that ran each record, flattened.
+PY_COLUMNS = [f"python_{k}" for k in CSV_PYTHON_KEYS]
 
 
 def _record(run_id: int, mode: str, wall: float, speedup: float | None, ok: bool | None, workers: int = 1,
@@ -34,7 +37,7 @@ RECORDS = [
 def test_csv_has_a_header_and_one_row_per_run() -> None:
     text = results_csv(RECORDS)
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == [*CSV_FIELDS, *CSV_MACHINE_FIELDS]  # the record's own columns first
+    assert rows[0] == [*CSV_FIELDS, *PY_COLUMNS, *CSV_MACHINE_FIELDS]  # the record's own columns first
     assert rows[0][:4] == ["run_id", "workload", "mode", "workers"]
     assert len(rows) == 1 + len(RECORDS)
     by_name = [dict(zip(rows[0], r)) for r in rows[1:]]
@@ -60,7 +63,7 @@ def test_csv_adds_the_gui_columns_and_quotes_awkward_text() -> None:
 
 
 def test_csv_of_no_runs_is_just_the_header() -> None:
-    assert results_csv([]) == ",".join((*CSV_FIELDS, *CSV_MACHINE_FIELDS)) + "\n"
+    assert results_csv([]) == ",".join((*CSV_FIELDS, *PY_COLUMNS, *CSV_MACHINE_FIELDS)) + "\n"
 
 
 def test_every_csv_row_says_where_and_when_it_was_measured(monkeypatch) -> None:
