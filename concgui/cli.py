@@ -17,6 +17,8 @@ from concgui import __version__
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+#: ``bench --python this``: the Python running concgui, beside others in one comparison.
+THIS_PYTHON = "this"
 
 
 class UsageError(Exception):
@@ -75,9 +77,10 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--modes", type=_str_list, default=list(COMPARE_MODES),
                    help="comma-separated: serial,threads,processes (the default), and interpreters "
                         "(subinterpreters with their own GIL; Python 3.12+)")
-    b.add_argument("--python", metavar="PATH", default=None,
+    b.add_argument("--python", metavar="PATH", action="append", default=None,
                    help="run on this Python (3.10+) instead of the one running concgui, in worker processes "
-                        "of its own (see: concgui interpreters)")
+                        "of its own (see: concgui interpreters); give it more than once to compare Pythons "
+                        f"side by side ('{THIS_PYTHON}' is the one running concgui)")
     b.add_argument("--gil", choices=GIL_SWITCHES, default=None,
                    help="PYTHON_GIL for the workers: 0 runs a free-threaded build without its GIL, 1 with it")
     b.add_argument("--workers", type=_int_list, default=None,
@@ -217,18 +220,23 @@ def _validated(configs: Iterable) -> list:
 
     The CLI adds no limits of its own, so a command line, a scenario file and
     the window accept exactly the same runs; what validate refuses is the
-    user's to fix: one line, exit code 2. Sorted serial first (the baseline),
-    then threads and processes; each mode keeps the order it was asked in.
+    user's to fix: one line, exit code 2. Each Python's runs together (in the
+    order the Pythons were asked), each sorted serial first (its baseline),
+    then threads and processes; each mode keeps the order it was asked in. The
+    same run asked twice (``--python this`` and this Python's own path) runs once.
     """
     from concgui.engine.config import MODES, ConfigError
 
     out = []
     for cfg in configs:
         try:
-            out.append(cfg.validate())
+            v = cfg.validate()
         except ConfigError as exc:
             raise UsageError(str(exc)) from None
-    return sorted(out, key=lambda c: MODES.index(c.mode))
+        if v not in out:
+            out.append(v)
+    pythons = list(dict.fromkeys(c.python for c in out))  # each Python's runs together, in the order asked
+    return sorted(out, key=lambda c: (pythons.index(c.python), MODES.index(c.mode)))
 
 
 def _bench_tasks(args: argparse.Namespace) -> int | None:
@@ -254,11 +262,14 @@ def plan_bench(args: argparse.Namespace) -> list:
     if getattr(args, "scale", False):
         return _plan_scale(args, modes, tasks)
     workers = list(dict.fromkeys(args.workers or [os.cpu_count() or 1]))
-    python, gil = getattr(args, "python", None), getattr(args, "gil", None)
-    plan = _validated(RunConfig(args.workload, mode, n, tasks, args.size,
-                                args.start_method if mode == "processes" else None,
-                                args.chunk_size if mode in POOL_MODES else None, python=python, gil=gil)
-                      for mode in modes for n in ([1] if mode == "serial" else workers))
+    gil = getattr(args, "gil", None)
+    pythons = [None if p == THIS_PYTHON else p for p in dict.fromkeys(getattr(args, "python", None) or [None])]
+    asked = [RunConfig(args.workload, mode, n, tasks, args.size, args.start_method if mode == "processes" else None,
+                       args.chunk_size if mode in POOL_MODES else None, python=python, gil=gil)
+             for python in pythons for mode in modes for n in ([1] if mode == "serial" else workers)]
+    if len(pythons) > 1 and "interpreters" in modes:
+        asked = _drop_interpreters_where_none(asked, args)
+    plan = _validated(asked)
     if args.workers and modes == ["serial"]:
         # A serial run ignores --workers, but a typo should not pass silently: check the counts
         # as a threads run would take them.
@@ -266,6 +277,29 @@ def plan_bench(args: argparse.Namespace) -> list:
     if args.start_method and "processes" not in modes:
         raise UsageError("--start-method only applies to the processes mode")
     return plan
+
+
+def _drop_interpreters_where_none(asked: list, args: argparse.Namespace) -> list:
+    """Across Pythons, the interpreters mode runs on those that have it; the others are named, not refused.
+
+    Refused only if no Python asked for has subinterpreters (validate says why).
+    """
+    from concgui.engine.config import ConfigError
+
+    keep, skipped = [], []
+    for cfg in asked:
+        if cfg.mode == "interpreters":
+            try:
+                cfg.validate()
+            except ConfigError as exc:
+                skipped.append((cfg, exc))
+                continue
+        keep.append(cfg)
+    if skipped and not any(c.mode == "interpreters" for c in keep):
+        raise UsageError(str(skipped[0][1]))
+    args.notes = list(dict.fromkeys(f"interpreters skipped on {c.python or sys.executable}: it has no "
+                                    "subinterpreters with their own GIL (Python 3.12 or newer)" for c, _ in skipped))
+    return keep
 
 
 def _plan_scale(args: argparse.Namespace, modes: list[str], tasks: int | None) -> list:
@@ -303,7 +337,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from concgui.engine.repeats import interleave, summarize
     from concgui.engine.runner import Runner
     from concgui.engine.startmethods import FORK_WARNING
-    from concgui.engine.verdict import verdict
+    from concgui.engine.compare import spans_pythons
+    from concgui.engine.verdict import names_of, verdict
 
     plan = plan_bench(args)
     repeats = _repeats(args)
@@ -351,15 +386,31 @@ def cmd_bench(args: argparse.Namespace) -> int:
             print(f"wrote {args.trace} ({tracing.recorder.tasks:,} tasks; open it in ui.perfetto.dev "
                   "or chrome://tracing)")
     records = summarize(samples)
-    for line in _pythons_line(records):
-        print(line)
+    for note in getattr(args, "notes", []):
+        print(note)
+    several = spans_pythons(records)
+    if not several:
+        for line in _pythons_line(records):
+            print(line)
     table = _Table()
     table.header()
+    shown: str | None = None
     for rec in records:
+        if several and rec.interpreter != shown:
+            shown = rec.interpreter
+            print(_python_heading(rec.python))
         table.row(rec)
-    v = verdict(records)
+    v = verdict(records, names_of(records))
     print()
     print(v.sentence())
+    if several:
+        from concgui.engine.explain import across_pythons
+        from concgui.engine.platform_info import collect
+
+        groups = [[r for r in records if r.interpreter == exe and r.status == "done"]
+                  for exe in dict.fromkeys(r.interpreter for r in records)]
+        for line in across_pythons(groups, collect()):
+            print(line)
     doc = results_document(records)
     doc["repeats"] = repeats
     doc["verdict"] = v.as_export()
@@ -420,6 +471,18 @@ def _pythons_line(records: list) -> list[str]:
         return []
     return [f"on Python {py['version']}{'t (free-threaded)' if py['free_threaded'] else ''}, GIL "
             f"{'on' if py['gil_enabled'] else 'off'}: {exe}" for exe, py in seen.items()]
+
+
+def _python_heading(py: dict | None) -> str:
+    """The line above one Python's rows in a table across Pythons."""
+    import sys
+
+    py = py or {}
+    gil = "GIL on" if py.get("gil_enabled", True) else "GIL off"
+    build = "free-threaded" if py.get("free_threaded") else "normal build"
+    this = " (the Python running concgui)" if py.get("executable") == sys.executable else ""
+    return f"Python {py.get('version')}{'t' if py.get('free_threaded') else ''}, {build}, {gil}: " \
+           f"{py.get('executable')}{this}"
 
 
 class _Table:

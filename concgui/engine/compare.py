@@ -70,6 +70,40 @@ def interpreter_of(python: dict | None) -> str | None:
     return None if python is None else python.get("executable")
 
 
+def python_tag(python: dict | None) -> str:
+    """A run's Python in a few characters, for a name in a chart across Pythons: ``3.13.0``, ``3.13.0t``."""
+    if not python:
+        return "?"
+    return f"{python.get('version')}{'t' if python.get('free_threaded') else ''}"
+
+
+def spans_pythons(records: Iterable[RunRecord]) -> bool:
+    """Whether ``records`` ran on more than one interpreter (their names and words must then say which)."""
+    return len({r.interpreter for r in records}) > 1
+
+
+def input_groups(records: Iterable[RunRecord]) -> list[list[RunRecord]]:
+    """``records`` grouped by their inputs alone, whatever Python ran them, in the order each group appears.
+
+    A comparison across Pythons charts such a group: the same tasks on this
+    Python and on another, each run's speedup still against the serial run of
+    its own interpreter (:func:`comparable_groups`).
+    """
+    groups: dict[tuple[str, int, int], list[RunRecord]] = {}
+    for r in records:
+        groups.setdefault((r.workload, r.tasks, r.size), []).append(r)
+    return list(groups.values())
+
+
+def by_python(records: Iterable[RunRecord]) -> list[RunRecord]:
+    """``records`` with the runs of each interpreter together, interpreters in the order they first appear."""
+    order: dict[str | None, int] = {}
+    rs = list(records)
+    for r in rs:
+        order.setdefault(r.interpreter, len(order))
+    return sorted(rs, key=lambda r: order[r.interpreter])  # stable: each interpreter's runs keep their order
+
+
 def comparable_groups(records: Iterable[RunRecord]) -> list[list[RunRecord]]:
     """``records`` grouped by their inputs (workload, tasks, size) and Python, in the order each group first appears.
 

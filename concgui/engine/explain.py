@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from concgui.engine.compare import RunRecord
+from concgui.engine.compare import RunRecord, python_tag, spans_pythons
 from concgui.engine.config import POOL_MODES
 from concgui.engine.events import RunStatus
 from concgui.engine.platform_info import PlatformInfo
@@ -65,7 +65,7 @@ def expectation(r: RunRecord, w: Workload, info: PlatformInfo) -> Expectation:
                            f"they take turns every switch interval ({switch_ms:g} ms here): more threads add "
                            "switching, not speed")
     if r.mode == "threads" and w.gil == "holds":
-        why = "the GIL is disabled in this interpreter (a free-threaded build), so pure-Python threads run at once"
+        why = "the GIL was off in the Python that ran them (a free-threaded build), so pure-Python threads run at once"
     elif r.mode == "threads":
         why = f"{w.name} spends its time in C code that releases the GIL, so the threads really run at once"
     elif r.mode == "interpreters":
@@ -160,7 +160,8 @@ def conclusion(v: Verdict, records: list[RunRecord], names: Sequence[str] | None
     called = list(names) if names is not None else names_of(records)
     if v.clear and v.winner is not None:
         win = records[called.index(v.winner)]
-        if win.speedup is None:  # no serial baseline among them: compare the times themselves
+        # No serial baseline among them, or several Pythons (each speedup against its own): the times themselves.
+        if win.speedup is None or spans_pythons(records):
             rest_s = ", ".join(f"{n} {r.wall_s:.2f} s" for n, r in zip(called, records) if r is not win)
             return f"Verdict: {v.winner} is the clear winner here ({win.wall_s:.2f} s against {rest_s})."
         rest = [(n, r) for n, r in zip(called, records) if r is not win and r.speedup is not None]
@@ -180,12 +181,38 @@ def explain(records: list[RunRecord], info: PlatformInfo, names: Sequence[str] |
     """A short, friendly explanation of a comparison, from its measured numbers (plain text, one paragraph each).
 
     ``names``: what to call each run (default :func:`~concgui.engine.verdict.names_of`), as its chart does.
+    Runs on several Pythons are explained per Python (each against its own
+    serial run), then side by side (:func:`across_pythons`).
     """
     called = dict(zip(map(id, records), names if names is not None else names_of(records)))
     done = [r for r in records if r.status == RunStatus.DONE.value]
     if not done:
         return "No run finished, so there is nothing to compare yet."
     w = get_workload(done[0].workload)
+    out: list[str] = []
+    groups = [[r for r in done if r.interpreter == exe] for exe in dict.fromkeys(r.interpreter for r in done)]
+    for group in groups:
+        if len(groups) > 1:
+            out.append(_python_heading(group[0], info))
+        out += _group_paragraphs(group, w, info)
+    if len(groups) > 1:
+        out += across_pythons(groups, info)
+    done_names = [called[id(r)] for r in done]
+    out.append(conclusion(verdict(done, done_names), done, done_names))
+    out += _results_lines(groups, called)
+    return "\n\n".join(out)
+
+
+def _python_heading(r: RunRecord, info: PlatformInfo) -> str:
+    py = r.python or {}
+    build = "free-threaded build" if py.get("free_threaded") else "normal build"
+    gil = "GIL on" if py.get("gil_enabled", True) else "GIL off"
+    whose = "the Python running concgui" if py.get("executable") == info.executable else py.get("executable")
+    return f"On Python {python_tag(py)} ({build}, {gil}; {whose}):"
+
+
+def _group_paragraphs(done: list[RunRecord], w: Workload, info: PlatformInfo) -> list[str]:
+    """The serial baseline's line, then one paragraph per mode: the runs of one Python."""
     serial = next((r for r in done if r.is_serial_baseline), None)
     out: list[str] = []
     if serial is not None:
@@ -199,13 +226,57 @@ def explain(records: list[RunRecord], info: PlatformInfo, names: Sequence[str] |
     for r in done:
         if r.mode in _MODE_WORDS and r.speedup is not None:
             out.append(_mode_paragraph(r, serial, w, info))
-    done_names = [called[id(r)] for r in done]
-    out.append(conclusion(verdict(done, done_names), done, done_names))
+    return out
+
+
+def across_pythons(groups: list[list[RunRecord]], info: PlatformInfo) -> list[str]:
+    """What the same serial work cost on each Python, and a free-threaded build's single-thread overhead.
+
+    Only measured ratios are stated: serial against serial, the one run that
+    no pool, start-up or GIL switching touches. A free-threaded build's
+    overhead is named only where a normal build of the same version ran too.
+    """
+    serials = [next((r for r in g if r.is_serial_baseline), None) for g in groups]
+    have = [s for s in serials if s is not None]
+    if len(have) < 2:
+        return ["Not every Python ran the serial baseline, so their speeds are not compared here."]
+    ref = next((s for s in have if (s.python or {}).get("executable") == info.executable), have[0])
+    parts = [f"{s.wall_s:.2f} s on {python_tag(s.python)}" for s in have]
+    ratios = [f"{python_tag(s.python)} took {s.wall_s / ref.wall_s:.2f}× as long as {python_tag(ref.python)}"
+              for s in have if s is not ref and ref.wall_s > 0]
+    out = [f"Across Pythons: the same serial work took {', '.join(parts)}; " + "; ".join(ratios) + "."]
+    for ft in (s for s in have if (s.python or {}).get("free_threaded")):
+        normal = next((s for s in have if not (s.python or {}).get("free_threaded")
+                       and _minor(s) == _minor(ft)), None)
+        if normal is None or normal.wall_s <= 0:
+            continue
+        overhead = ft.wall_s / normal.wall_s - 1
+        out.append(f"The free-threaded build's single-thread overhead, measured here: serial on "
+                   f"{python_tag(ft.python)} took {overhead:+.0%} against the normal {python_tag(normal.python)} "
+                   "(typically about +40 % for 3.13t and +5–10 % for 3.14t); that is the price its threads "
+                   "must win back.")
+    return out
+
+
+def _minor(r: RunRecord) -> tuple[int, ...]:
+    version = str((r.python or {}).get("version", "0.0"))
+    return tuple(int("".join(c for c in p if c.isdigit()) or 0) for p in version.split(".")[:2])
+
+
+def _results_lines(groups: list[list[RunRecord]], called: dict[int, str]) -> list[str]:
+    """Whether every run computed what its serial run did, and (across Pythons) whether the Pythons agree."""
+    done = [r for g in groups for r in g]
     checked = [r for r in done if r.results_ok is not None]
-    if checked and all(r.results_ok for r in checked):
-        digest = (serial.digest or "")[:12] if serial else ""
-        out.append(f"All runs produced identical results (digest {digest}…).")
-    elif any(r.results_ok is False for r in checked):
+    serials = [r for g in groups for r in g if r.is_serial_baseline]
+    digests = {r.interpreter: r.digest for r in serials}
+    if any(r.results_ok is False for r in checked):
         bad = ", ".join(called[id(r)] for r in checked if r.results_ok is False)
-        out.append(f"Warning: the results of {bad} differ from the serial run.")
-    return "\n\n".join(out)
+        return [f"Warning: the results of {bad} differ from the serial run."]
+    if not checked:
+        return []
+    if len(set(digests.values())) > 1:
+        return ["Each run matched the serial run of its own Python, but the Pythons' serial results differ "
+                "from one another: the same tasks computed different values on different Pythons."]
+    digest = (next(iter(digests.values()), "") or "")[:12]
+    where = " on every Python" if len(groups) > 1 else ""
+    return [f"All runs produced identical results{where} (digest {digest}…)."]

@@ -21,7 +21,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import Iterable, Sequence
 
-from concgui.engine.compare import RunRecord
+from concgui.engine.compare import RunRecord, python_tag, spans_pythons
 from concgui.engine.events import RunStatus
 
 #: The least difference ever called a win, whatever the spreads: timings on a shared machine wobble.
@@ -64,7 +64,14 @@ def distinct(names: Sequence[str], records: Sequence[RunRecord]) -> list[str]:
 
 def names_of(records: Sequence[RunRecord]) -> list[str]:
     """Each run's :func:`label`, told apart where two are alike (see :func:`distinct`)."""
-    return distinct([label(r) for r in records], records)
+    return distinct(with_pythons([label(r) for r in records], records), records)
+
+
+def with_pythons(names: Sequence[str], records: Sequence[RunRecord]) -> list[str]:
+    """``names`` with each run's Python added (``threads ×2 · 3.13.0``) when the runs span several."""
+    if not spans_pythons(records):
+        return list(names)
+    return [f"{n} · {python_tag(r.python)}" for n, r in zip(names, records)]
 
 
 def margin_needed(a: RunRecord, b: RunRecord) -> float:

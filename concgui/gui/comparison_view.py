@@ -29,7 +29,7 @@ from PySide6.QtWidgets import QGraphicsRectItem, QGridLayout, QLabel, QTextBrows
 
 from concgui.engine.compare import RunRecord
 from concgui.engine.time_split import DESCRIPTIONS, KEYS, LABELS, PARTS, POOL_START, wall_of
-from concgui.engine.verdict import Verdict, distinct, verdict
+from concgui.engine.verdict import Verdict, distinct, verdict, with_pythons
 from concgui.gui.cpu_plot import MODE_COLORS
 from concgui.gui.run_words import MODE_NAMES, record_key
 from concgui.scenarios import StepKind
@@ -69,7 +69,7 @@ def run_name(r: RunRecord) -> str:
 
 def run_names(records: list[RunRecord]) -> list[str]:
     """:func:`run_name` of each run, told apart where two would read the same (chart, verdict and text alike)."""
-    return distinct([run_name(r) for r in records], records)
+    return distinct(with_pythons([run_name(r) for r in records], records), records)
 
 
 def wrap_words(text: str, fm: QFontMetrics, width: float) -> str:
