@@ -142,6 +142,8 @@ class RunConfig:
         """
         from concgui.engine.pythons import PythonError, probe, this_python
 
+        if self.python is not None and (not isinstance(self.python, str) or not self.python.strip()):
+            raise ConfigError(f"the Python to run on must be the path of an executable, not {self.python!r}")
         if self.gil is not None and self.gil not in GIL_SWITCHES:
             raise ConfigError(f"PYTHON_GIL must be 0 or 1, not {self.gil!r}")
         if self.python is None and self.gil is None:

@@ -16,11 +16,13 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGridLayo
                                QPushButton, QSizePolicy, QSpinBox, QVBoxLayout, QWidget)
 
 from concgui.engine import startmethods
-from concgui.engine.config import MAX_TASKS, MAX_THREADS, RunConfig, Where, max_processes
+from concgui.engine.config import MAX_TASKS, MAX_THREADS, POOL_MODES, RunConfig, Where, max_processes
+from concgui.engine.pythons import PythonInfo
 from concgui.engine.repeats import DEFAULT_REPEATS, MAX_REPEATS
 from concgui.engine.workloads import CATALOG, get_workload
 from concgui.gui.cards import count_box
-from concgui.gui.run_words import GUI_MODES, GuiMode, engine_mode, gui_mode_of
+from concgui.gui.python_chooser import PythonChooser
+from concgui.gui.run_words import GUI_MODES, IN_WINDOW_MODES, GuiMode, engine_mode, gui_mode_of
 from concgui.gui.theme import ink
 
 MODE_HINTS = {
@@ -35,7 +37,17 @@ MODE_HINTS = {
         "GIL: the window waits for it each time it needs it back, so it stutters (the lesson), and "
         "the run shares the GIL with the window's own work."),
     GuiMode.PROCESSES.value: "Each worker is a separate Python process with its own GIL.",
+    GuiMode.INTERPRETERS.value: (
+        "Each worker is a subinterpreter with its own GIL, driven by a thread of one worker host process "
+        "of {python} ({engine})."),
 }
+#: How each Python drives subinterpreters: the public module from 3.14, private ones before.
+ENGINE_WORDS = {"concurrent.interpreters": "concurrent.interpreters",
+                "_interpreters": "the private _interpreters module of 3.13",
+                "_xxsubinterpreters": "the private _xxsubinterpreters module of 3.12"}
+IN_WINDOW_NOTE = " This mode runs in the window's own process, so on this Python whatever the Python box says."
+NO_INTERPRETERS = ("{python} has no subinterpreters with their own GIL (they need Python 3.12 or newer): "
+                   "choose another Python above.")
 BADGE_STYLE = {
     "holds the GIL": ("#8a4b00", "#fff1db"),
     "releases the GIL": ("#1b5e20", "#e3f4e4"),
@@ -77,6 +89,14 @@ class ControlsPanel(QWidget):
 
         self.tasks = count_box(MAX_TASKS, "How many tasks to run; every mode gets the same ones")
         self.size = count_box(INT_MAX, "How big each task is, in the workload's own unit")
+        self.python = PythonChooser()
+        self.gil = QComboBox()
+        self.gil_label = QLabel("GIL")  # our own, so hiding the row needs no wrapper of one Qt made
+        self.gil.addItem("the build's default", "")
+        self.gil.addItem("off (PYTHON_GIL=0)", "0")
+        self.gil.addItem("on (PYTHON_GIL=1)", "1")
+        self.gil.setToolTip("A free-threaded build runs without the GIL unless told (or an extension that "
+                            "does not support it turns it back on)")
         self.mode = QComboBox()
         for key, label in GUI_MODES:
             self.mode.addItem(label, key)
@@ -149,6 +169,8 @@ class ControlsPanel(QWidget):
         form.addRow("", self.summary)
         form.addRow("Tasks", self.tasks)
         form.addRow("Task size", self.size)
+        form.addRow("Python", self.python)
+        form.addRow(self.gil_label, self.gil)
         form.addRow("Mode", self.mode)
         form.addRow("", self.mode_hint)
         form.addRow("Workers", self.workers)
@@ -172,10 +194,12 @@ class ControlsPanel(QWidget):
         self.workload.currentIndexChanged.connect(self._on_workload_current_index_changed)
         self.mode.currentIndexChanged.connect(self._on_mode_current_index_changed)
         self.start_method.currentIndexChanged.connect(self._on_start_method_current_index_changed)
+        self.python.currentIndexChanged.connect(self._on_python_current_index_changed)
+        self.gil.currentIndexChanged.connect(self.settings_changed)
         self.workers.valueChanged.connect(self.settings_changed)
         self.gui_limit.valueChanged.connect(self._on_gui_limit_value_changed)
         self._on_workload_current_index_changed()
-        self._on_mode_current_index_changed()
+        self._on_python_current_index_changed()
         self.set_busy(False)
 
     # -- reading and writing the settings -------------------------------------------
@@ -189,19 +213,26 @@ class ControlsPanel(QWidget):
         Serial ("serial": the Compare's baseline) and "threads" run in the worker
         host; ``GUI_THREAD`` and ``QTHREADS`` in this process, on purpose.
         """
-        gm = gui_mode or self.gui_mode()
+        return self._config(gui_mode or self.gui_mode(), self.python.executable())
+
+    def _config(self, gm: str, python: str | None) -> RunConfig:
+        """:meth:`config` on ``python`` (None: this one). The window's own modes always run on this one."""
         mode = engine_mode(gm)
         where = None
-        if mode != "processes":
-            where = (Where.HERE if gm in (GuiMode.GUI_THREAD, GuiMode.QTHREADS) else Where.HOST).value
+        if mode not in POOL_MODES:
+            where = (Where.HERE if gm in IN_WINDOW_MODES else Where.HOST).value
+        if gm in IN_WINDOW_MODES:
+            python = None
         return RunConfig(
             workload=self.workload.currentData(),
             mode=mode,
             workers=1 if mode == "serial" else self.workers.value(),
             tasks=self.tasks.value(),
             size=self.size.value(),
-            start_method=self.start_method.currentData() if mode == "processes" else None,
+            start_method=self.start_method.currentData() if mode == "processes" and python is None else None,
             where=where,
+            python=python,
+            gil=(self.gil.currentData() or None) if python is not None and self.python.info().free_threaded else None,
         )
 
     def compare_configs(self) -> list[RunConfig]:
@@ -212,8 +243,21 @@ class ControlsPanel(QWidget):
         asked for more workers than processes may have runs its processes with as
         many as they may (the chart says ×N for each), instead of refusing the lesson.
         """
-        serial, threads, processes = (self.config(m) for m in ("serial", "threads", "processes"))
-        return [serial, threads, replace(processes, workers=min(processes.workers, max_processes()))]
+        chosen = self.python.executable()
+        pythons: list[PythonInfo] = [self.python.this] + ([self.python.info()] if chosen is not None else [])
+        subinterpreters = self.gui_mode() == GuiMode.INTERPRETERS
+        with_interpreters = [p for p in pythons if p.per_interpreter_gil] if subinterpreters else []
+        if subinterpreters and not with_interpreters:
+            with_interpreters = [pythons[-1]]  # none has them: the run is refused, in a sentence that names it
+        out: list[RunConfig] = []
+        for info in pythons:
+            exe = None if info.is_this else info.executable
+            serial, threads, processes = (self._config(m, exe) for m in ("serial", "threads", "processes"))
+            out += [serial, threads, replace(processes, workers=min(processes.workers, max_processes()))]
+            if info in with_interpreters:
+                interp = self._config(GuiMode.INTERPRETERS.value, exe)
+                out.append(replace(interp, workers=min(interp.workers, max_processes())))
+        return out
 
     def apply(self, cfg: RunConfig, gui_mode: str | None = None) -> None:
         """Show ``cfg`` in the widgets (e.g. a scenario's first run)."""
@@ -227,6 +271,9 @@ class ControlsPanel(QWidget):
             self.workers.setValue(cfg.workers)
         if cfg.start_method:
             self.start_method.setCurrentIndex(self.start_method.findData(cfg.start_method))
+        if cfg.python is not None or self.python.executable() is not None:
+            self.python.choose(cfg.python)  # a scenario's other Python, once the box lists it
+        self.gil.setCurrentIndex(max(0, self.gil.findData(cfg.gil or "")))
 
     def reset(self) -> None:
         """Back to the settings a first start shows: the first workload with its own defaults, threads in the
@@ -234,6 +281,8 @@ class ControlsPanel(QWidget):
         self.workload.setCurrentIndex(0)
         self._on_workload_current_index_changed()  # the workload's own tasks and size, even if it was selected
         self.mode.setCurrentIndex(self.mode.findData(GuiMode.THREADS.value))
+        self.python.choose(None)
+        self.gil.setCurrentIndex(0)
         self.workers.setValue(self.cores)
         self.start_method.setCurrentIndex(max(0, self.start_method.findData(startmethods.default())))
         self.gui_limit.setValue(self._default_gui_limit_s)
@@ -242,9 +291,9 @@ class ControlsPanel(QWidget):
 
     def set_busy(self, busy: bool) -> None:
         for w in (self.run_button, self.compare_button, self.workload, self.tasks, self.size, self.mode,
-                  self.workers, self.repeats):
+                  self.workers, self.repeats, self.python, self.gil):
             w.setEnabled(not busy)
-        self.start_method.setEnabled(not busy and self.gui_mode() == "processes")
+        self.start_method.setEnabled(not busy and self._start_method_applies())
         self.workers.setEnabled(not busy and self.gui_mode() != GuiMode.GUI_THREAD)
         self.cancel_button.setEnabled(busy)
 
@@ -297,18 +346,44 @@ class ControlsPanel(QWidget):
     @Slot()
     def _on_mode_current_index_changed(self) -> None:
         mode = self.gui_mode()
-        self.mode_hint.setText(MODE_HINTS[mode].format(limit=self.gui_thread_limit_s))
+        self.mode_hint.setText(self._mode_hint_text())
         self._color_mode_hint()
         self.workers.setEnabled(mode != GuiMode.GUI_THREAD and self.run_button.isEnabled())
-        self.start_method.setEnabled(mode == "processes" and self.run_button.isEnabled())
+        self.start_method.setEnabled(self._start_method_applies() and self.run_button.isEnabled())
         self._on_start_method_current_index_changed()
         self.settings_changed.emit()
 
     @Slot()
     def _on_gui_limit_value_changed(self) -> None:
         self.gui_thread_limit_s = self.gui_limit.value()
-        self.mode_hint.setText(MODE_HINTS[self.gui_mode()].format(limit=self.gui_thread_limit_s))
+        self.mode_hint.setText(self._mode_hint_text())
+
+    def _mode_hint_text(self) -> str:
+        """The words under the Mode box, for the chosen mode on the chosen Python."""
+        mode = self.gui_mode()
+        info = self.python.info()
+        if mode == GuiMode.INTERPRETERS and not info.per_interpreter_gil:
+            return NO_INTERPRETERS.format(python=info.label)
+        text = MODE_HINTS[mode].format(limit=self.gui_thread_limit_s, python=info.label,
+                                       engine=ENGINE_WORDS.get(info.subinterpreters or "", "none"))
+        if mode in IN_WINDOW_MODES and not info.is_this:
+            text += IN_WINDOW_NOTE
+        return text
+
+    @Slot()
+    def _on_python_current_index_changed(self) -> None:
+        """A free-threaded build gets the GIL switch; the hint names the chosen Python."""
+        info = self.python.info()
+        self.gil.setVisible(info.free_threaded)
+        self.gil_label.setVisible(info.free_threaded)
+        if not info.free_threaded:
+            self.gil.setCurrentIndex(0)
+        self._on_mode_current_index_changed()
+
+    def _start_method_applies(self) -> bool:
+        """Only this Python's process pool has a start method (another Python's workers start fresh)."""
+        return self.gui_mode() == GuiMode.PROCESSES and self.python.executable() is None
 
     @Slot()
     def _on_start_method_current_index_changed(self) -> None:
-        self.fork_warning.setVisible(self.gui_mode() == "processes" and self.start_method.currentData() == "fork")
+        self.fork_warning.setVisible(self._start_method_applies() and self.start_method.currentData() == "fork")

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QHideEvent, QShowEvent
+from PySide6.QtGui import QColor, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from concgui.engine.clock import now
@@ -51,6 +51,7 @@ MODE_COLORS = {
     "serial": "#ff7f0e",
     "threads": "#1f77b4",
     "processes": "#2ca02c",
+    "interpreters": "#9467bd",
     StepKind.BLOCKING_WAIT.value: "#ad1457",
     StepKind.FLOOD.value: "#6d4c41",
 }
@@ -179,7 +180,7 @@ class CpuPlot(QWidget):
         self._wanted = False
         # Redraws ride on the window's heartbeat when there is one (no timer of their own: see
         # Heartbeat), else on a timer; either way at the pace's rate, and never while hidden.
-        self._clock = PeriodicCall(self.refresh, RATES[self.pace].plot_ms, heartbeat, self)
+        self._clock = PeriodicCall(self._on_clock_tick, RATES[self.pace].plot_ms, heartbeat, self)
 
     # -- lifecycle ----------------------------------------------------------
 
@@ -231,17 +232,19 @@ class CpuPlot(QWidget):
             if self.clock_running:
                 self.refresh()
 
-    # A plot on a hidden tab would cost the GUI thread a timer entry into Python 10 times a second.
+    # A plot on a hidden tab would cost the GUI thread a timer entry into Python 10 times a second: its
+    # first tick while hidden stops the clock (_on_clock_tick), and being shown again starts it. Not a
+    # hideEvent override: with one, the garbage collector crashed now and then in the window's teardown
+    # (PySide6 6.11.3), on that very function, freed while the class still held it.
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)
         if self._wanted and not self.clock_running:
             self._run_clock(True)
             self.refresh()
 
-    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 (Qt's name)
-        super().hideEvent(event)
-        if self.parentWidget() is not None:
-            self._run_clock(False)
+    def _hidden(self) -> bool:
+        """On a tab or in a window not on screen (a plot with no parent is always drawn: a test's, or a grab)."""
+        return self.parentWidget() is not None and not self.isVisible()
 
     # -- run bands ------------------------------------------------------------
 
@@ -267,6 +270,12 @@ class CpuPlot(QWidget):
         """Scroll with time again, over the usual span."""
         self.hold_t = None
         self._shown_s = 0.0
+        self.refresh()
+
+    def _on_clock_tick(self) -> None:
+        if self._hidden():
+            self._run_clock(False)  # until showEvent
+            return
         self.refresh()
 
     def refresh(self) -> None:

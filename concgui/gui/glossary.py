@@ -68,6 +68,16 @@ GLOSSARY: tuple[Term, ...] = (
          "CPU, between tasks and idle at the end; the pool's start-up beside it.", "The run's own task events."),
     Term("Ran on", "Which process and threads ran the tasks: the worker host, the pool, or this window's own "
          "threads (on purpose, for the lessons).", "How the run was started."),
+    Term("Python", "The interpreter that ran a run's tasks: its version, with a t for a free-threaded build. "
+         "Speedups compare runs of one Python only, each against its own serial run.",
+         "What the worker reported about itself when it started (sys.version_info, sysconfig's "
+         "Py_GIL_DISABLED, sys._is_gil_enabled())."),
+    Term("Subinterpreters", "Interpreters inside one process, each with its own GIL (3.12+): CPU work runs on "
+         "every core like processes, but no Python objects are shared: inputs and results are pickled.",
+         "concurrent.interpreters (3.14+), _interpreters (3.13), _xxsubinterpreters (3.12)."),
+    Term("Free-threaded overhead", "How much longer the same serial work took on a free-threaded build than on "
+         "the normal build of its version: the price its threads must win back.",
+         "Serial wall on the free-threaded build ÷ serial wall on the normal one, minus 1, in one Compare."),
     Term("Timeline", "One lane per worker, one bar per task; a bar's shade is its CPU share.",
          "TasksFinished events: each worker folds the tasks it ends within ~10 ms into one, with every "
          "task's start, end and CPU time; TaskStarted marks a slow task as running."),

@@ -9,12 +9,19 @@ from __future__ import annotations
 import html
 
 from concgui.engine.platform_info import PlatformInfo
+from concgui.engine.pythons import PythonInfo, this_python
 from concgui.engine.workloads import get_workload
-from concgui.gui.run_words import GuiMode
+from concgui.gui.run_words import IN_WINDOW_MODES, GuiMode
 
 
-def hint_lines(workload: str, gui_mode: str, workers: int, info: PlatformInfo) -> list[str]:
+def hint_lines(workload: str, gui_mode: str, workers: int, info: PlatformInfo,
+               python: PythonInfo | None = None) -> list[str]:
+    """``python``: the interpreter chosen for the runs (None: this one); its GIL decides what threads do."""
     w = get_workload(workload)
+    if gui_mode in IN_WINDOW_MODES:
+        python = None  # these run in the window's own process, whatever the Python box says
+    other = python is not None and not python.is_this
+    gil_on = python.gil_enabled if python is not None else info.gil_enabled
     cores = info.logical_cores
     switch_ms = f"{info.switch_interval_s * 1000:g} ms"
     useful = min(workers, cores)
@@ -35,7 +42,7 @@ def hint_lines(workload: str, gui_mode: str, workers: int, info: PlatformInfo) -
         if w.kind == "io":
             out.append(f"The tasks mostly wait, and waiting releases the GIL: {workers} threads overlap their "
                        f"waits, so the run is up to ~{workers}× faster while <b>Cores busy</b> stays low.")
-        elif w.gil == "holds" and info.gil_enabled:
+        elif w.gil == "holds" and gil_on:
             out.append(f"Pure-Python work holds the GIL: only one thread runs bytecode at a time, handing over "
                        f"every switch interval ({switch_ms} here). Expect <b>Cores busy ≈ 1</b> however many "
                        "threads you add; the lines may share the load across cores as the thread hops, but "
@@ -48,8 +55,8 @@ def hint_lines(workload: str, gui_mode: str, workers: int, info: PlatformInfo) -
                 out.append("The threads hold the GIL of the worker host, not the window's: the window stays "
                            "smooth while they fight over theirs.")
         elif w.gil == "holds":
-            out.append(f"This interpreter runs without the GIL, so even pure-Python threads can keep "
-                       f"{useful} core(s) busy.")
+            out.append(f"{'That' if other else 'This'} interpreter runs without the GIL, so even pure-Python "
+                       f"threads can keep {useful} core(s) busy.")
         else:
             out.append(f"{html.escape(w.name)} spends its time in C code that releases the GIL, so threads run "
                        f"in parallel: expect <b>Cores busy</b> near {useful}.")
@@ -62,10 +69,22 @@ def hint_lines(workload: str, gui_mode: str, workers: int, info: PlatformInfo) -
                        f"{useful} and <b>This app + workers</b> near {useful * 100} %.")
         if workers > cores and w.kind != "io":
             out.append(f"{workers} workers on {cores} cores: the extra ones can only take turns.")
-    out.append("<b>Compare</b> runs serial, threads and processes on identical inputs and explains the "
-               "difference.")
+    elif gui_mode == GuiMode.INTERPRETERS:
+        target = python if python is not None else this_python()
+        if target.per_interpreter_gil:
+            out.append(f"Each worker is a subinterpreter with its own GIL, each driven by a thread of one worker "
+                       f"host process: CPU work can keep {useful} core(s) busy, as processes do. They share no "
+                       "Python objects: inputs and results are pickled between them. NumPy and other extensions "
+                       "without subinterpreter support do not load in them.")
+        else:
+            out.append(f"Python {html.escape(target.version)} has no subinterpreters with their own GIL (3.12 or newer "
+                       "needed): choose another Python above.")
+    runs = "serial, threads and processes" + (" and subinterpreters" if gui_mode == GuiMode.INTERPRETERS else "")
+    where = f" on this Python and on {html.escape(python.label)}, side by side," if other and python else ""
+    out.append(f"<b>Compare</b> runs {runs}{where} on identical inputs and explains the difference.")
     return out
 
 
-def hint_html(workload: str, gui_mode: str, workers: int, info: PlatformInfo) -> str:
-    return "".join(f"<p>{line}</p>" for line in hint_lines(workload, gui_mode, workers, info))
+def hint_html(workload: str, gui_mode: str, workers: int, info: PlatformInfo,
+              python: PythonInfo | None = None) -> str:
+    return "".join(f"<p>{line}</p>" for line in hint_lines(workload, gui_mode, workers, info, python))

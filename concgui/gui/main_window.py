@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QMessageBox, QS
 
 from concgui import __version__
 from concgui.engine import machine_load
-from concgui.engine.compare import RunRecord, comparable_groups
+from concgui.engine.compare import RunRecord, by_python, input_groups
 from concgui.engine.explain import explain
 from concgui.engine.events import RunStarted
 from concgui.engine.export import ExportError, results_document, write_json
@@ -303,6 +303,7 @@ class MainWindow(QMainWindow):
     def _on_first_turn_timeout(self) -> None:
         self._splitters = [(sp, sp.sizes()) for sp in self._splitter_list]
         self.session.start()
+        self.controls.python.start(self.settings.python or None)  # the other Pythons, found off this thread
 
     @Slot()
     def reset_settings(self) -> None:
@@ -452,7 +453,8 @@ class MainWindow(QMainWindow):
     @Slot()
     def _on_controls_settings_changed(self) -> None:
         c = self.controls
-        self.hint.setText(hint_html(c.workload.currentData(), c.gui_mode(), c.workers.value(), self.info))
+        self.hint.setText(hint_html(c.workload.currentData(), c.gui_mode(), c.workers.value(), self.info,
+                                    c.python.info()))
         self.workload_panel.show_workload(c.workload.currentData())
 
     def _show_error(self, text: str, details: str | None = None) -> None:
@@ -579,7 +581,7 @@ class MainWindow(QMainWindow):
 
         Returns a sentence for the status line when some runs are left out of the chart, else "".
         """
-        groups = [g for g in comparable_groups(records) if len(g) >= 2]
+        groups = [by_python(g) for g in input_groups(records) if len(g) >= 2]
         if not groups:
             return ""
         self.show_comparison(groups[-1])
@@ -719,6 +721,7 @@ class MainWindow(QMainWindow):
         self.progress.reset("Closed.")
         self.session.shutdown()
         self.labs.shutdown()
+        self.controls.python.shutdown()
         if self._own_sampler:
             self.sampler.stop()
 

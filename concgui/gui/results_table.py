@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidge
 from concgui.engine.compare import RunRecord
 from concgui.engine.workloads import get_workload
 from concgui.gui.result_row import ResultRow
+from concgui.engine.compare import python_tag
 from concgui.gui.run_words import mode_name, short_ran_on
 
 GOOD = QColor("#2e7d32")
@@ -35,6 +36,8 @@ COLUMNS: list[tuple[str, Callable[[ResultRow], str], str]] = [
     ("Mode", lambda x: mode_name(x.record.mode, x.ui.kind), ""),
     ("Workers", lambda x: str(x.record.workers), "Threads or processes that ran the tasks"),
     ("Ran on", lambda x: short_ran_on(x.record.ran_on), "Which process and threads ran the tasks"),
+    ("Python", lambda x: python_tag(x.record.python) if x.record.python else "–",
+     "The Python that ran the tasks (its version; a t marks a free-threaded build)"),
     ("Start method", lambda x: x.record.start_method or "–", "How worker processes were started"),
     ("Tasks", lambda x: f"{x.record.tasks:,} × {x.record.size:,}", "Tasks × size of each task"),
     ("Wall", lambda x: _num(x.record.wall_s, ".3f", " s"), "Elapsed (wall-clock) time of the run"),

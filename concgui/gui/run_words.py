@@ -1,6 +1,6 @@
 """How the window names a run: its mode, where it ran, its workers. One rule, used by every view.
 
-The engine knows three modes (serial, threads, processes) and says where it
+The engine knows its modes (serial, threads, processes, interpreters) and says where it
 ran them (:func:`concgui.engine.compare.ran_on`). The window knows one thing
 more: how *it* arranged the run (its :class:`~concgui.scenarios.StepKind`).
 A wrong way on purpose is shown by that kind ("serial (GUI thread)",
@@ -31,6 +31,7 @@ class GuiMode(str, enum.Enum):
     THREADS = "threads"
     QTHREADS = "qthreads"
     PROCESSES = "processes"
+    INTERPRETERS = "interpreters"
 
 
 #: The Mode box's entries: (key, label).
@@ -39,7 +40,10 @@ GUI_MODES = (
     (GuiMode.THREADS.value, "Threads (worker host process)"),
     (GuiMode.QTHREADS.value, "Threads (QThreads in this window)"),
     (GuiMode.PROCESSES.value, "Processes (pool)"),
+    (GuiMode.INTERPRETERS.value, "Subinterpreters (own GIL each)"),
 )
+#: The modes that run in the window's own process, so always on the Python running it.
+IN_WINDOW_MODES = frozenset({GuiMode.GUI_THREAD.value, GuiMode.QTHREADS.value})
 
 
 def engine_mode(gui_mode: str) -> str:
@@ -61,6 +65,7 @@ MODE_NAMES = {
     Mode.SERIAL.value: "serial",
     Mode.THREADS.value: "threads",
     Mode.PROCESSES.value: "processes",
+    Mode.INTERPRETERS.value: "subinterpreters",
     StepKind.BLOCKING_WAIT.value: "thread, GUI waits",
     StepKind.FLOOD.value: "processes + signal flood",
 }
@@ -81,6 +86,7 @@ SHORT_RAN_ON = {
     "worker host process": "host process",
     "threads of a worker host process": "host threads",
     "worker processes": "pool",
+    "subinterpreters of a worker host process": "subinterpreters",
     "QThreads in the window": "window QThreads",
     "run-driver QThread": "window thread",
     "GUI thread": "GUI thread",
@@ -124,9 +130,11 @@ def short_ran_on(ran_on: str) -> str:
 
 
 def workers_word(started: RunStarted) -> str:
-    """What one worker of the run is: "QThread", "thread", "process", or "none" (a serial run)."""
+    """What one worker of the run is: "QThread", "thread", "process", "subinterpreter", or "none" (serial)."""
     if started.mode == "threads":
         return "QThread" if started.where == Where.HERE.value else "thread"
+    if started.mode == "interpreters":
+        return "subinterpreter"
     return "process" if started.mode == "processes" else "none"
 
 

@@ -116,6 +116,7 @@ class Settings:
     tasks = _Field("run/tasks", _to_int(0, _INT_MAX), None)
     size = _Field("run/size", _to_int(0, _INT_MAX), None)
     start_method = _Field("run/start_method", _to_str(), None)
+    python = _Field("run/python", _to_str(), None)  # another Python's executable (None: the one running concgui)
     repeats = _Field("run/repeats", _to_int(1, MAX_REPEATS), None)  # Compare and Scale: runs per mode
     theme = _Field("view/theme", _to_str(THEMES), "system")
     export_dir = _Field("export/last_dir", _to_str(), None)  # where the last export went
@@ -155,6 +156,7 @@ def save_window(window: QMainWindow, controls: "ControlsPanel", settings: Settin
     settings.tasks = c.tasks.value()
     settings.size = c.size.value()
     settings.start_method = c.start_method.currentData()
+    settings.python = c.python.executable()  # None: this one (nothing remembered)
     settings.repeats = c.repeats.value()
     settings.sync()
 
