@@ -77,6 +77,23 @@ def python_tag(python: dict | None) -> str:
     return f"{python.get('version')}{'t' if python.get('free_threaded') else ''}"
 
 
+def short_python_tags(records: Iterable[RunRecord]) -> dict[str | None, str]:
+    """Each interpreter's shortest tag that still tells them apart: ``3.13`` (``3.13.0`` if two share a minor)."""
+    pythons = {r.interpreter: r.python for r in records}
+
+    def short(py: dict | None) -> str:
+        full = python_tag(py)
+        if not py:
+            return full
+        parts = str(py.get("version", "")).split(".")
+        return ".".join(parts[:2]) + ("t" if py.get("free_threaded") else "") if len(parts) >= 2 else full
+
+    tags = {exe: short(py) for exe, py in pythons.items()}
+    if len(set(tags.values())) < len(tags):
+        tags = {exe: python_tag(py) for exe, py in pythons.items()}
+    return tags
+
+
 def spans_pythons(records: Iterable[RunRecord]) -> bool:
     """Whether ``records`` ran on more than one interpreter (their names and words must then say which)."""
     return len({r.interpreter for r in records}) > 1

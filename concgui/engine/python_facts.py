@@ -4,19 +4,18 @@ This one module is both imported (facts about the Python that runs concgui,
 and about a worker host's) and *run as a script* by another interpreter,
 ``python -s -c <this file's source>``, to probe it
 (:mod:`concgui.engine.pythons`). So it imports nothing but the standard
-library, keeps to syntax any Python 3 reads, and prints its facts as one line
-of JSON when run. A Python too old for concgui still answers, so it can be
-told why it is refused.
+library, keeps to syntax any Python 3 reads (no ``from __future__`` import,
+annotations as strings), and prints its facts as one line of JSON when run.
+A Python too old for concgui (3.6 even) still answers, so it can be told why
+it is refused.
 """
-
-from __future__ import annotations
 
 import json
 import sys
 import sysconfig
 
 
-def subinterpreters_module() -> str | None:
+def subinterpreters_module() -> "str | None":
     """The module this Python drives subinterpreters with, each with its own GIL; None where there is none.
 
     ``concurrent.interpreters`` is public from 3.14; 3.13 has the same engine as

@@ -105,7 +105,8 @@ def _probe_source() -> str:
     return resources.files("concgui.engine").joinpath("python_facts.py").read_text(encoding="utf-8")
 
 
-_cache: dict[tuple[str, float, str | None], PythonInfo] = {}
+#: Each probe's answer: its facts, or the sentence why it cannot be used (a 3.9 is not asked again either).
+_cache: dict[tuple[str, float, str | None], PythonInfo | PythonError] = {}
 _cache_lock = threading.Lock()
 
 
@@ -123,9 +124,17 @@ def probe(path: str, timeout: float = PROBE_TIMEOUT_S, gil: str | None = None) -
         raise PythonError(f"{path}: {exc.strerror or exc}") from None
     with _cache_lock:
         hit = _cache.get(key)
+    if isinstance(hit, PythonError):
+        raise PythonError(str(hit))
     if hit is not None:
         return hit
-    info = _probe_uncached(exe, path, timeout, gil)
+    try:
+        info = _probe_uncached(exe, path, timeout, gil)
+    except PythonError as exc:
+        if "did not answer" not in str(exc):  # a hang may be a busy machine: ask again next time
+            with _cache_lock:
+                _cache[key] = exc
+        raise
     with _cache_lock:
         _cache[key] = info
     return info

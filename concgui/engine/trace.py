@@ -24,6 +24,7 @@ Timestamps are the engine's shared clock, shifted so the trace starts at 0
 from __future__ import annotations
 
 import os
+import sys
 import zlib
 from typing import Any, Iterable
 
@@ -103,6 +104,15 @@ def trace_document(runs: dict[int, RunStarted], spans: Iterable[SpanRow],
     named_pids: dict[int, str] = {app_pid: "concgui (this app: serial and thread workers)"}
     named_threads: dict[tuple[int, int], str] = {(app_pid, RUNS_TID): "runs"}
 
+    def process_name(run_id: int, pid: int) -> str:
+        """A worker process, named by what it is: a host of subinterpreters, or of another Python."""
+        rs = runs.get(run_id)
+        what = "subinterpreter host" if rs is not None and rs.mode == "interpreters" else "worker process"
+        py = rs.python if rs is not None else None
+        if py and py.get("executable") != sys.executable:
+            what += f" (Python {py.get('version')}{'t' if py.get('free_threaded') else ''})"
+        return f"{what} {pid}"
+
     def track(run_id: int, worker: str) -> tuple[int, int]:
         w = workers.get((run_id, worker))
         if w is not None:
@@ -112,7 +122,7 @@ def trace_document(runs: dict[int, RunStarted], spans: Iterable[SpanRow],
         else:
             pid, tid = app_pid, _fallback_tid(worker)
         if pid != app_pid:
-            named_pids.setdefault(pid, f"worker process {pid}")
+            named_pids.setdefault(pid, process_name(run_id, pid))
         named_threads.setdefault((pid, tid), worker)
         return pid, tid
 

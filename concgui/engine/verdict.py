@@ -21,7 +21,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import Iterable, Sequence
 
-from concgui.engine.compare import RunRecord, python_tag, spans_pythons
+from concgui.engine.compare import RunRecord, short_python_tags, spans_pythons
 from concgui.engine.events import RunStatus
 
 #: The least difference ever called a win, whatever the spreads: timings on a shared machine wobble.
@@ -68,10 +68,11 @@ def names_of(records: Sequence[RunRecord]) -> list[str]:
 
 
 def with_pythons(names: Sequence[str], records: Sequence[RunRecord]) -> list[str]:
-    """``names`` with each run's Python added (``threads ×2 · 3.13.0``) when the runs span several."""
+    """``names`` with each run's Python added (``threads ×2 · 3.13``) when the runs span several."""
     if not spans_pythons(records):
         return list(names)
-    return [f"{n} · {python_tag(r.python)}" for n, r in zip(names, records)]
+    tags = short_python_tags(records)
+    return [f"{n} · {tags[r.interpreter]}" for n, r in zip(names, records)]
 
 
 def margin_needed(a: RunRecord, b: RunRecord) -> float:

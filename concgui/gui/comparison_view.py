@@ -53,8 +53,9 @@ LABEL_HEADROOM = 0.26
 ROW_FILL = 0.64
 #: Legend labels per row under the split plot (fits the ~350 px comparison card at 1366×768).
 LEGEND_COLUMNS = 2  # two columns keep the card narrow enough for a 1366-px screen
-#: The split plot's height: its axis, plus this much per run (for at most ``SPLIT_ROWS_MAX`` runs; more share).
-SPLIT_AXIS_PX, SPLIT_ROW_PX, SPLIT_ROWS_MAX = 28, 20, 3  # more runs share the same height
+#: The split plot's height: its axis, plus this much per run (for at most ``SPLIT_ROWS_MAX`` runs; more share,
+#: each keeping one line of text).
+SPLIT_AXIS_PX, SPLIT_ROW_PX, SPLIT_ROWS_MAX = 28, 20, 3
 
 
 AXIS_TITLE = "wall time (s)"
@@ -72,6 +73,10 @@ def run_names(records: list[RunRecord]) -> list[str]:
     return distinct(with_pythons([run_name(r) for r in records], records), records)
 
 
+#: Shorter words for a bar name that would run into its neighbour's (seven bars across two Pythons at 1366 px).
+SHORT_WORDS = {"subinterpreters": "subint.", "processes": "procs"}
+
+
 def wrap_words(text: str, fm: QFontMetrics, width: float) -> str:
     """``text`` on as many lines as it takes to keep each within ``width`` pixels (a long word stays whole)."""
     lines: list[str] = []
@@ -83,10 +88,32 @@ def wrap_words(text: str, fm: QFontMetrics, width: float) -> str:
     return "\n".join(lines)
 
 
-def wall_label(r: RunRecord) -> str:
-    """"0.91 s", with "±3%" when the run was repeated."""
+def _unclash(names: list[str], fm: QFontMetrics, spacing: float) -> list[str]:
+    """``names`` (one per bar, ``spacing`` px apart) with :data:`SHORT_WORDS` where two neighbours would overlap.
+
+    All of them or none, so one word reads the same under every bar; the full
+    name stays in the text, the verdict and the tables.
+    """
+    def width(name: str) -> float:
+        return max(fm.horizontalAdvance(line) for line in name.split("\n"))
+
+    def shorter(name: str) -> str:
+        return "\n".join(" ".join(SHORT_WORDS.get(w, w) for w in line.split(" ")) for line in name.split("\n"))
+
+    if all((width(a) + width(b)) / 2 <= spacing - 2 for a, b in zip(names, names[1:])):
+        return list(names)
+    return [shorter(n) for n in names]  # all alike: "procs" under one bar and "processes" under another would puzzle
+
+
+#: More bars than this (a Compare across two Pythons) leave each too narrow a slot for "0.91 s ±3%": the
+#: label says "0.91 s" and the whisker shows the spread.
+CROWDED_BARS = 5
+
+
+def wall_label(r: RunRecord, crowded: bool = False) -> str:
+    """"0.91 s", with "±3%" when the run was repeated, unless ``crowded`` (its whisker still shows the spread)."""
     text = f"{r.wall_s:.2f} s"
-    if r.spread is not None and len(r.samples_wall_s) >= 2:
+    if r.spread is not None and len(r.samples_wall_s) >= 2 and not crowded:
         text += f" ±{r.spread:.0%}"
     return text
 
@@ -231,7 +258,7 @@ class ComparisonView(QWidget):
                 w_lo.append(max(0.0, r.wall_s - lo))
                 w_hi.append(max(0.0, hi - r.wall_s))
                 label_y = max(label_y, hi)
-            label = wall_label(r)
+            label = wall_label(r, crowded=len(records) > CROWDED_BARS)
             if r.speedup is not None:
                 label += f"\n{r.speedup:.2f}×"
             elif r.status != "done":
@@ -276,7 +303,7 @@ class ComparisonView(QWidget):
             fm = QFontMetrics(axis.style.get("tickFont") or self.chart.font())
             for _ in range(2):  # wrap for the slot, widen the ends, wrap again if the slot shrank
                 slot = width / (hi - lo) - 6  # a little air between neighbours
-                names = [wrap_words(n, fm, slot) for n in self._names]
+                names = _unclash([wrap_words(n, fm, slot) for n in self._names], fm, slot + 6)
                 first, last = (max(fm.horizontalAdvance(line) for line in names[i].split("\n")) / 2 + 2
                                for i in (0, -1))
                 if first + last >= width:
@@ -296,7 +323,7 @@ class ComparisonView(QWidget):
         p.setXRange(lo, hi, padding=0)
 
     def _fit_y(self) -> None:
-        """Leave room above the tallest bar (or whisker) for its two lines of label, however short the plot.
+        """Leave room above the tallest bar (or whisker) for its lines of label, however short the plot.
 
         A plot too short for the axis title drops it (the bars' labels say "s"),
         rather than show it cut.
@@ -342,7 +369,11 @@ class ComparisonView(QWidget):
             label.hide()
         if not rows:
             return
-        self.split_chart.setFixedHeight(SPLIT_AXIS_PX + SPLIT_ROW_PX * min(len(rows), SPLIT_ROWS_MAX))
+        # Up to SPLIT_ROWS_MAX rows get a full row each; more share that height, but never so little that
+        # their names (one text line each) run into each other: seven runs across two Pythons.
+        line = QFontMetrics(self.split_plot.getAxis("left").style.get("tickFont") or self.font()).lineSpacing()
+        self.split_chart.setFixedHeight(SPLIT_AXIS_PX + max(SPLIT_ROW_PX * min(len(rows), SPLIT_ROWS_MAX),
+                                                            (line + 1) * len(rows)))
         # Width 0: one pixel at any zoom, and it adds nothing to an item's shape in data units
         # (a width of 1 would, making each part catch the mouse half a second beyond its ends).
         outline = QPen(self.palette().color(self.palette().ColorRole.Base))

@@ -79,8 +79,14 @@ def hint_lines(workload: str, gui_mode: str, workers: int, info: PlatformInfo,
         else:
             out.append(f"Python {html.escape(target.version)} has no subinterpreters with their own GIL (3.12 or newer "
                        "needed): choose another Python above.")
-    runs = "serial, threads and processes" + (" and subinterpreters" if gui_mode == GuiMode.INTERPRETERS else "")
+    runs = "serial, threads and processes"
     where = f" on this Python and on {html.escape(python.label)}, side by side," if other and python else ""
+    if gui_mode == GuiMode.INTERPRETERS:
+        have = [p for p in dict.fromkeys([this_python(), *([python] if other and python else [])])
+                if p.per_interpreter_gil]
+        if have:
+            runs += " (and subinterpreters on " + " and ".join(
+                "this Python" if p.is_this else html.escape(p.label) for p in have) + ")"
     out.append(f"<b>Compare</b> runs {runs}{where} on identical inputs and explains the difference.")
     return out
 

@@ -372,3 +372,20 @@ def test_the_interpreters_command_refuses_a_bad_path_it_was_given(tmp_path: Path
                        capture_output=True, text=True, timeout=60)
     assert p.returncode == 2 and p.stdout == ""
     assert p.stderr.strip().endswith("is a folder, not a Python executable") and "\n" not in p.stderr.strip()
+
+
+def test_the_trace_of_a_subinterpreter_run_names_its_host_and_python(runner: Runner) -> None:
+    from concgui.engine.trace import TraceRecorder, trace_document
+
+    other = _other(subinterpreters=True)
+    rec = TraceRecorder()
+    fin = runner.run(RunConfig("cpu-python", "interpreters", 2, TASKS, SIZE, python=other.executable), rec)
+    assert fin.status is RunStatus.DONE
+    doc = trace_document(rec.runs, rec.spans, rec.workers, rec.ends)
+    events = doc["traceEvents"]
+    (pid,) = runner._pool.pids
+    names = {e["pid"]: e["args"]["name"] for e in events if e["ph"] == "M" and e["name"] == "process_name"}
+    assert names[pid] == f"subinterpreter host (Python {other.version}) {pid}"
+    threads = {e["args"]["name"] for e in events if e["ph"] == "M" and e["name"] == "thread_name" and e["pid"] == pid}
+    assert threads <= {f"interp {k} · pid {pid}" for k in (1, 2)} and threads
+    assert len([e for e in events if e["ph"] == "X" and e["pid"] == pid]) == TASKS  # one bar per task

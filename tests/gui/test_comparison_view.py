@@ -205,3 +205,41 @@ def test_a_chart_too_short_for_its_axis_title_drops_it_rather_than_cut_it(view, 
     chart.setFixedHeight(400)
     qtbot.waitUntil(lambda: view.axis_title_shown, timeout=2000)
     assert view.plot.getAxis("left").label.isVisible()
+
+
+@pytest.mark.parametrize("width", [360, 480])  # 360: the card at 1366 × 768
+def test_seven_bars_across_two_pythons_never_run_into_each_other(view, qtbot, width) -> None:
+    from dataclasses import replace
+
+    from PySide6.QtGui import QFontMetrics
+
+    here = {"version": "3.11.7", "executable": "/a/python3", "free_threaded": False, "gil_enabled": True}
+    there = {**here, "version": "3.13.0", "executable": "/b/python3"}
+    interp = replace(PROCESSES, run_id=7, mode="interpreters", ran_on="subinterpreters of a worker host process")
+    runs = [replace(r, python=here) for r in (SERIAL, THREADS, PROCESSES)]
+    runs += [replace(r, run_id=r.run_id + 3, python=there) for r in (SERIAL, THREADS, PROCESSES)]
+    view.resize(width, 460)
+    view.show_records(with_speedups([*runs, replace(interp, python=there)]), "")
+    split_rows = len([r for r in view.records if r.split])
+    view.show()
+    qtbot.waitExposed(view)
+    QApplication.processEvents()
+    drawn = _drawn_tick_texts(view)
+    assert len(drawn) == 7 and drawn[0].replace("\n", " ") == "serial · 3.11"
+    axis = view.plot.getAxis("bottom")
+    fm = QFontMetrics(axis.style.get("tickFont") or view.chart.font())
+    left, right = axis.range
+    spacing = view.plot.vb.width() / (right - left)
+    widths = [max(fm.horizontalAdvance(line) for line in t.split("\n")) for t in drawn]
+    assert all((a + b) / 2 <= spacing for a, b in zip(widths, widths[1:])), (drawn, widths, spacing)
+    # Nor do the times and speedups over the bars (the spread left to the whiskers, so "0.66 s" over "1.00×").
+    import pyqtgraph as pg
+
+    labels = [item.toPlainText() for item in view._items if isinstance(item, pg.TextItem)]
+    assert len(labels) == 7 and not any("±" in text for text in labels) and view.whiskers is not None
+    bold = QFontMetrics(view._bold)
+    inked = [max(bold.horizontalAdvance(line) for line in text.split("\n")) for text in labels]
+    assert all((a + b) / 2 <= spacing for a, b in zip(inked, inked[1:])), (labels, inked, spacing)
+    # And "Where the time went" gives each of the seven a line of its own.
+    line = QFontMetrics(view.split_plot.getAxis("left").style.get("tickFont") or view.font()).lineSpacing()
+    assert split_rows == 7 and view.split_plot.vb.height() / split_rows >= line - 1

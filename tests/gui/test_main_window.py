@@ -59,6 +59,7 @@ def test_qthreads_mode_runs_on_qthreads_of_the_window(qtbot, window):
 def test_host_threads_do_not_run_in_the_window_process(qtbot, window):
     import threading
 
+    qtbot.waitUntil(lambda: window.controls.python.listed, timeout=30_000)  # its search for Pythons is done
     before = {t.ident for t in threading.enumerate()}
     configure(window, **SMALL, mode="threads", workers=3)
     assert run_batch(qtbot, window, window.start_run).ok
