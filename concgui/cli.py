@@ -403,6 +403,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
     v = verdict(records, names_of(records))
     print()
     print(v.sentence())
+    for name, rec in zip(names_of(records), records):
+        if rec.gil_notes:
+            from concgui.engine.explain import gil_back_on
+
+            print(f"note: {name}: {gil_back_on(rec)}")
     if several:
         from concgui.engine.explain import across_pythons
         from concgui.engine.platform_info import collect

@@ -46,6 +46,9 @@ class RunRecord:
     split: dict[str, float] | None = None
     #: The Python that ran it: ``{"version", "executable", "free_threaded", "gil_enabled"}``.
     python: dict | None = None
+    #: What its workers' interpreter said about the GIL during it: a free-threaded build's warning that an
+    #: import turned the GIL back on (see :mod:`concgui.engine.gil_watch`). Empty on a normal build.
+    gil_notes: tuple[str, ...] = ()
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -198,5 +201,6 @@ def make_record(started: RunStarted, finished: RunFinished, baseline: RunRecord 
         other_load_cores=finished.other_load_cores,
         split=dict(finished.split) if finished.split is not None else None,
         python=dict(started.python) if started.python is not None else None,
+        gil_notes=tuple(finished.gil_notes),
     )
 

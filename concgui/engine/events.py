@@ -187,6 +187,9 @@ class RunFinished:
     other_load_cores: float | None = None
     #: Where the run's wall time went, in seconds (see :mod:`concgui.engine.time_split`); None unless it finished.
     split: dict[str, float] | None = None
+    #: What the workers' interpreter said about the GIL during the run: on a free-threaded build, that an
+    #: import turned it back on (its RuntimeWarning). Empty on a normal build.
+    gil_notes: tuple[str, ...] = ()
 
 
 Event = Union[RunStarted, WorkerStarted, TaskStarted, TaskProgress, TasksFinished, RunFinished]

@@ -124,9 +124,18 @@ def _mode_paragraph(r: RunRecord, baseline: RunRecord | None, w: Workload, info:
         text += f" Why {exp.target}: {exp.why}."
     if r.mode == "interpreters":
         text += " " + _interpreters_note(r)
+    if r.gil_notes:
+        text += " " + gil_back_on(r)
     if r.efficiency is not None and r.efficiency > 1.0 + 0.02:
         text += " " + _over_100(r, baseline, found)
     return text
+
+
+def gil_back_on(r: RunRecord) -> str:
+    """A free-threaded run whose GIL came back on: said, with the interpreter's own words, never hidden."""
+    said = " ".join(r.gil_notes)
+    return (f"Its Python turned the GIL back on during the run, so this was not a run without the GIL: {said} "
+            "Its threads took turns from then on.")
 
 
 def _interpreters_note(r: RunRecord) -> str:

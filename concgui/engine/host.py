@@ -18,6 +18,7 @@ import threading
 import time
 from multiprocessing.connection import Connection
 
+from concgui.engine.gil_watch import GilWatch
 from concgui.engine.python_facts import facts, run_record
 from concgui.engine.messages import Batch, Hello, Job, JobDone, JobFailed, WorkerReply
 from concgui.engine.threads import TaskThread, ThreadLoop, run_on_threads
@@ -62,6 +63,7 @@ def process_main(conn: Connection, worker: str | None = None, own_process: bool 
         with send_lock:  # a hosted threads run reports from one thread, but stay safe
             conn.send(msg)
 
+    gil = GilWatch()
     try:
         if own_process:
             ignore_sigint()
@@ -82,7 +84,7 @@ def process_main(conn: Connection, worker: str | None = None, own_process: bool 
                     out.flush()
                     send(JobFailed(run_id, error, details))
                 else:
-                    send(JobDone(run_id, len(tasks), *out.take()))
+                    send(JobDone(run_id, len(tasks), *out.take(), gil_notes=gil.take()))
                 continue
             if run_id != announced:
                 announced = run_id
@@ -93,10 +95,11 @@ def process_main(conn: Connection, worker: str | None = None, own_process: bool 
                 out.flush()
                 send(JobFailed(run_id, error_line(exc), format_error(exc)))
                 continue
-            send(JobDone(run_id, len(tasks), *out.take()))  # the last batch rides with it
+            send(JobDone(run_id, len(tasks), *out.take(), gil_notes=gil.take()))  # the last batch rides with it
     except (EOFError, OSError, KeyboardInterrupt):
         pass  # the parent went away or stopped us: nothing left to report to
     finally:
+        gil.close()
         conn.close()
 
 

@@ -89,6 +89,8 @@ class JobDone(NamedTuple):
     tasks: int
     events: Sequence[Event] = ()
     results: Sequence[tuple[Sequence[int], list[Any]]] = ()
+    #: What happened to the GIL during the job, on a free-threaded build (see :mod:`concgui.engine.gil_watch`).
+    gil_notes: tuple[str, ...] = ()
 
 
 class JobFailed(NamedTuple):

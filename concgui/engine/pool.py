@@ -38,6 +38,8 @@ class PoolOutcome:
         self.error: str | None = None
         self.details: str | None = None
         self.cancelled = False
+        #: What the workers noticed about the GIL (a free-threaded build that turned it back on).
+        self.gil_notes: list[str] = []
 
 
 class ProcessPool:
@@ -189,6 +191,7 @@ class ProcessPool:
                 emit(ev)
             out.results.update(msg.results)
             if isinstance(msg, JobDone):
+                out.gil_notes.extend(n for n in msg.gil_notes if n not in out.gil_notes)
                 return msg.tasks
         elif isinstance(msg, JobFailed):
             out.error, out.details = msg.error, msg.details

@@ -63,7 +63,8 @@ def combine(samples: Sequence[RunRecord]) -> RunRecord:
                    samples_wall_s=tuple(walls), spread=spread(walls),
                    other_load_cores=round(statistics.median(loads), 3) if loads else None,
                    digest=first.digest if len(digests) == 1 else None, split=nearest.split,
-                   results_ok=None, speedup=None, efficiency=None)
+                   results_ok=None, speedup=None, efficiency=None,
+                   gil_notes=tuple(dict.fromkeys(n for s in samples for n in s.gil_notes)))
 
 
 def with_speedups(records: Iterable[RunRecord]) -> list[RunRecord]:

@@ -45,6 +45,7 @@ class _Outcome:
         self.cancelled = False
         self.error: str | None = None
         self.details: str | None = None
+        self.gil_notes: list[str] = []  # runs in this process: a normal build, nothing to note
 
 
 class Runner:
@@ -205,7 +206,7 @@ class Runner:
         split = fold.split(t0, t1, pool_start_s) if status is RunStatus.DONE else None
         fin = RunFinished(run_id, t1, status, t1 - t0, max(0.0, cpu1 - cpu0), len(out.results), digest,
                           out.error, out.details, other_load_cores=None if other is None else round(other, 3),
-                          split=split)
+                          split=split, gil_notes=tuple(out.gil_notes))
         on_event(fin)
         return fin
 
