@@ -19,6 +19,8 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 #: ``bench --python this``: the Python running concgui, beside others in one comparison.
 THIS_PYTHON = "this"
+#: ``--gil`` values (as engine.config.GIL_SWITCHES, spelled here so the parser needs no engine import).
+GIL_SWITCHES_WORDS = ("0", "1")
 
 
 class UsageError(Exception):
@@ -623,6 +625,11 @@ def _add_lab_parser(sub: argparse._SubParsersAction) -> None:
         q = names.add_parser(name, help=_LAB_HELP[name], description=_LAB_HELP[name], lab=name)
         q.add_argument("--json", metavar="FILE", help="also write the numbers as JSON")
         q.add_argument("--explain", action="store_true", help="also print the explanation")
+        q.add_argument("--python", metavar="PATH", default=None,
+                       help="run the lab on this Python (3.10+), e.g. a free-threaded 3.14t (see: concgui "
+                            "interpreters)")
+        q.add_argument("--gil", choices=GIL_SWITCHES_WORDS, default=None,
+                       help="PYTHON_GIL for that Python: 0 runs a free-threaded build without its GIL")
 
 
 def lab_params(args: argparse.Namespace):
@@ -674,6 +681,8 @@ def cmd_lab(args: argparse.Namespace) -> int:
     _check_output(args.json)
     if getattr(params, "start_method", None) == "fork":
         print(f"concgui: warning: {FORK_WARNING}", file=sys.stderr)
+    if getattr(args, "python", None) or getattr(args, "gil", None):
+        return _lab_elsewhere(args, params)
     module = labs.load(args.lab)
     print(module.TITLE, flush=True)
     result = module.run(params)
@@ -692,6 +701,45 @@ def cmd_lab(args: argparse.Namespace) -> int:
     if error:
         print(f"concgui: error: {error}", file=sys.stderr)
     return 0 if result.status.value == "done" else 1
+
+
+def _lab_elsewhere(args: argparse.Namespace, params) -> int:
+    """``lab NAME --python PATH``: the lab runs on that Python, which writes its own summary and explanation."""
+    from concgui.engine.config import ConfigError, RunConfig
+    from concgui.engine.export import ExportError, write_json
+    from concgui.labs.elsewhere import ElsewhereError, run_elsewhere
+
+    try:  # the one judge of a Python and a GIL switch: the same sentences as bench --python
+        target = RunConfig("cpu-python", "threads", 1, 1, 1, python=args.python or sys.executable,
+                           gil=args.gil).validate().python or sys.executable
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    try:
+        report = run_elsewhere(target, args.lab, params, args.gil)
+    except ElsewhereError as exc:
+        raise UsageError(str(exc)) from None
+    py = report["python"]
+    print(f"{report['title']} on Python {py['version']}{'t' if py['free_threaded'] else ''}, GIL "
+          f"{'on' if py['gil_enabled'] else 'off'}: {py['executable']}", flush=True)
+    for line in report["summary"]:
+        print(f"  {line}")
+    if args.explain:
+        print()
+        print(report["explanation"])
+    if args.json:
+        result = dict(report["result"])
+        doc = {"concgui": __version__, "lab": args.lab, "python": f"{py['implementation']} {py['version']}",
+               "gil_enabled": py["gil_enabled"], "interpreter": {k: py[k] for k in
+                                                                  ("executable", "version", "free_threaded")},
+               "params": result.pop("params", None), "result": result, "explanation": report["explanation"]}
+        try:
+            write_json(args.json, doc)
+        except ExportError as exc:
+            raise UsageError(str(exc)) from None
+        print(f"wrote {args.json}")
+    if report.get("error"):
+        print(f"concgui: error: {report['error']}", file=sys.stderr)
+    return 0 if report["status"] == "done" else 1
 
 
 # --- gui -----------------------------------------------------------------------

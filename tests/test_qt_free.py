@@ -43,6 +43,8 @@ ENGINE_MODULES = [
     "concgui.engine.pythons",
     "concgui.engine.foreign_host",
     "concgui.engine.subinterpreters",
+    "concgui.engine.gil_watch",
+    "concgui.labs.elsewhere",
     "concgui.cli",
 ]
 

@@ -30,7 +30,7 @@ from concgui.engine import startmethods
 from concgui.engine.clock import now
 from concgui.engine.config import ConfigError
 from concgui.engine.events import RunStatus
-from concgui.engine.platform_info import gil_enabled
+from concgui.engine.python_facts import gil_enabled
 
 __all__ = ["ConfigError", "EventPump", "EventSink", "Param", "RunStatus", "Shown", "check_float", "check_int",
            "check_params", "described", "interpreter_facts", "now", "param", "to_jsonable"]
