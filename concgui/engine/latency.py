@@ -121,5 +121,5 @@ def stats_of(lateness_s: np.ndarray) -> LatenessStats:
         return LatenessStats(0, 0.0, 0.0, 0.0, 0.0)
     ms = np.asarray(lateness_s) * 1000.0
     p50, p99 = np.percentile(ms, [50, 99])
-    mx = float(ms.max())
+    mx = float(np.max(ms))
     return LatenessStats(len(ms), float(p50), float(p99), mx, mx)

@@ -203,6 +203,8 @@ def test_any_input_is_valid_or_config_error(workload, mode, workers, tasks, size
     assert type(v.chunk_size) is int and v.chunk_size >= 1
     if v.mode == "processes":
         assert v.start_method in startmethods.available()
+    elif v.mode == "interpreters":  # chunks, like processes, but no start method: one host process
+        assert v.start_method is None
     else:
         assert v.start_method is None
         assert v.chunk_size == 1
