@@ -86,8 +86,8 @@ class SharedRing:
     """
 
     def __init__(self, buf: memoryview, capacity: int, width: int, cols: slice) -> None:
-        self._count = np.ndarray((1,), dtype=np.int64, buffer=buf, offset=0)
-        self._rows = np.ndarray((capacity, width), dtype=np.float64, buffer=buf, offset=ROW_HEADER)
+        self._count: np.ndarray = np.ndarray((1,), dtype=np.int64, buffer=buf, offset=0)
+        self._rows: np.ndarray = np.ndarray((capacity, width), dtype=np.float64, buffer=buf, offset=ROW_HEADER)
         self._cols = cols
 
     @property
