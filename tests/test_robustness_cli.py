@@ -71,3 +71,47 @@ def test_bad_scenario_file_exits_2_before_qt(tmp_path: Path) -> None:
     lines = [ln for ln in p.stderr.splitlines() if not ln.startswith("import time:")]
     assert lines == [f"concgui: error: scenario file {f}, run 1: workers must be between 1 and 256, not -3"]
     assert "PySide6" not in p.stderr  # -X importtime lists every import: Qt never loaded
+
+
+def _other_python(subinterpreters: bool) -> str:
+    from tests.engine.test_other_pythons import OTHERS
+
+    found = [p for p in OTHERS if p.per_interpreter_gil or not subinterpreters]
+    if not found:
+        pytest.skip("no other Python (3.12+ for subinterpreters) in pyenv's versions/ or $CONCGUI_TEST_PYTHONS")
+    return found[-1].executable
+
+
+@pytest.mark.skipif(not hasattr(os, "killpg"), reason="needs POSIX signals")
+@pytest.mark.parametrize("mode, busy_needed", [("processes", 2), ("interpreters", 1)])
+def test_sigkilled_bench_on_another_python_leaves_none_of_its_workers(mode: str, busy_needed: int) -> None:
+    """Another Python's workers (processes, or one host of subinterpreters) watch this one as ours do."""
+    python = _other_python(mode == "interpreters")
+    p = subprocess.Popen(
+        [sys.executable, "-m", "concgui", "bench", "--python", python, "--workload", "cpu-python", "--modes", mode,
+         "--workers", "2", "--tasks", "64", "--size", "3000000"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        me = psutil.Process(p.pid)
+        deadline = time.monotonic() + 30
+        while True:  # until its workers are busy computing
+            try:
+                kids = me.children(recursive=True)
+                busy = [k for k in kids if k.cpu_times().user > 0.2 and k.ppid() != 1]
+            except psutil.Error:
+                busy = []
+            if len(busy) >= busy_needed:
+                break
+            assert p.poll() is None, p.communicate()
+            assert time.monotonic() < deadline, "the workers never got busy"
+            time.sleep(0.02)  # poll interval
+        kids = me.children(recursive=True)
+        assert all(os.path.realpath(k.exe()) == os.path.realpath(python) for k in busy)
+        t0 = time.monotonic()
+        os.kill(p.pid, signal.SIGKILL)  # the parent only
+        p.communicate(timeout=10)
+        assert_orphans_gone(kids, t0, ORPHAN_BOUND_S, f"SIGKILL bench --python, {mode}")
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.communicate()
