@@ -29,36 +29,50 @@ ROOT = Path(__file__).resolve().parents[1]
 ORPHAN_BOUND_S = 2.0
 
 
-@pytest.mark.skipif(not hasattr(os, "killpg"), reason="needs POSIX signals")
-@pytest.mark.parametrize("method", [m for m in ("fork", "forkserver") if m in startmethods.available()])
-def test_sigkilled_bench_leaves_no_worker_burning_cpu(method: str) -> None:
-    p = subprocess.Popen(
-        [sys.executable, "-m", "concgui", "bench", "--workload", "cpu-python", "--modes", "processes",
-         "--workers", "2", "--tasks", "64", "--size", "3000000", "--start-method", method],
+def _bench(*args: str) -> subprocess.Popen:
+    """A long ``concgui bench`` of cpu-python on 2 workers, in a session of its own."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "concgui", "bench", "--workload", "cpu-python", "--workers", "2", "--tasks", "64",
+         "--size", "3000000", *args],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+
+
+def _wait_busy(p: subprocess.Popen, needed: int) -> list[psutil.Process]:
+    """Wait until ``needed`` of the bench's child processes compute; those that do."""
+    me = psutil.Process(p.pid)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            busy = [k for k in me.children(recursive=True) if k.cpu_times().user > 0.2 and k.ppid() != 1]
+        except psutil.Error:
+            busy = []
+        if len(busy) >= needed:
+            return busy
+        assert p.poll() is None, p.communicate()
+        assert time.monotonic() < deadline, "the workers never got busy"
+        time.sleep(0.02)  # poll interval
+
+
+def _kill_when_busy(p: subprocess.Popen, needed: int, what: str) -> list[str]:
+    """SIGKILL the bench (only it) once ``needed`` workers compute; check they all end; their executables."""
     try:
-        me = psutil.Process(p.pid)
-        deadline = time.monotonic() + 30
-        while True:  # until both workers are busy computing
-            try:
-                kids = me.children(recursive=True)
-                busy = [k for k in kids if k.cpu_times().user > 0.2 and k.ppid() != 1]
-            except psutil.Error:
-                busy = []
-            if len(busy) >= 2:
-                break
-            assert p.poll() is None, p.communicate()
-            assert time.monotonic() < deadline, "the workers never got busy"
-            time.sleep(0.02)  # poll interval
-        kids = me.children(recursive=True)
+        busy = [k.exe() for k in _wait_busy(p, needed)]
+        kids = psutil.Process(p.pid).children(recursive=True)
         t0 = time.monotonic()
         os.kill(p.pid, signal.SIGKILL)  # the parent only
         p.communicate(timeout=10)
-        assert_orphans_gone(kids, t0, ORPHAN_BOUND_S, f"SIGKILL bench, {method}")
+        assert_orphans_gone(kids, t0, ORPHAN_BOUND_S, what)
+        return busy
     finally:
         if p.poll() is None:
             os.killpg(p.pid, signal.SIGKILL)
             p.communicate()
+
+
+@pytest.mark.skipif(not hasattr(os, "killpg"), reason="needs POSIX signals")
+@pytest.mark.parametrize("method", [m for m in ("fork", "forkserver") if m in startmethods.available()])
+def test_sigkilled_bench_leaves_no_worker_burning_cpu(method: str) -> None:
+    _kill_when_busy(_bench("--modes", "processes", "--start-method", method), 2, f"SIGKILL bench, {method}")
 
 
 def test_bad_scenario_file_exits_2_before_qt(tmp_path: Path) -> None:
@@ -87,31 +101,6 @@ def _other_python(subinterpreters: bool) -> str:
 def test_sigkilled_bench_on_another_python_leaves_none_of_its_workers(mode: str, busy_needed: int) -> None:
     """Another Python's workers (processes, or one host of subinterpreters) watch this one as ours do."""
     python = _other_python(mode == "interpreters")
-    p = subprocess.Popen(
-        [sys.executable, "-m", "concgui", "bench", "--python", python, "--workload", "cpu-python", "--modes", mode,
-         "--workers", "2", "--tasks", "64", "--size", "3000000"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
-    try:
-        me = psutil.Process(p.pid)
-        deadline = time.monotonic() + 30
-        while True:  # until its workers are busy computing
-            try:
-                kids = me.children(recursive=True)
-                busy = [k for k in kids if k.cpu_times().user > 0.2 and k.ppid() != 1]
-            except psutil.Error:
-                busy = []
-            if len(busy) >= busy_needed:
-                break
-            assert p.poll() is None, p.communicate()
-            assert time.monotonic() < deadline, "the workers never got busy"
-            time.sleep(0.02)  # poll interval
-        kids = me.children(recursive=True)
-        assert all(os.path.realpath(k.exe()) == os.path.realpath(python) for k in busy)
-        t0 = time.monotonic()
-        os.kill(p.pid, signal.SIGKILL)  # the parent only
-        p.communicate(timeout=10)
-        assert_orphans_gone(kids, t0, ORPHAN_BOUND_S, f"SIGKILL bench --python, {mode}")
-    finally:
-        if p.poll() is None:
-            os.killpg(p.pid, signal.SIGKILL)
-            p.communicate()
+    busy = _kill_when_busy(_bench("--python", python, "--modes", mode), busy_needed,
+                           f"SIGKILL bench --python, {mode}")
+    assert all(os.path.realpath(exe) == os.path.realpath(python) for exe in busy)  # that Python's own workers

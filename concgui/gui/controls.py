@@ -236,7 +236,10 @@ class ControlsPanel(QWidget):
         )
 
     def compare_configs(self) -> list[RunConfig]:
-        """Serial, threads and processes on identical inputs.
+        """Serial, threads and processes on identical inputs: on this Python, and on the chosen one if it is another.
+
+        With the Mode box on Subinterpreters, those too, on each of the two
+        that has them (on neither: for the chosen one, whose refusal says why).
 
         Threads and processes have their own limits: many threads cost little (an
         I/O lesson wants 16 or more), a process is a whole interpreter. So a Compare
