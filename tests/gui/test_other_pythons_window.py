@@ -141,3 +141,32 @@ def test_the_chosen_python_is_remembered_and_chosen_again_once_found(qtbot) -> N
             "gui-thread", "qthreads")
     finally:
         again.shutdown()
+
+
+@pytest.mark.parametrize("mode", ["threads", "interpreters"])
+def test_closing_during_a_run_on_another_python_leaves_none_of_its_processes(qtbot, mode) -> None:
+    from concgui.gui.main_window import MainWindow
+    from tests.helpers import wait_gone
+
+    from ._util import LONG, RUN_TIMEOUT_MS, record_progress
+
+    other = _with_subinterpreters()
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    _listed(qtbot, w)
+    assert w.controls.python.choose(other.executable)
+    configure(w, **LONG, mode=mode)
+    seen = record_progress(w)
+    assert w.start_run()
+    qtbot.waitUntil(lambda: bool(seen) and seen[-1].done >= 1, timeout=RUN_TIMEOUT_MS)
+    runner = w.session.driver.runner
+    pids = [*(runner._pool.pids if runner._pool is not None else []), *([runner.host_pid] if runner.host_pid else [])]
+    import os
+
+    import psutil
+
+    assert pids and all(os.path.realpath(psutil.Process(pid).exe()) == os.path.realpath(other.executable)
+                        for pid in pids), "the run's processes are the other Python's"
+    assert w.close()
+    assert not wait_gone(pids, timeout=5), "a process of the other Python outlived the window"
