@@ -29,14 +29,14 @@ MODE_HINTS = {
     GuiMode.GUI_THREAD.value: ("The whole run happens on the GUI thread: the window freezes until it ends, and "
                    "Cancel cannot be clicked (concgui stops it after {limit:g} s). That is the lesson — "
                    "never block the GUI thread."),
-    GuiMode.THREADS.value: ("The threads run in a worker host: one separate process of this Python, as "
+    GuiMode.THREADS.value: ("The threads run in a worker host: one separate process of {python}, as "
                 "<code>concgui bench</code> runs them, so the window and the threads never wait for each "
                 "other's GIL and the times match the terminal's."),
     GuiMode.QTHREADS.value: (
         "Each worker is a QThread in the window's own process. Pure-Python work holds the window's "
         "GIL: the window waits for it each time it needs it back, so it stutters (the lesson), and "
         "the run shares the GIL with the window's own work."),
-    GuiMode.PROCESSES.value: "Each worker is a separate Python process with its own GIL.",
+    GuiMode.PROCESSES.value: "Each worker is a separate process of {python} with its own GIL.",
     GuiMode.INTERPRETERS.value: (
         "Each worker is a subinterpreter with its own GIL, driven by a thread of one worker host process "
         "of {python} ({engine})."),
@@ -367,7 +367,9 @@ class ControlsPanel(QWidget):
         info = self.python.info()
         if mode == GuiMode.INTERPRETERS and not info.per_interpreter_gil:
             return NO_INTERPRETERS.format(python=info.label)
-        text = MODE_HINTS[mode].format(limit=self.gui_thread_limit_s, python=info.label,
+        text = MODE_HINTS[mode].format(limit=self.gui_thread_limit_s,
+                                       python="this Python" if info.is_this else  # the GIL box says the rest
+                                       f"Python {info.version}{'t' if info.free_threaded else ''}",
                                        engine=ENGINE_WORDS.get(info.subinterpreters or "", "none"))
         if mode in IN_WINDOW_MODES and not info.is_this:
             text += IN_WINDOW_NOTE

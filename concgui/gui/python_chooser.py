@@ -27,14 +27,17 @@ JOIN_S = 12.0
 
 
 def item_text(info: PythonInfo, this: bool) -> str:
-    """What the box shows for one interpreter."""
-    extras = []
-    if info.per_interpreter_gil:
-        extras.append("subinterpreters")
-    text = f"{'This Python' if this else 'Python'} {info.version}{'t' if info.free_threaded else ''}"
-    if info.free_threaded:
-        text += f" (free-threaded, GIL {'on' if info.gil_enabled else 'off'})"
-    return text + (f" · {', '.join(extras)}" if extras else "")
+    """What the box shows for one interpreter: short enough for the box at 1366 px (the tooltip says more)."""
+    text = f"{'This Python' if this else 'Python'} {info.version}"
+    return text + ("t (free-threaded)" if info.free_threaded else "")
+
+
+def item_tooltip(info: PythonInfo) -> str:
+    """The executable, and what it can do."""
+    can = ["free-threaded build, GIL " + ("on" if info.gil_enabled else "off") if info.free_threaded
+           else "normal build (GIL)"]
+    can.append("subinterpreters with their own GIL" if info.per_interpreter_gil else "no subinterpreters")
+    return f"{info.executable}\n{'; '.join(can)}"
 
 
 class _Search:
@@ -77,7 +80,7 @@ class PythonChooser(QComboBox):
         self.this = this_python()
         self._infos: dict[str, PythonInfo] = {self.this.executable: self.this}
         self.addItem(item_text(self.this, True), self.this.executable)
-        self.setItemData(0, self.this.executable, Qt.ItemDataRole.ToolTipRole)
+        self.setItemData(0, item_tooltip(self.this), Qt.ItemDataRole.ToolTipRole)
         self.setToolTip("The Python the runs use. Another one runs them in worker processes of its own; the "
                         "window itself always stays on this one")
         self.problems: list[Found] = []
@@ -95,7 +98,7 @@ class PythonChooser(QComboBox):
         """List ``info`` (found, or given by a test)."""
         self._infos[info.executable] = info
         self.addItem(item_text(info, info.is_this), info.executable)
-        self.setItemData(self.count() - 1, info.executable, Qt.ItemDataRole.ToolTipRole)
+        self.setItemData(self.count() - 1, item_tooltip(info), Qt.ItemDataRole.ToolTipRole)
 
     def executable(self) -> str | None:
         """The chosen interpreter's path, or None for this one (what a RunConfig's ``python`` takes)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from concgui.engine.pythons import PythonInfo, this_python
-from concgui.gui.python_chooser import item_text
+from concgui.gui.python_chooser import item_text, item_tooltip
 from concgui.gui.results_table import COLUMNS
 
 from tests.engine.test_other_pythons import OTHERS
@@ -48,7 +48,8 @@ def test_a_free_threaded_python_is_named_so_and_gets_the_gil_switch(qtbot, windo
     _listed(qtbot, window)
     ft = PythonInfo("/opt/py/bin/python3.14t", "3.14.0", free_threaded=True, gil_enabled=False,
                     per_interpreter_gil=True, interpreter_pool=True, subinterpreters="concurrent.interpreters")
-    assert item_text(ft, False) == "Python 3.14.0t (free-threaded, GIL off) · subinterpreters"
+    assert item_text(ft, False) == "Python 3.14.0t (free-threaded)"
+    assert item_tooltip(ft).endswith("free-threaded build, GIL off; subinterpreters with their own GIL")
     c = window.controls
     assert c.gil.isHidden()  # a normal build has no switch
     c.python.add(ft)
