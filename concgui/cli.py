@@ -17,6 +17,7 @@ from concgui import __version__
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a tool its reader left
 #: ``bench --python this``: the Python running concgui, beside others in one comparison.
 THIS_PYTHON = "this"
 #: ``--gil`` values (as engine.config.GIL_SWITCHES, spelled here so the parser needs no engine import).
@@ -134,6 +135,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("concgui: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (``concgui bench | head``): stop quietly, as Unix tools do, and keep
+        # Python from writing a traceback while it flushes stdout at exit.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
 
 
 # --- info ----------------------------------------------------------------------
@@ -414,9 +422,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
         from concgui.engine.explain import across_pythons
         from concgui.engine.platform_info import collect
 
-        groups = [[r for r in records if r.interpreter == exe and r.status == "done"]
-                  for exe in dict.fromkeys(r.interpreter for r in records)]
-        for line in across_pythons(groups, collect()):
+        from concgui.engine.compare import python_groups
+
+        done = [r for r in records if r.status == "done"]
+        for line in across_pythons(python_groups(done), collect()):
             print(line)
     doc = results_document(records)
     doc["repeats"] = repeats
@@ -469,27 +478,26 @@ class _Tracing:
                                          lanes=lanes))
 
 
+def _python_words(py: dict | None) -> str:
+    """A run's Python in one line of the CLI's: ``Python 3.13.0t, GIL off: /path/python3.13t``."""
+    from concgui.engine.compare import python_tag
+
+    py = py or {}
+    return f"Python {python_tag(py)}, GIL {'on' if py.get('gil_enabled', True) else 'off'}: {py.get('executable')}"
+
+
 def _pythons_line(records: list) -> list[str]:
     """Which Python ran the table's runs, when it is not the one running concgui (every record names it)."""
-    import sys
-
     seen = {r.interpreter: r.python for r in records if r.python is not None}
     if all(exe == sys.executable for exe in seen):
         return []
-    return [f"on Python {py['version']}{'t (free-threaded)' if py['free_threaded'] else ''}, GIL "
-            f"{'on' if py['gil_enabled'] else 'off'}: {exe}" for exe, py in seen.items()]
+    return [f"on {_python_words(py)}" for py in seen.values()]
 
 
 def _python_heading(py: dict | None) -> str:
     """The line above one Python's rows in a table across Pythons."""
-    import sys
-
-    py = py or {}
-    gil = "GIL on" if py.get("gil_enabled", True) else "GIL off"
-    build = "free-threaded" if py.get("free_threaded") else "normal build"
-    this = " (the Python running concgui)" if py.get("executable") == sys.executable else ""
-    return f"Python {py.get('version')}{'t' if py.get('free_threaded') else ''}, {build}, {gil}: " \
-           f"{py.get('executable')}{this}"
+    this = " (the Python running concgui)" if (py or {}).get("executable") == sys.executable else ""
+    return _python_words(py) + this
 
 
 class _Table:
@@ -719,8 +727,7 @@ def _lab_elsewhere(args: argparse.Namespace, params) -> int:
     except ElsewhereError as exc:
         raise UsageError(str(exc)) from None
     py = report["python"]
-    print(f"{report['title']} on Python {py['version']}{'t' if py['free_threaded'] else ''}, GIL "
-          f"{'on' if py['gil_enabled'] else 'off'}: {py['executable']}", flush=True)
+    print(f"{report['title']} on {_python_words(py)}", flush=True)
     for line in report["summary"]:
         print(f"  {line}")
     if args.explain:

@@ -244,3 +244,14 @@ def test_ctrl_c_during_a_process_run() -> None:
     left = wait_gone(_session_members(p.pid), timeout=5)
     kill(left)
     assert not left, [(q.pid, q.cmdline()) for q in left]
+
+
+def test_a_reader_that_goes_away_ends_the_cli_quietly() -> None:
+    """``concgui bench | head -1``: no traceback when the pipe closes, and the shell's SIGPIPE status."""
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    p = subprocess.Popen([sys.executable, "-m", "concgui", "bench", *SMALL, "--modes", "serial", "--repeats", "1"],
+                         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p.stdout.close()  # the reader is gone before the table is printed
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 141, err
+    assert b"Traceback" not in err and b"BrokenPipe" not in err

@@ -115,13 +115,17 @@ def input_groups(records: Iterable[RunRecord]) -> list[list[RunRecord]]:
     return list(groups.values())
 
 
+def python_groups(records: Iterable[RunRecord]) -> list[list[RunRecord]]:
+    """``records`` split by the interpreter that ran them, interpreters in the order they first appear."""
+    groups: dict[str | None, list[RunRecord]] = {}
+    for r in records:
+        groups.setdefault(r.interpreter, []).append(r)
+    return list(groups.values())
+
+
 def by_python(records: Iterable[RunRecord]) -> list[RunRecord]:
-    """``records`` with the runs of each interpreter together, interpreters in the order they first appear."""
-    order: dict[str | None, int] = {}
-    rs = list(records)
-    for r in rs:
-        order.setdefault(r.interpreter, len(order))
-    return sorted(rs, key=lambda r: order[r.interpreter])  # stable: each interpreter's runs keep their order
+    """``records`` with the runs of each interpreter together, each interpreter's runs in their own order."""
+    return [r for group in python_groups(records) for r in group]
 
 
 def comparable_groups(records: Iterable[RunRecord]) -> list[list[RunRecord]]:

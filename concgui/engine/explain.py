@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from concgui.engine.compare import RunRecord, python_tag, spans_pythons
+from concgui.engine.compare import RunRecord, python_groups, python_tag, spans_pythons
 from concgui.engine.config import POOL_MODES
 from concgui.engine.events import RunStatus
 from concgui.engine.platform_info import PlatformInfo
@@ -199,7 +199,7 @@ def explain(records: list[RunRecord], info: PlatformInfo, names: Sequence[str] |
         return "No run finished, so there is nothing to compare yet."
     w = get_workload(done[0].workload)
     out: list[str] = []
-    groups = [[r for r in done if r.interpreter == exe] for exe in dict.fromkeys(r.interpreter for r in done)]
+    groups = python_groups(done)
     for group in groups:
         if len(groups) > 1:
             out.append(_python_heading(group[0], info))

@@ -33,8 +33,13 @@ import concgui
 #: The folder that holds the ``concgui`` package: the only thing of ours a foreign Python needs.
 PACKAGE_ROOT = str(Path(concgui.__file__).resolve().parent.parent)
 
-_BOOT = ("import sys; sys.path[:] = [p for p in sys.path if p]; sys.path.insert(0, sys.argv[1]); "
-         "from concgui.engine.foreign_host import main; main(sys.argv[2:])")
+def boot_command(executable: str, entry: str, *args: str) -> list[str]:
+    """The command that starts ``executable`` with only our package on its path and calls ``entry``
+    (``"module:function"``) with the remaining arguments, ``*args``."""
+    module, func = entry.split(":")
+    code = ("import sys; sys.path[:] = [p for p in sys.path if p]; sys.path.insert(0, sys.argv[1]); "
+            f"from {module} import {func}; {func}(sys.argv[2:])")
+    return [executable, "-s", "-c", code, PACKAGE_ROOT, *args]
 
 
 class HostChild:
@@ -93,13 +98,11 @@ def launch(executable: str, workers: int, interpreters: bool = False,
         raise ValueError("a plain host serves one connection")
     pairs = [socket.socketpair() for _ in range(workers)]
     fds = [child.fileno() for _, child in pairs]
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "PYTHON_GIL",
-                                                           "PYTHONSTARTUP")}
-    if gil is not None:
-        env["PYTHON_GIL"] = gil
-    args = [executable, "-s", "-c", _BOOT, PACKAGE_ROOT, ",".join(map(str, fds))]
-    if interpreters:
-        args.append("--interpreters")
+    from concgui.engine.pythons import child_env
+
+    env = child_env(gil)
+    args = boot_command(executable, "concgui.engine.foreign_host:main", ",".join(map(str, fds)),
+                        *(["--interpreters"] if interpreters else []))
     try:
         popen = subprocess.Popen(args, pass_fds=fds, env=env, stdin=subprocess.DEVNULL, cwd=PACKAGE_ROOT,
                                  start_new_session=False)

@@ -53,15 +53,16 @@ def facts() -> dict:
     except ImportError:  # a stripped-down build
         pool = False
     v = sys.version_info
+    module = subinterpreters_module()
     return {
         "executable": sys.executable,
         "version": "%d.%d.%d" % (v[0], v[1], v[2]) + ("" if v[3] == "final" else "%s%d" % (v[3][0], v[4])),
         "implementation": sys.implementation.name,
         "free_threaded": free_threaded_build(),
         "gil_enabled": gil_enabled(),
-        "per_interpreter_gil": subinterpreters_module() is not None,
+        "per_interpreter_gil": module is not None,
         "interpreter_pool": pool,
-        "subinterpreters": subinterpreters_module(),
+        "subinterpreters": module,
     }
 
 

@@ -158,9 +158,7 @@ def _resolve(path: str) -> str:
 
 
 def _probe_uncached(exe: str, shown: str, timeout: float, gil: str | None) -> PythonInfo:
-    env = _clean_env()
-    if gil is not None:
-        env["PYTHON_GIL"] = gil
+    env = child_env(gil)
     try:
         # Its own session, so a hung candidate is stopped with all it started (a wrapper script's children too).
         # -s and a cleaned environment, not -I: -I would also ignore PYTHON_GIL. Run from the file system's
@@ -219,10 +217,14 @@ def _why_failed(code: int, stderr: str, gil: str | None) -> str:
     return f"failed while being asked what it is ({last})"
 
 
-def _clean_env() -> dict[str, str]:
-    """This environment without what would make another Python load our packages or settings."""
+def child_env(gil: str | None = None) -> dict[str, str]:
+    """The environment for another Python: ours without what would make it load our packages or settings,
+    and ``PYTHON_GIL`` set to ``gil`` when given (a free-threaded build's switch)."""
     drop = {"PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHON_GIL", "VIRTUAL_ENV", "PYTHONSAFEPATH"}
-    return {k: v for k, v in os.environ.items() if k not in drop}
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    if gil is not None:
+        env["PYTHON_GIL"] = gil
+    return env
 
 
 # --- finding candidates -------------------------------------------------------------------------

@@ -16,7 +16,8 @@ import threading
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QComboBox, QWidget
 
-from concgui.engine.pythons import Found, PythonInfo, discover, this_python
+from concgui.engine.config import GIL_SWITCHES
+from concgui.engine.pythons import Found, PythonError, PythonInfo, discover, probe, this_python
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,16 @@ class _Search:
     def _run(self, extra: list[str]) -> None:
         try:
             self.result = discover(extra)
+            # A run's check asks again by the executable the box keeps (and, with the GIL box set, with
+            # PYTHON_GIL): ask now, off the GUI thread, so that check only reads the answers.
+            for f in self.result:
+                if f.info is None:
+                    continue
+                for gil in (None, *(GIL_SWITCHES if f.info.free_threaded else ())):
+                    try:
+                        probe(f.info.executable, gil=gil)
+                    except PythonError:
+                        pass  # the run's own check says it in a sentence
         except Exception:  # never let a strange candidate take the window down: keep this one
             log.exception("looking for other Pythons failed")
         finally:

@@ -12,17 +12,13 @@ that child's side.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from typing import Any
 
-from concgui.engine.foreign_host import PACKAGE_ROOT
+from concgui.engine.foreign_host import PACKAGE_ROOT, boot_command
 from concgui.engine.python_facts import facts
-
-_BOOT = ("import sys; sys.path[:] = [p for p in sys.path if p]; sys.path.insert(0, sys.argv[1]); "
-         "from concgui.labs.elsewhere import lab_main; lab_main()")
-
+from concgui.engine.pythons import child_env
 
 class ElsewhereError(RuntimeError):
     """The other Python could not run the lab; the message is one line for the user."""
@@ -35,14 +31,10 @@ def run_elsewhere(python: str, name: str, params: Any, gil: str | None = None) -
     """
     from concgui.labs.common import to_jsonable
 
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "PYTHON_GIL",
-                                                           "PYTHONSTARTUP")}
-    if gil is not None:
-        env["PYTHON_GIL"] = gil
     request = json.dumps({"lab": name, "params": to_jsonable(params)})
     try:
-        proc = subprocess.run([python, "-s", "-c", _BOOT, PACKAGE_ROOT], input=request, capture_output=True,
-                              text=True, env=env, cwd=PACKAGE_ROOT)
+        proc = subprocess.run(boot_command(python, "concgui.labs.elsewhere:lab_main"), input=request,
+                              capture_output=True, text=True, env=child_env(gil), cwd=PACKAGE_ROOT)
     except OSError as exc:
         raise ElsewhereError(f"{python} could not be started: {exc.strerror or exc}") from None
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
@@ -52,7 +44,7 @@ def run_elsewhere(python: str, name: str, params: Any, gil: str | None = None) -
     return json.loads(lines[-1])
 
 
-def lab_main() -> None:
+def lab_main(argv: list[str]) -> None:
     """The child's side: read the request from stdin, run the lab, print its report as one JSON line."""
     from concgui import labs
     from concgui.labs.common import to_jsonable

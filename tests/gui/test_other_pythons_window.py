@@ -6,15 +6,21 @@ skips, saying why, where none is found.
 
 from __future__ import annotations
 
+import os
+
+import psutil
 import pytest
 
 from concgui.engine.pythons import PythonInfo, this_python
+from concgui.gui.main_window import MainWindow
 from concgui.gui.python_chooser import item_text, item_tooltip
 from concgui.gui.results_table import COLUMNS
 
 from tests.engine.test_other_pythons import OTHERS
 
-from ._util import configure, run_batch
+from tests.helpers import wait_gone
+
+from ._util import LONG, RUN_TIMEOUT_MS, configure, record_progress, run_batch
 
 #: Small enough for seconds on 2 cores, big enough that processes are not all start-up.
 TINY = dict(workload="cpu-python", tasks=4, size=20_000)
@@ -121,21 +127,22 @@ def test_compare_across_this_python_and_another_groups_by_python(qtbot, window) 
     assert window.session.results.text(len(records) - 1, "Python") == other.version and col > 0
 
 
+def _window_on(qtbot, python: str | None) -> MainWindow:
+    """A new window, shown, its Pythons listed, with ``python`` chosen (None: whatever it remembered)."""
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    _listed(qtbot, w)
+    if python is not None:
+        assert w.controls.python.choose(python)
+    return w
+
+
 def test_the_chosen_python_is_remembered_and_chosen_again_once_found(qtbot) -> None:
-    from concgui.gui.main_window import MainWindow
-
     other = _with_subinterpreters()
-    first = MainWindow()
-    qtbot.addWidget(first)
-    first.show()
-    _listed(qtbot, first)
-    assert first.controls.python.choose(other.executable)
-    first.close()  # saves the settings
+    _window_on(qtbot, other.executable).close()  # closing saves the settings
 
-    again = MainWindow()
-    qtbot.addWidget(again)
-    again.show()
-    _listed(qtbot, again)
+    again = _window_on(qtbot, None)
     try:
         assert again.controls.python.executable() == other.executable
         assert again.controls.config().python == other.executable or again.controls.gui_mode() in (
@@ -146,27 +153,14 @@ def test_the_chosen_python_is_remembered_and_chosen_again_once_found(qtbot) -> N
 
 @pytest.mark.parametrize("mode", ["threads", "interpreters"])
 def test_closing_during_a_run_on_another_python_leaves_none_of_its_processes(qtbot, mode) -> None:
-    from concgui.gui.main_window import MainWindow
-    from tests.helpers import wait_gone
-
-    from ._util import LONG, RUN_TIMEOUT_MS, record_progress
-
     other = _with_subinterpreters()
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.show()
-    _listed(qtbot, w)
-    assert w.controls.python.choose(other.executable)
+    w = _window_on(qtbot, other.executable)
     configure(w, **LONG, mode=mode)
     seen = record_progress(w)
     assert w.start_run()
     qtbot.waitUntil(lambda: bool(seen) and seen[-1].done >= 1, timeout=RUN_TIMEOUT_MS)
     runner = w.session.driver.runner
     pids = [*(runner._pool.pids if runner._pool is not None else []), *([runner.host_pid] if runner.host_pid else [])]
-    import os
-
-    import psutil
-
     assert pids and all(os.path.realpath(psutil.Process(pid).exe()) == os.path.realpath(other.executable)
                         for pid in pids), "the run's processes are the other Python's"
     assert w.close()
