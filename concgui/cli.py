@@ -72,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--export", metavar="FILE.json", help="write the results as JSON after the run")
     g.add_argument("--screenshot", metavar="FILE.png", help="save a picture of the window after the run")
     g.add_argument("--quit-when-done", action="store_true", help="quit after the scenario (exit 1 if a run failed)")
+    g.add_argument("--allow-functions", action="store_true",
+                   help="let a scenario file import and run the functions it names (else the window asks first, "
+                        "and --autorun refuses)")
 
     workloads = "; ".join(f"{w.name}: {w.summary}" for w in CATALOG.values())
     b = sub.add_parser("bench", help="run workloads headless and print a comparison table",
@@ -100,6 +103,17 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--trace", metavar="FILE.json",
                    help="also write the timeline (tasks per worker, CPU, GIL lanes) as Chrome Trace Event JSON, "
                         "for ui.perfetto.dev or chrome://tracing")
+    f = b.add_argument_group("your own function", "measure func(item) -> result, predict how to run it, then "
+                             "run every mode to check (see README: Your own code)")
+    f.add_argument("--function", metavar="MODULE:FUNC", default=None,
+                   help="run your function instead of a workload: it is profiled in a fresh process first")
+    f.add_argument("--path", metavar="DIR", default=None,
+                   help="the folder to import MODULE from (default: the current folder)")
+    f.add_argument("--inputs", metavar="MODULE:FUNC", default=None,
+                   help="a callable that returns the items (default: range(--tasks))")
+    f.add_argument("--items", metavar="FILE.json", default=None, help="a JSON list of the items")
+    f.add_argument("--recommend", action="store_true",
+                   help="profile and print the recommendation only, without running every mode")
     b.add_argument("--scale", action="store_true",
                    help="scaling: serial, then threads and processes with 1, 2, 4, … 2 × cores workers (or "
                         "--workers); prints speedup per worker count and the Amdahl fit (serial fraction)")
@@ -274,8 +288,9 @@ def plan_bench(args: argparse.Namespace) -> list:
     workers = list(dict.fromkeys(args.workers or [os.cpu_count() or 1]))
     gil = getattr(args, "gil", None)
     pythons = [None if p == THIS_PYTHON else p for p in dict.fromkeys(getattr(args, "python", None) or [None])]
+    function = getattr(args, "function_ref", None)
     asked = [RunConfig(args.workload, mode, n, tasks, args.size, args.start_method if mode == "processes" else None,
-                       args.chunk_size if mode in POOL_MODES else None, python=python, gil=gil)
+                       args.chunk_size if mode in POOL_MODES else None, python=python, gil=gil, function=function)
              for python in pythons for mode in modes for n in ([1] if mode == "serial" else workers)]
     if len(pythons) > 1 and "interpreters" in modes:
         asked = _drop_interpreters_where_none(asked, args)
@@ -283,7 +298,7 @@ def plan_bench(args: argparse.Namespace) -> list:
     if args.workers and modes == ["serial"]:
         # A serial run ignores --workers, but a typo should not pass silently: check the counts
         # as a threads run would take them.
-        _validated(RunConfig(args.workload, "threads", n, tasks, args.size) for n in workers)
+        _validated(RunConfig(args.workload, "threads", n, tasks, args.size, function=function) for n in workers)
     if args.start_method and "processes" not in modes:
         raise UsageError("--start-method only applies to the processes mode")
     return plan
@@ -350,6 +365,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from concgui.engine.compare import spans_pythons
     from concgui.engine.verdict import names_of, verdict
 
+    fn = _profile_function(args)
+    if fn is not None and args.recommend:
+        return _recommend_only(args, fn)
     plan = plan_bench(args)
     repeats = _repeats(args)
     _check_output(args.json)
@@ -395,14 +413,18 @@ def cmd_bench(args: argparse.Namespace) -> int:
                 raise UsageError(str(exc)) from None
             print(f"wrote {args.trace} ({tracing.recorder.tasks:,} tasks; open it in ui.perfetto.dev "
                   "or chrome://tracing)")
+    if fn is not None:
+        samples = _deterministic_or_counts(samples, plan, fn)
     records = summarize(samples)
+    if fn is not None:
+        records = _counts_only(records, fn)
     for note in getattr(args, "notes", []):
         print(note)
     several = spans_pythons(records)
     if not several:
         for line in _pythons_line(records):
             print(line)
-    table = _Table()
+    table = _Table(records)
     table.header()
     shown: str | None = None
     for rec in records:
@@ -429,6 +451,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
             print(line)
     doc = results_document(records)
     doc["repeats"] = repeats
+    if fn is not None:
+        _function_after(fn, records, doc)
     doc["verdict"] = v.as_export()
     if getattr(args, "scale", False):
         import os
@@ -448,6 +472,122 @@ def cmd_bench(args: argparse.Namespace) -> int:
             raise UsageError(str(exc)) from None
         print(f"wrote {args.json}")
     return 0 if all(r.status == "done" for r in records) else 1
+
+
+class _Function:
+    """A bench of the developer's function: its profile, the recommendation, and what became of it."""
+
+    def __init__(self, prep, rec) -> None:
+        self.prep = prep
+        self.rec = rec
+        self.nondeterministic = not prep.profile.deterministic
+
+
+def _profile_function(args: argparse.Namespace) -> "_Function | None":
+    """``--function``: check it, profile it in a fresh process, print the profile and the recommendation."""
+    import os
+
+    from concgui.engine.function_profile import FunctionError, FunctionRef, profile
+    from concgui.engine.function_report import profile_lines, recommendation_lines
+    from concgui.engine.recommend import recommend_here
+
+    extra = [flag for flag, v in (("--path", args.path), ("--inputs", args.inputs), ("--items", args.items),
+                                  ("--recommend", args.recommend)) if v]
+    if args.function is None:
+        if extra:
+            raise UsageError(f"{extra[0]} only applies with --function MODULE:FUNC")
+        return None
+    if args.workload != "cpu-python" and args.workload != "function":
+        raise UsageError("give either --workload or --function, not both")
+    if args.size is not None:
+        raise UsageError("--size does not apply to your function: each task is one call on one item")
+    if getattr(args, "scale", False):
+        raise UsageError("--scale does not take --function yet: give --workers 1,2,4 instead")
+    try:
+        ref = FunctionRef(args.function, args.path, args.inputs, args.items).checked()
+        print(f"profiling {ref.target} in a fresh process …", file=sys.stderr, flush=True)
+        prep = profile(ref, args.tasks)
+    except FunctionError as exc:
+        raise UsageError(str(exc)) from None
+    args.function_ref, args.workload, args.tasks = ref, ref.workload, prep.profile.items
+    if args.modes == list(_default_modes()):
+        args.modes = _function_modes()
+    workers = (args.workers or [os.cpu_count() or 1])[-1]
+    rec = recommend_here(prep.profile, [m for m in args.modes if m != "serial"], workers, prep.profile.items)
+    for line in profile_lines(prep.profile):
+        print(line)
+    print()
+    for line in recommendation_lines(rec):
+        print(line)
+    print()
+    return _Function(prep, rec)
+
+
+def _default_modes() -> tuple[str, ...]:
+    from concgui.engine.config import COMPARE_MODES
+
+    return COMPARE_MODES
+
+
+def _function_modes() -> list[str]:
+    """Every mode this Python has: the interpreters mode too where it has subinterpreters with their own GIL."""
+    from concgui.engine.pythons import this_python
+
+    return list(_default_modes()) + (["interpreters"] if this_python().per_interpreter_gil else [])
+
+
+def _recommend_only(args: argparse.Namespace, fn: _Function) -> int:
+    from concgui.engine.export import ExportError, write_json
+
+    if args.json:
+        _check_output(args.json)
+        try:
+            write_json(args.json, {"runs": [], "profile": fn.prep.profile.as_dict(),
+                                   "recommendation": fn.rec.as_export()})
+        except ExportError as exc:
+            raise UsageError(str(exc)) from None
+        print(f"wrote {args.json}")
+    return 0
+
+
+def _deterministic_or_counts(samples: list, plan: list, fn: _Function) -> list:
+    """Two serial runs whose results differ mark the function non-deterministic (then only counts compare)."""
+    from dataclasses import replace
+
+    serial = {i for i, c in enumerate(plan) if c.mode == "serial"}
+    digests = {rec.digest for i, rec in samples if i in serial and rec.digest is not None}
+    if len(digests) > 1:
+        fn.nondeterministic = True
+    if not fn.nondeterministic:
+        return samples
+    # Each run's digest stands for its count of results alone, so repeats and modes compare by count.
+    return [(i, replace(rec, digest=None if rec.digest is None else f"count {rec.tasks}")) for i, rec in samples]
+
+
+def _counts_only(records: list, fn: _Function) -> list:
+    if fn.nondeterministic:
+        print("note: your function gave different results for the same items (two serial runs, or one item "
+              "called twice): it is not deterministic, so results are compared by their count only")
+    return records
+
+
+def _function_after(fn: _Function, records: list, doc: dict) -> None:
+    """Predicted beside measured (printed), and the profile, recommendation and check in the JSON."""
+    import os
+
+    from concgui.engine.function_report import check_lines
+    from concgui.engine.recommend import check
+
+    checks = check(fn.rec, records, fn.prep.profile, os.cpu_count() or 1)
+    lines = check_lines(checks, fn.rec, records)
+    if lines:
+        print()
+        for line in lines:
+            print(line)
+    doc["profile"] = fn.prep.profile.as_dict()
+    doc["recommendation"] = fn.rec.as_export()
+    doc["prediction_check"] = [vars(c) | {} for c in checks]
+    doc["nondeterministic"] = fn.nondeterministic
 
 
 class _Tracing:
@@ -504,6 +644,13 @@ class _Table:
     COLS = [("workload", 10), ("mode", 12), ("workers", 7), ("start", 10), ("wall s (median ± spread)", 24),
             ("CPU s", 8), ("speedup", 7), ("effic.", 6), ("others", 6), ("results", 9), ("status", 9)]
 
+    def __init__(self, records: Sequence = ()) -> None:
+        from concgui.engine.function_report import function_label
+
+        self.label = function_label
+        wide = max((len(function_label(r.workload)) for r in records), default=0)
+        self.COLS = [("workload", max(10, wide)), *self.COLS[1:]]
+
     def header(self) -> None:
         print("  ".join(f"{n:<{w}}" if i < 4 else f"{n:>{w}}" for i, (n, w) in enumerate(self.COLS)))
         print("  ".join("-" * w for _, w in self.COLS))
@@ -516,7 +663,7 @@ class _Table:
         wall = num(r.wall_s, ".3f")
         if r.spread is not None:
             wall += f" ± {r.spread:.0%} (×{len(r.samples_wall_s)})"
-        cells = [r.workload, r.mode, str(r.workers), r.start_method or "-", wall,
+        cells = [self.label(r.workload), r.mode, str(r.workers), r.start_method or "-", wall,
                  num(r.cpu_s, ".3f"), num(r.speedup, ".2f") + ("×" if r.speedup is not None else ""),
                  num(r.efficiency, ".0%"), num(r.other_load_cores, ".1f"), check, r.status]
         print("  ".join(f"{c:<{w}}" if i < 4 else f"{c:>{w}}" for i, (c, (_, w)) in enumerate(zip(cells, self.COLS))),
@@ -756,12 +903,16 @@ def cmd_gui(args: argparse.Namespace) -> int:
     if args.scenario is not None and args.scenario_file is not None:
         raise UsageError("use --scenario or --scenario-file, not both")
     if args.scenario_file is not None:
-        from concgui.scenario_file import ScenarioFileError, load_scenario_file
+        from concgui.scenario_file import ScenarioFileError, functions_named, load_scenario_file
 
         try:
             args.scenario_object = load_scenario_file(args.scenario_file)
         except ScenarioFileError as exc:
             raise UsageError(str(exc)) from None
+        named = functions_named(args.scenario_object)
+        if named and not args.allow_functions and (args.autorun or args.quit_when_done):
+            raise UsageError(f"{args.scenario_file} runs your code ({', '.join(r.target for r in named)}, from "
+                             f"{named[0].path}): concgui imports only code you name; add --allow-functions")
     if args.scenario is not None:
         from concgui.scenarios import SCENARIOS
 

@@ -31,6 +31,7 @@ import os
 from dataclasses import fields
 
 from concgui.engine.config import ConfigError, RunConfig
+from concgui.engine.function_profile import FunctionRef
 from concgui.scenarios import KINDS, Scenario
 
 MAX_BYTES = 1_000_000
@@ -64,11 +65,14 @@ def load_scenario_file(path: str | os.PathLike[str]) -> Scenario:
                                 f"(line {exc.lineno}, column {exc.colno})") from None
     except RecursionError:
         raise ScenarioFileError(f"scenario file {p} is nested too deeply") from None
-    return scenario_from_document(doc, where=f"scenario file {p}")
+    return scenario_from_document(doc, where=f"scenario file {p}", base=os.path.dirname(os.path.abspath(p)))
 
 
-def scenario_from_document(doc: object, where: str = "scenario") -> Scenario:
-    """The Scenario described by a parsed JSON document (raises ScenarioFileError)."""
+def scenario_from_document(doc: object, where: str = "scenario", base: str | None = None) -> Scenario:
+    """The Scenario described by a parsed JSON document (raises ScenarioFileError).
+
+    ``base``: the folder a run's function ``path`` is relative to (the file's own; None: the current one).
+    """
     if not isinstance(doc, dict):
         raise ScenarioFileError(f"{where}: expected a JSON object with a \"runs\" list, "
                                 f"not {_json_type(doc)}")
@@ -97,6 +101,8 @@ def scenario_from_document(doc: object, where: str = "scenario") -> Scenario:
         if kind not in KINDS:
             raise ScenarioFileError(f"{at}: unknown kind {kind!r}; choose one of: {', '.join(KINDS)}")
         values = {k: v for k, v in run.items() if k != "kind"}
+        if "function" in values:
+            values["function"] = _function_ref(values["function"], at, base)
         try:
             cfg = RunConfig(**values)
             cfg.validate()
@@ -107,6 +113,45 @@ def scenario_from_document(doc: object, where: str = "scenario") -> Scenario:
         configs.append(cfg)
         kinds.append(kind)
     return Scenario(name.strip(), summary.strip(), tuple(configs), tuple(kinds))
+
+
+FUNCTION_KEYS = ("target", "path", "inputs", "items_file")
+
+
+def _function_ref(value: object, at: str, base: str | None) -> FunctionRef:
+    """A run's ``function``: ``"MODULE:FUNC"`` or ``{"target", "path", "inputs", "items_file"}``.
+
+    Paths are relative to the scenario file's folder. Naming a function is
+    asking to import and run it: see :func:`functions_named` for who allows that.
+    """
+    if isinstance(value, str):
+        value = {"target": value}
+    if not isinstance(value, dict):
+        raise ScenarioFileError(f"{at}: \"function\" must be \"MODULE:FUNC\" or an object with "
+                                f"{', '.join(FUNCTION_KEYS)}, not {_json_type(value)}")
+    bad = [k for k in value if k not in FUNCTION_KEYS]
+    if bad or not isinstance(value.get("target"), str):
+        raise ScenarioFileError(f"{at}: \"function\" needs a \"target\" (MODULE:FUNC) and may have "
+                                f"{', '.join(FUNCTION_KEYS[1:])}" + (f"; not {bad[0]!r}" if bad else ""))
+    for key in ("path", "inputs", "items_file"):
+        if value.get(key) is not None and not isinstance(value[key], str):
+            raise ScenarioFileError(f"{at}: the function's {key!r} must be a string")
+    where = base or os.getcwd()
+
+    def at_base(p: str | None) -> str | None:
+        return None if p is None else os.path.join(where, p)
+
+    ref = FunctionRef(value["target"], at_base(value.get("path")) or where, value.get("inputs"),
+                      at_base(value.get("items_file")))
+    try:
+        return ref.checked()
+    except ConfigError as exc:
+        raise ScenarioFileError(f"{at}: {exc}") from None
+
+
+def functions_named(scenario: Scenario) -> list[FunctionRef]:
+    """The developers' functions a scenario would import and run, each once, in order."""
+    return list(dict.fromkeys(c.function for c in scenario.runs if c.function is not None))
 
 
 def _json_type(value: object) -> str:

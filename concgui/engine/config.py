@@ -19,6 +19,7 @@ from concgui.engine.errors import ConfigError
 from concgui.engine.workloads import CATALOG, get_workload
 
 if TYPE_CHECKING:
+    from concgui.engine.function_profile import FunctionRef
     from concgui.engine.pythons import PythonInfo
 
 
@@ -88,14 +89,16 @@ class RunConfig:
     python: str | None = None
     #: ``PYTHON_GIL`` for the workers ("0" or "1"; None: the build's default). Free-threaded builds only.
     gil: str | None = None
+    #: A developer's own function to run (``workload`` then becomes ``function:MODULE:NAME``); see
+    #: :mod:`concgui.engine.function_profile`.
+    function: "FunctionRef | None" = None
 
     def validate(self) -> "RunConfig":
         """Return a complete, checked copy (defaults filled in) or raise ConfigError."""
-        if self.workload not in CATALOG:
-            raise ConfigError(f"unknown workload {self.workload!r}; choose one of: {', '.join(CATALOG)}")
+        function, workload, task_s = self._function()
         if self.mode not in MODES:
             raise ConfigError(f"unknown mode {self.mode!r}; choose one of: {', '.join(MODES)}")
-        w = get_workload(self.workload)
+        w = get_workload(workload)
         size = w.default_size if self.size is None else self.size
         _check_int("tasks", self.tasks, 1, MAX_TASKS)
         _check_int("size", size, 1, w.max_size, unit=w.size_unit)
@@ -120,7 +123,7 @@ class RunConfig:
                 _check_int("chunk size", self.chunk_size, 1, MAX_TASKS)
                 chunk = self.chunk_size
             else:
-                chunk = auto_chunk_size(w.estimate_task_s(size), self.tasks, workers)
+                chunk = auto_chunk_size(task_s or w.estimate_task_s(size), self.tasks, workers)
         elif self.start_method is not None:
             raise ConfigError("a start method only applies to the processes mode")
         where = None
@@ -131,8 +134,36 @@ class RunConfig:
                                   f"{', '.join(w.value for w in Where)}")
             if python is not None or self.gil is not None:
                 where = Where.HOST.value  # another Python (or GIL switch) runs in a host of its own
-        return replace(self, size=size, workers=workers, start_method=start_method, chunk_size=chunk,
-                       where=where, python=python)
+        return replace(self, workload=workload, size=size, workers=workers, start_method=start_method,
+                       chunk_size=chunk, where=where, python=python, function=function)
+
+    def _function(self) -> "tuple[FunctionRef | None, str, float | None]":
+        """The checked function (None for a catalog workload), the workload name, and a call's measured time.
+
+        A function's runs are checked against its profile where there is one:
+        enough items, and a function and results that a process can be sent.
+        """
+        if self.function is None:
+            if self.workload not in CATALOG:
+                hint = " (a function runs with --function MODULE:FUNC)" if self.workload.startswith("function") else ""
+                raise ConfigError(f"unknown workload {self.workload!r}; choose one of: {', '.join(CATALOG)}{hint}")
+            return None, self.workload, None
+        from concgui.engine.function_profile import prepared
+
+        ref = self.function.checked()
+        if self.workload not in ("function", ref.workload):
+            raise ConfigError(f"a run of your function has the workload {ref.workload!r}, not {self.workload!r}")
+        prep = prepared(ref)
+        if prep is None:
+            return ref, ref.workload, None
+        if ref.given_items and self.tasks > prep.profile.items:
+            raise ConfigError(f"{self.tasks:,} tasks asks for more items than {prep.profile.items_from} gives "
+                              f"({prep.profile.items:,})")
+        if self.mode in POOL_MODES:
+            for why in prep.profile.problems.values():
+                raise ConfigError(f"the {self.mode} mode sends your function and its results to other "
+                                  f"interpreters as pickles, and {why}")
+        return ref, ref.workload, prep.profile.task_wall_s
 
     def _python(self) -> "tuple[str | None, PythonInfo | None]":
         """The executable to run on (None: this one) and what it is; probes another Python once (cached).

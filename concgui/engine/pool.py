@@ -133,10 +133,14 @@ class ProcessPool:
         in_flight = {conn: 0 for conn in self._conns}
         by_sentinel = {p.sentinel: p for p in self._procs if p.sentinel is not None}
 
+        items = ctx.get("items")  # tasks with inputs of their own (a developer's function): each chunk its own
+
         def feed(conn: Connection) -> None:
             if chunks and in_flight[conn] < IN_FLIGHT:
+                s, e = chunks.pop()
+                job_ctx = ctx if items is None else {**ctx, "items": items[s:e], "first": s}
                 try:
-                    conn.send(tuple(Job(run_id, workload, size, ctx, *chunks.pop(), threads)))
+                    conn.send(tuple(Job(run_id, workload, size, job_ctx, s, e, threads)))
                 except OSError:
                     return  # that worker died; the sentinel check reports it
                 in_flight[conn] += 1

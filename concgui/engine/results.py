@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import marshal
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 
-def results_digest(results: dict[int, Any]) -> str:
+def results_digest(results: dict[int, Any], by: Callable[[Any], Any] | None = None) -> str:
     """SHA-256 of every task's value in task order: equal digests, equal results.
 
     What is hashed: the task ids (just their count when they are 0..n-1, as
@@ -24,12 +24,15 @@ def results_digest(results: dict[int, Any]) -> str:
     the same objects, as they are not once they come from another process), or,
     for values ``marshal`` does not take, by ``repr`` (~60 ns per int). Which
     one depends only on the values' types, which are the same in every mode.
+    ``by``: what of each value to hash instead (a developer's results: their pickles).
     """
     keys = sorted(results)
-    return _digest(keys, list(map(results.__getitem__, keys)))
+    return _digest(keys, list(map(results.__getitem__, keys)), by)
 
 
-def _digest(keys: Sequence[int], values: list[Any]) -> str:
+def _digest(keys: Sequence[int], values: list[Any], by: Callable[[Any], Any] | None = None) -> str:
+    if by is not None:
+        values = list(map(by, values))
     h = hashlib.sha256()
     n = len(keys)
     if n and keys[0] == 0 and keys[-1] == n - 1:  # sorted distinct ints: exactly 0..n-1
@@ -77,7 +80,7 @@ class TaskResults:
         out.update(self._other)
         return out
 
-    def digest(self) -> str:
+    def digest(self, by: Callable[[Any], Any] | None = None) -> str:
         """:func:`results_digest` of these results, without a dict when the folds tile 0..n-1."""
         if not self._other:
             runs = sorted(self._runs, key=lambda r: r[0])
@@ -87,5 +90,5 @@ class TaskResults:
                     break
                 values.extend(vals)
             else:
-                return _digest(range(len(values)), values)
-        return results_digest(self.as_dict())
+                return _digest(range(len(values)), values, by)
+        return results_digest(self.as_dict(), by)

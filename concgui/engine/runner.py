@@ -23,11 +23,13 @@ from concgui.engine.clock import now
 from concgui.engine import startmethods
 from concgui.engine.config import POOL_MODES, Mode, RunConfig, Where
 from concgui.engine.events import Event, RunFinished, RunStarted, RunStatus
+from concgui.engine.function_profile import run_context
 from concgui.engine.pool import ProcessPool
 from concgui.engine.python_facts import facts, run_record
 from concgui.engine.results import TaskResults, results_digest  # noqa: F401  (results_digest: part of this API)
 from concgui.engine.threads import DRAIN_S, TaskThread, ThreadLoop, WorkerFactory, run_on_threads
 from concgui.engine.time_split import TimeSplit
+from concgui.engine.user_function import as_pickle
 from concgui.engine.worker import Batcher, Cancelled, announce, error_line, format_error, run_chunk
 from concgui.engine.workloads import get_workload
 
@@ -171,7 +173,9 @@ class Runner:
         # Where the wall time went (see time_split): fed every event of the run, O(1) each.
         fold = TimeSplit(cfg.workers, run_id)
         emit = fold.wrap(on_event)
-        with workload.context() as ctx:
+        context = (workload.context() if cfg.function is None
+                   else run_context(cfg.function, cfg.tasks, here=pool is None))
+        with context as ctx:
             on_event(started)
             ours = pool.pids if pool is not None else ()  # just started, maybe: not yet listed
             load0 = machine_load.read(ours)
@@ -202,7 +206,9 @@ class Runner:
             status = RunStatus.CANCELLED
         else:
             status = RunStatus.DONE
-        digest = out.results.digest() if status is RunStatus.DONE else None
+        # A function's results are compared by their pickles (see user_function): made here, off the clock.
+        by = as_pickle if cfg.function is not None else None
+        digest = out.results.digest(by) if status is RunStatus.DONE else None
         split = fold.split(t0, t1, pool_start_s) if status is RunStatus.DONE else None
         fin = RunFinished(run_id, t1, status, t1 - t0, max(0.0, cpu1 - cpu0), len(out.results), digest,
                           out.error, out.details, other_load_cores=None if other is None else round(other, 3),

@@ -304,8 +304,9 @@ def run_chunk(
         for ids in _runs(task_ids):  # runs of ids that count up by one, each as a range
             run_chunk(run_id, worker, workload, size, ctx, ids, out, cancelled)
         return
-    func = get_workload(workload).func
-    seed = task_seed
+    w = get_workload(workload)
+    func = w.func
+    seed = w.task_input or task_seed
     thread_time = _thread_time
     out.open(run_id, worker, task_ids.start)
     t1_append, value_append = out.t1.append, out.values.append

@@ -16,8 +16,10 @@ import tempfile
 import time
 import zlib
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterator, Mapping
+
+from concgui.engine.user_function import call_function, split_name, task_index
 
 Progress = Callable[[float], None]
 TaskFunction = Callable[[int, int, Mapping[str, Any], Progress], Any]
@@ -248,6 +250,9 @@ class Workload:
     seconds_per_unit: float
     context: Callable[[], Any] = _no_context
     fails: bool = False  # fails on purpose (the crash workload): no digest to compare
+    #: A task's second argument from its id: its seed for the catalog (None: :func:`task_seed`); a developer's
+    #: function takes its index into the items instead (:mod:`concgui.engine.user_function`).
+    task_input: Callable[[int], int] | None = None
 
     @property
     def badge(self) -> str:
@@ -329,13 +334,33 @@ CATALOG: dict[str, Workload] = {
 }
 
 
+#: A developer's own function (``concgui bench --function MODULE:NAME``): not in the catalog's lists, since it is
+#: not ours to describe. What it does with the GIL is measured, not known (see :mod:`concgui.engine.function_profile`).
+FUNCTION = Workload(
+    "function", call_function, "own", "measured",
+    summary="Your own function: func(item) -> result, on each of your items",
+    why="concgui does not know in advance what your function does with the GIL: it measures that first, in a "
+        "fresh process (two threads against one), then predicts which way wins and runs them all to check.",
+    size_unit="(one item each)", default_size=1, max_size=1, default_tasks=16,
+    seconds_per_unit=1e-3, task_input=task_index,
+)
+
+
 def get_workload(name: str) -> Workload:
-    """The catalog entry called ``name``; KeyError lists the known names."""
+    """The catalog entry called ``name`` (or, for ``function:MODULE:NAME``, the one for a developer's function);
+    KeyError lists the known names."""
     try:
         return CATALOG[name]
     except KeyError:
+        if split_name(name) is not None:
+            return replace(FUNCTION, name=name)
         known = ", ".join(CATALOG)
         raise KeyError(f"unknown workload {name!r} (known: {known})") from None
+
+
+def is_workload(name: str) -> bool:
+    """Whether ``name`` is a catalog workload or a developer's function (``function:MODULE:NAME``)."""
+    return name in CATALOG or split_name(name) is not None
 
 
 def task_seed(task_id: int) -> int:

@@ -1,0 +1,92 @@
+"""``concgui bench --function``: a developer's function from the command line, as they would try it."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.test_cli import concgui
+
+MODULE = '''
+import hashlib
+
+def digest(item):
+    return hashlib.sha256(bytes(item["n"] % 256 for _ in range(20_000))).hexdigest()
+
+def items():
+    return [{"n": n} for n in range(6)]
+
+def loop(i):
+    acc = 0
+    for k in range(20_000):
+        acc = (acc * 31 + k + i) % 1_000_003
+    return acc
+
+square = lambda x: x * x
+'''
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    (tmp_path / "cg_cli_tasks.py").write_text(textwrap.dedent(MODULE))
+    return tmp_path
+
+
+def one_error_line(p) -> str:
+    assert p.returncode == 2, (p.stdout, p.stderr)
+    lines = [ln for ln in p.stderr.splitlines() if not ln.startswith("profiling ")]
+    assert len(lines) == 1 and lines[0].startswith("concgui: error: "), p.stderr
+    assert "Traceback" not in p.stderr + p.stdout
+    return lines[0]
+
+
+def test_bench_profiles_recommends_runs_every_mode_and_checks_the_prediction(folder: Path, tmp_path: Path) -> None:
+    out = tmp_path / "fn.json"
+    p = concgui("bench", "--function", "cg_cli_tasks:digest", "--path", str(folder), "--inputs",
+                "cg_cli_tasks:items", "--workers", "2", "--repeats", "1", "--json", str(out), timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert "Profile of cg_cli_tasks:digest" in p.stdout and "Recommended: run it" in p.stdout
+    assert "Predicted against measured:" in p.stdout
+    doc = json.loads(out.read_text())
+    rec = doc["recommendation"]
+    assert set(rec) >= {"mode", "reasons", "predicted_speedup", "chunk_size"} and rec["reasons"]
+    assert set(rec["predicted_speedup"]) >= {"serial", "threads", "processes"}
+    assert [r["mode"] for r in doc["runs"]][:3] == ["serial", "threads", "processes"]
+    assert all(r["results_ok"] for r in doc["runs"] if r["mode"] != "serial")
+    assert all(r["workload"] == "function:cg_cli_tasks:digest" and r["tasks"] == 6 for r in doc["runs"])
+    assert doc["profile"]["items"] == 6 and doc["nondeterministic"] is False
+    assert {c["mode"] for c in doc["prediction_check"]} >= {"threads", "processes"}
+
+
+def test_recommend_alone_runs_nothing(folder: Path, tmp_path: Path) -> None:
+    out = tmp_path / "rec.json"
+    p = concgui("bench", "--function", "cg_cli_tasks:loop", "--path", str(folder), "--tasks", "4",
+                "--recommend", "--json", str(out))
+    assert p.returncode == 0, p.stderr
+    doc = json.loads(out.read_text())
+    assert doc["runs"] == [] and doc["recommendation"]["mode"] in ("serial", "threads", "processes")
+    assert "wall s" not in p.stdout  # no table: nothing ran
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--function", "cg_no_such_module:f"], "cannot import cg_no_such_module: ModuleNotFoundError"),
+    (["--function", "cg_cli_tasks:nothing"], "cg_cli_tasks has no function 'nothing'"),
+    (["--function", "cg_cli_tasks:square", "--modes", "serial,processes"], "'<lambda>' cannot be pickled"),
+    (["--function", "nocolon"], "--function takes MODULE:FUNCTION"),
+    (["--path", "."], "--path only applies with --function"),
+    (["--function", "cg_cli_tasks:loop", "--size", "3"], "--size does not apply to your function"),
+])
+def test_bad_functions_get_one_line_and_exit_2(folder: Path, args: list[str], words: str) -> None:
+    p = concgui("bench", "--path", str(folder), *args) if "--path" not in args else concgui("bench", *args)
+    assert words in one_error_line(p)
+
+
+def test_a_scenario_file_runs_your_code_only_when_allowed(folder: Path, tmp_path: Path) -> None:
+    f = tmp_path / "lesson.json"
+    f.write_text(json.dumps({"runs": [{"workload": "function", "mode": "serial", "tasks": 3,
+                                       "function": {"target": "cg_cli_tasks:loop", "path": "."}}]}))
+    p = concgui("gui", "--scenario-file", str(f), "--autorun", "--quit-when-done")
+    assert "add --allow-functions" in one_error_line(p) and "cg_cli_tasks:loop" in p.stderr
