@@ -53,6 +53,8 @@ def expectation(r: RunRecord, w: Workload, info: PlatformInfo) -> Expectation:
     n, cores = r.workers, info.logical_cores
     useful = min(n, cores)
     switch_ms = info.switch_interval_s * 1000
+    if w.kind == "own":
+        return _function_expectation(r, w, info)
     if w.kind == "io":
         low = min(1.5, n * 0.5)
         return Expectation(low, float(n), f"{low:g}–{n}×",
@@ -78,6 +80,25 @@ def expectation(r: RunRecord, w: Workload, info: PlatformInfo) -> Expectation:
     return Expectation(EXPECT_TOLERANCE * useful, useful * 1.15, f"~{useful}×", why)
 
 
+def _function_expectation(r: RunRecord, w: Workload, info: PlatformInfo) -> Expectation:
+    """A developer's function: what its profile predicted for this run (nothing, without a profile)."""
+    from concgui.engine.function_profile import profile_of
+    from concgui.engine.recommend import PREDICTION_TOLERANCE, predict_pool, predict_threads
+
+    p = profile_of(w.name)
+    if p is None:
+        return Expectation(0.0, float("inf"), "no prediction",
+                           "concgui has not profiled this function in this session, so it predicted nothing")
+    gil_on = r.python["gil_enabled"] if r.python else info.gil_enabled
+    pred = (predict_threads(p, r.workers, info.logical_cores, r.tasks, gil_on) if r.mode == "threads"
+            else predict_pool(p, r.mode, r.workers, info.logical_cores, r.tasks))
+    if pred.speedup is None:
+        return Expectation(0.0, float("inf"), "no prediction", pred.reason)
+    x = pred.speedup
+    return Expectation(x * (1 - PREDICTION_TOLERANCE), x * (1 + PREDICTION_TOLERANCE), f"{x:.2f}× predicted",
+                       f"its profile says it {pred.reason}")
+
+
 def causes(r: RunRecord, baseline: RunRecord | None, w: Workload, info: PlatformInfo) -> list[str]:
     """The measured facts that can make ``r``'s speedup differ from its expectation, most telling first."""
     out: list[str] = []
@@ -94,7 +115,7 @@ def causes(r: RunRecord, baseline: RunRecord | None, w: Workload, info: Platform
         out.append(f"its repeats spread ±{r.spread:.0%}")
     if baseline is not None and baseline.spread is not None and baseline.spread >= WIDE_SPREAD:
         out.append(f"the serial baseline's repeats spread ±{baseline.spread:.0%}")
-    if r.mode in POOL_MODES and w.kind == "cpu" and r.wall_s < SHORT_WORK_S:
+    if r.mode in POOL_MODES and w.kind in ("cpu", "own") and r.wall_s < SHORT_WORK_S:
         out.append(f"the whole run took {r.wall_s * 1000:.0f} ms, so sending inputs and results and waking the "
                    "workers weigh as much as the work")
     return out
@@ -113,12 +134,17 @@ def _mode_paragraph(r: RunRecord, baseline: RunRecord | None, w: Workload, info:
         head += f" ({r.efficiency:.0%} efficiency on {info.logical_cores} logical cores)"
     exp = expectation(r, w, info)
     found = causes(r, baseline, w, info)
-    if exp.holds(r.speedup):
-        text = f"{head}, as expected: {exp.why}."
+    predicted = exp.target.endswith("predicted")
+    if exp.target == "no prediction":
+        text = f"{head}. Nothing was predicted for it: {exp.why}."
+        if found:
+            text += f" Note that {'; '.join(found)}."
+    elif exp.holds(r.speedup):
+        text = f"{head}, {'as predicted' if predicted else 'as expected'}: {exp.why}."
         if found:
             text += f" Note that {'; '.join(found)}."
     else:
-        text = f"{head}, not the {exp.target} expected here"
+        text = f"{head}, not the {exp.target}" + ("" if predicted else " expected here")
         text += (", because " + "; ".join(found) + ".") if found else \
             ", and nothing measured explains it (no load, no wide spread): repeat the comparison to be sure."
         text += f" Why {exp.target}: {exp.why}."
@@ -226,7 +252,8 @@ def _group_paragraphs(done: list[RunRecord], w: Workload, info: PlatformInfo) ->
     out: list[str] = []
     if serial is not None:
         reps = len(serial.samples_wall_s)
-        line = f"Serial: {serial.tasks} tasks of {w.name} took {serial.wall_s:.2f} s on one thread"
+        what = f"calls of {w.name.partition(':')[2]}" if w.kind == "own" else f"tasks of {w.name}"
+        line = f"Serial: {serial.tasks} {what} took {serial.wall_s:.2f} s on one thread"
         if serial.python and serial.python.get("executable") != info.executable:
             line += f" of Python {serial.python.get('version')}"
         if reps > 1 and serial.spread is not None:

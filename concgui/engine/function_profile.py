@@ -237,6 +237,43 @@ def prepared(ref: FunctionRef) -> Prepared | None:
         return _prepared.get(ref.checked())
 
 
+def function_source(ref: FunctionRef) -> str:
+    """The function's source, read from its file without importing it (the window shows it before any run)."""
+    import ast
+
+    ref = ref.checked()
+    base = os.path.join(ref.path or os.getcwd(), *ref.module.split("."))
+    path = next((p for p in (base + ".py", os.path.join(base, "__init__.py")) if os.path.isfile(p)), None)
+    if path is None:
+        return f"# {ref.module}.py is not in {ref.path}: it will be imported from the Python path, if it is there.\n"
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        tree = ast.parse(text)
+    except (OSError, UnicodeDecodeError, SyntaxError) as exc:
+        return f"# Cannot read {path}: {exc}\n"
+    node: ast.AST = tree
+    for part in ref.name.split("."):
+        found: ast.stmt | None = None
+        for child in getattr(node, "body", []):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and child.name == part:
+                found = child
+            elif isinstance(child, ast.Assign) and any(isinstance(t, ast.Name) and t.id == part
+                                                       for t in child.targets):
+                found = child
+        if found is None:
+            return f"# {path} defines no {ref.name} at its top level.\n"
+        node = found
+    return (ast.get_source_segment(text, node, padded=True) or "") + "\n"
+
+
+def profile_of(workload: str) -> Profile | None:
+    """The latest profile of the function whose runs carry ``workload`` (``function:MODULE:NAME``), if any."""
+    with _lock:
+        found = [p for ref, p in _prepared.items() if ref.workload == workload]
+    return found[-1].profile if found else None
+
+
 def items_for(ref: FunctionRef, tasks: int) -> list[bytes]:
     """The pickled inputs of a run of ``tasks`` tasks: the first ``tasks`` of the developer's items, or range."""
     if not ref.given_items:

@@ -258,6 +258,8 @@ class Workload:
     def badge(self) -> str:
         if self.fails:
             return "fails on purpose"
+        if self.kind == "own":
+            return "your code"
         if self.kind == "io":
             return "I/O"
         return "holds the GIL" if self.gil == "holds" else "releases the GIL"
@@ -352,6 +354,8 @@ def get_workload(name: str) -> Workload:
     try:
         return CATALOG[name]
     except KeyError:
+        if name == FUNCTION.name:
+            return FUNCTION
         if split_name(name) is not None:
             return replace(FUNCTION, name=name)
         known = ", ".join(CATALOG)

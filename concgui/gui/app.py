@@ -15,7 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Slot
 from PySide6.QtGui import QGuiApplication, QIcon, QPixmap
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from concgui.engine.clock import now
 from concgui.engine.export import ExportError
@@ -24,6 +24,7 @@ from concgui.gui.gc_pinning import GuiThreadCollector
 from concgui.gui.main_window import MainWindow
 from concgui.gui.qt_worker import abandoned_threads_running
 from concgui.gui.run_driver import BatchOutcome
+from concgui.scenario_file import functions_named
 from concgui.scenarios import SCENARIOS, Scenario
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -157,6 +158,27 @@ class ScenarioDriver(QObject):
             self.app.exit(self.exit_code)
 
 
+def may_import(window: QWidget, scenario: Scenario, allowed: bool) -> bool:
+    """Whether to open ``scenario``: one that names your code asks first (``--allow-functions``: it does not).
+
+    concgui imports and runs only code the person names; a file someone else
+    wrote names it for them, so the window asks before anything is imported.
+    """
+    named = functions_named(scenario)
+    if not named or allowed:
+        return True
+    which = "\n".join(f"• {r.target}, from {r.path}" for r in named)
+    answer = QMessageBox.question(
+        window, "Run code named by a scenario?",
+        f"The scenario {scenario.name!r} runs functions from files on this computer:\n\n{which}\n\nconcgui "
+        "will import them in a fresh process to measure them, then in its workers. Only allow code you trust.",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+    if answer == QMessageBox.StandardButton.Yes:
+        return True
+    window.statusBar().showMessage(f"Scenario {scenario.name} not opened: it names code you did not allow.", 10_000)
+    return False
+
+
 def main(args: Any = None) -> int:
     """Open the window (see the module docstring for the options); returns the exit code."""
     name = getattr(args, "scenario", None)
@@ -175,6 +197,8 @@ def main(args: Any = None) -> int:
     if os.environ.get("CONCGUI_FIRST_FRAME_EXIT") == "1":
         FirstFrameReporter(app, window)
     window.show()
+    if scenario is not None and not may_import(window, scenario, bool(getattr(args, "allow_functions", False))):
+        scenario = None
     driver = ScenarioDriver(app, window, scenario, bool(getattr(args, "autorun", False)),
                             getattr(args, "export", None), getattr(args, "screenshot", None),
                             bool(getattr(args, "quit_when_done", False)))

@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPen
-from PySide6.QtWidgets import QGraphicsRectItem, QGridLayout, QLabel, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QRectF, Qt, Signal, Slot
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QGuiApplication, QPen
+from PySide6.QtWidgets import (QGraphicsRectItem, QGridLayout, QHBoxLayout, QLabel, QPushButton, QTextBrowser,
+                               QVBoxLayout, QWidget)
 
 from concgui.engine.compare import RunRecord
 from concgui.engine.time_split import DESCRIPTIONS, KEYS, LABELS, PARTS, POOL_START, wall_of
@@ -129,6 +130,9 @@ def part_tooltip(key: str, seconds: float, wall: float) -> str:
 
 
 class ComparisonView(QWidget):
+    #: "Copy report" put the report on the clipboard.
+    report_copied = Signal()
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         pal = self.palette()
@@ -160,9 +164,19 @@ class ComparisonView(QWidget):
         self.placeholder = pg.TextItem("Press Compare (Ctrl+Shift+C) to run serial,\nthreads and processes "
                                        "on identical inputs", color=pal.color(pal.ColorRole.PlaceholderText),
                                        anchor=(0.5, 0.5))
+        # Your function's comparison: the whole report (profile, recommendation, runs) as Markdown.
+        self.report: str | None = None
+        self.report_button = QPushButton("Copy report")
+        self.report_button.setToolTip("Copy the profile, the recommendation and predicted against measured as "
+                                      "Markdown, for a pull request or an issue")
+        self.report_button.clicked.connect(self.copy_report)
+        self.report_button.hide()
+        head = QHBoxLayout()
+        head.addWidget(self.title, 1)
+        head.addWidget(self.report_button)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self.title)
+        lay.addLayout(head)
         lay.addWidget(self.chart, 3)
         lay.addWidget(self.verdict)
         lay.addWidget(self.split_box)  # as tall as its runs need (see _draw_split)
@@ -211,11 +225,14 @@ class ComparisonView(QWidget):
         super().changeEvent(event)
         # Outlines, whiskers and the verdict's colour come from the palette: draw again in the new one.
         if event.type() == QEvent.Type.PaletteChange and not self._drawing:
-            self.show_records(self.records, self.explanation)
+            self.show_records(self.records, self.explanation, self.report)
 
     # -- drawing ----------------------------------------------------------------------------
 
-    def show_records(self, records: list[RunRecord], explanation: str) -> None:
+    def show_records(self, records: list[RunRecord], explanation: str, report: str | None = None) -> None:
+        """Chart and explain ``records``; ``report``: Markdown that "Copy report" copies (None: no button)."""
+        self.report = report
+        self.report_button.setVisible(report is not None)
         self._drawing = True
         try:
             self.records = list(records)
@@ -227,6 +244,15 @@ class ComparisonView(QWidget):
             self.text.setPlainText(explanation)
         finally:
             self._drawing = False
+
+    @Slot()
+    def copy_report(self) -> str:
+        """Put the report on the clipboard (returns it; "" without one)."""
+        text = self.report or ""
+        if text:
+            QGuiApplication.clipboard().setText(text)
+            self.report_copied.emit()
+        return text
 
     def _draw_bars(self, records: list[RunRecord]) -> None:
         p = self.plot

@@ -12,14 +12,15 @@ from dataclasses import replace
 
 from PySide6.QtCore import QEvent, Qt, Signal, Slot
 from PySide6.QtGui import QFontMetrics, QKeySequence
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel,
-                               QPushButton, QSizePolicy, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGridLayout, QHBoxLayout,
+                               QLabel, QLineEdit, QPushButton, QSizePolicy, QSpinBox, QVBoxLayout, QWidget)
 
 from concgui.engine import startmethods
 from concgui.engine.config import MAX_TASKS, MAX_THREADS, POOL_MODES, RunConfig, Where, max_processes
 from concgui.engine.pythons import PythonInfo
 from concgui.engine.repeats import DEFAULT_REPEATS, MAX_REPEATS
-from concgui.engine.workloads import CATALOG, get_workload
+from concgui.engine.function_profile import FunctionRef
+from concgui.engine.workloads import CATALOG, FUNCTION, get_workload
 from concgui.gui.cards import count_box
 from concgui.gui.python_chooser import PythonChooser
 from concgui.gui.run_words import GUI_MODES, IN_WINDOW_MODES, GuiMode, engine_mode, gui_mode_of
@@ -53,7 +54,10 @@ BADGE_STYLE = {
     "releases the GIL": ("#1b5e20", "#e3f4e4"),
     "I/O": ("#0d47a1", "#e3eefc"),
     "fails on purpose": ("#b71c1c", "#fdecea"),  # the crash workload
+    "your code": ("#4a148c", "#f1e6fb"),  # a developer's own function: measured, not known
 }
+#: The Workload box's entry for a developer's own function (its data: the FUNCTION workload's name).
+YOUR_FUNCTION = "Your function…"
 BADGE_PADDING_PX = 8
 SHORTCUTS = {"run": "Ctrl+R", "cancel": "Esc", "compare": "Ctrl+Shift+C"}
 #: The GUI-thread cap's range, in seconds: long enough for any demo, never a hung desktop.
@@ -76,6 +80,26 @@ class ControlsPanel(QWidget):
         for w in CATALOG.values():
             self.workload.addItem(w.name, w.name)
             self.workload.setItemData(self.workload.count() - 1, w.summary, Qt.ItemDataRole.ToolTipRole)
+        self.workload.addItem(YOUR_FUNCTION, FUNCTION.name)
+        self.workload.setItemData(self.workload.count() - 1, FUNCTION.summary, Qt.ItemDataRole.ToolTipRole)
+        # Your function: MODULE:FUNC, and the folder it is imported from (shown only for that entry).
+        self.function_edit = QLineEdit()
+        self.function_edit.setPlaceholderText("module:function, e.g. mytasks:work")
+        self.function_edit.setToolTip("Your function, called as func(item) -> result on items 0, 1, … Tasks-1. "
+                                      "It is imported from the folder on the right, first in a fresh process "
+                                      "that measures it, then in the workers")
+        self.function_folder = os.getcwd()
+        self.folder_button = QPushButton()
+        self.folder_button.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
+        self.folder_button.clicked.connect(self._on_folder_button_clicked)
+        self.function_row = QWidget()
+        fn_row = QHBoxLayout(self.function_row)
+        fn_row.setContentsMargins(0, 0, 0, 0)
+        fn_row.addWidget(self.function_edit, 1)
+        fn_row.addWidget(self.folder_button)
+        self.function_label = QLabel("Function")
+        self._show_folder()
+        self.size_label = QLabel("Task size")
         self.badge = QLabel()
         self.badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
         # As wide as the widest badge, once: a workload with a longer badge must not widen (or clip) the panel.
@@ -167,8 +191,9 @@ class ControlsPanel(QWidget):
         wl_row.addWidget(self.badge)
         form.addRow("Workload", wl_row)
         form.addRow("", self.summary)
+        form.addRow(self.function_label, self.function_row)
         form.addRow("Tasks", self.tasks)
-        form.addRow("Task size", self.size)
+        form.addRow(self.size_label, self.size)
         form.addRow("Python", self.python)
         form.addRow(self.gil_label, self.gil)
         form.addRow("Mode", self.mode)
@@ -196,6 +221,7 @@ class ControlsPanel(QWidget):
         self.start_method.currentIndexChanged.connect(self._on_start_method_current_index_changed)
         self.python.currentIndexChanged.connect(self._on_python_current_index_changed)
         self.gil.currentIndexChanged.connect(self.settings_changed)
+        self.function_edit.editingFinished.connect(self.settings_changed)
         self.workers.valueChanged.connect(self.settings_changed)
         self.gui_limit.valueChanged.connect(self._on_gui_limit_value_changed)
         self._on_workload_current_index_changed()
@@ -223,7 +249,9 @@ class ControlsPanel(QWidget):
             where = (Where.HERE if gm in IN_WINDOW_MODES else Where.HOST).value
         if gm in IN_WINDOW_MODES:
             python = None
+        function = self.function() if self.workload.currentData() == FUNCTION.name else None
         return RunConfig(
+            function=function,
             workload=self.workload.currentData(),
             mode=mode,
             workers=1 if mode == "serial" else self.workers.value(),
@@ -262,9 +290,40 @@ class ControlsPanel(QWidget):
                 out.append(replace(interp, workers=min(interp.workers, max_processes())))
         return out
 
+    def function(self) -> FunctionRef:
+        """Your function as the boxes say (unchecked: validate says what is wrong)."""
+        return FunctionRef(self.function_edit.text().strip(), self.function_folder)
+
+    def set_function(self, target: str, folder: str | None = None) -> None:
+        """Choose "Your function…" with ``target`` (MODULE:FUNC) from ``folder`` (None: keep the folder)."""
+        self.workload.setCurrentIndex(self.workload.findData(FUNCTION.name))
+        self.function_edit.setText(target)
+        if folder is not None:
+            self.function_folder = folder
+            self._show_folder()
+        self.settings_changed.emit()
+
+    def _show_folder(self) -> None:
+        name = os.path.basename(self.function_folder.rstrip(os.sep)) or self.function_folder
+        fm = QFontMetrics(self.folder_button.font())
+        self.folder_button.setText("📁 " + fm.elidedText(name, Qt.TextElideMode.ElideMiddle, 110))
+        self.folder_button.setToolTip(f"Import your module from {self.function_folder} (click to choose another "
+                                      "folder)")
+
+    @Slot()
+    def _on_folder_button_clicked(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder to import your module from", self.function_folder)
+        if folder:
+            self.function_folder = folder
+            self._show_folder()
+            self.settings_changed.emit()
+
     def apply(self, cfg: RunConfig, gui_mode: str | None = None) -> None:
         """Show ``cfg`` in the widgets (e.g. a scenario's first run)."""
-        self.workload.setCurrentIndex(self.workload.findData(cfg.workload))
+        if cfg.function is not None:
+            self.set_function(cfg.function.target, cfg.function.path)
+        else:
+            self.workload.setCurrentIndex(self.workload.findData(cfg.workload))
         self.tasks.setValue(cfg.tasks)
         if cfg.size is not None:
             self.size.setValue(cfg.size)
@@ -294,7 +353,7 @@ class ControlsPanel(QWidget):
 
     def set_busy(self, busy: bool) -> None:
         for w in (self.run_button, self.compare_button, self.workload, self.tasks, self.size, self.mode,
-                  self.workers, self.repeats, self.python, self.gil):
+                  self.workers, self.repeats, self.python, self.gil, self.function_edit, self.folder_button):
             w.setEnabled(not busy)
         self.start_method.setEnabled(not busy and self._start_method_applies())
         self.workers.setEnabled(not busy and self.gui_mode() != GuiMode.GUI_THREAD)
@@ -329,11 +388,17 @@ class ControlsPanel(QWidget):
         self.badge.setStyleSheet(f"color: {fg}; background: {bg}; border: 1px solid {fg};"
                                  f" border-radius: 8px; padding: 1px {BADGE_PADDING_PX}px; font-weight: bold;")
         self.badge.setToolTip(f"{w.kind.upper()} work that {w.gil} the GIL" if w.kind == "cpu"
-                              else "I/O: waiting releases the GIL")
+                              else "Your code: what it does with the GIL is measured before it runs"
+                              if w.kind == "own" else "I/O: waiting releases the GIL")
         self.summary.setText(w.summary)
         self.tasks.setValue(w.default_tasks)
         self.size.setValue(w.default_size)
         self.size.setSuffix(f" {w.size_unit}")
+        own = w.kind == "own"
+        for widget in (self.function_label, self.function_row):
+            widget.setVisible(own)
+        for widget in (self.size_label, self.size):  # one call per item: no size
+            widget.setVisible(not own)
         self.settings_changed.emit()
 
     def _color_mode_hint(self) -> None:

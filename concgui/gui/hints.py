@@ -30,6 +30,13 @@ def hint_lines(workload: str, gui_mode: str, workers: int, info: PlatformInfo,
         out.append(f"<b>{html.escape(w.name)}</b> fails on purpose in every third task ({html.escape(w.size_unit)}"
                    "): watch how the run ends as failed, the error and its details, and that the next run "
                    "works again.")
+    if w.kind == "own" and gui_mode != GuiMode.GUI_THREAD:
+        out.append("concgui does not know in advance what your function does with the GIL. Run and Compare "
+                   "first profile it in a fresh process (its import, a few calls, two threads at once), predict "
+                   "each mode's speedup from that, then run, and set each prediction beside its measurement.")
+        out.append("Each task is one call, <code>func(item)</code>, on the items 0, 1, … Tasks − 1. Its "
+                   "results are compared across modes by their pickles.")
+        return out
     if gui_mode == GuiMode.GUI_THREAD:
         out.append("The window stops repainting until the run ends: buttons, progress and the CPU plot all "
                    "freeze. The CPU probe (a separate process) keeps recording, so the CPU history appears "

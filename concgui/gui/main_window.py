@@ -34,6 +34,7 @@ from concgui.engine.verdict import rule_html as verdict_rule_html
 from concgui.engine.verdict import verdict
 from concgui.engine.platform_info import collect
 from concgui.engine.telemetry import CpuSampler
+from concgui.engine.workloads import FUNCTION
 from concgui.gui.cards import card, scroll_column, text_dialog
 from concgui.gui.comparison_view import ComparisonView, run_names
 from concgui.gui.controls import ControlsPanel
@@ -59,6 +60,7 @@ from concgui.gui.settings import Settings, restore_window, save_window
 from concgui.gui.theme import InkLabel, ThemeManager, add_theme_menu
 from concgui.gui.timeline_plot import TimelinePlot
 from concgui.gui.workload_view import WorkloadPanel
+from concgui.gui.your_function import YourFunction
 from concgui.scenarios import Scenario, StepKind
 
 LAG_READOUT_MS = 500
@@ -106,6 +108,13 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_status_bar()
 
+        #: A developer's function: profiled before its runs, its prediction set beside them.
+        self.your_function = YourFunction(self)
+        self.your_function.profiling.connect(self._on_your_function_profiling)
+        self.your_function.failed.connect(self._on_your_function_failed)
+        self.your_function.profiled.connect(self._on_your_function_profiled)
+        self.comparison.report_copied.connect(
+            lambda: self.statusBar().showMessage("Copied the report as Markdown.", 5000))
         self.controls.run_requested.connect(self.start_run)
         self.controls.compare_requested.connect(self.start_compare)
         self.controls.cancel_requested.connect(self.cancel)
@@ -140,6 +149,7 @@ class MainWindow(QMainWindow):
         self._lag_job = self.heartbeat.every(LAG_READOUT_MS / 1000, lambda _t: self._on_lag_timer_timeout())
         # What other programs do, looked at now and then, so a Compare can say so before it starts.
         self._anyway: BatchKind | None = None
+        self._cancelled_profile = False
         self._load_readings = deque([machine_load.read()], maxlen=2)
         self._load_job = self.heartbeat.every(LOAD_LOOK_S, lambda _t: self._look_at_load())
         self.cpu_plot.start()
@@ -350,6 +360,8 @@ class MainWindow(QMainWindow):
         """Run the settings in the chosen mode. False if nothing started (busy, bad input, or a long run to confirm)."""
         gui_thread = self.controls.gui_mode() == StepKind.GUI_THREAD
         cfg = self.controls.config()
+        if not self.session.busy and self.your_function.needs_profile(cfg, lambda: self.start_run(anyway)):
+            return True
         if not anyway and not self.session.busy and self._too_long(BatchKind.RUN, [cfg], 1):
             return False
         self._anyway = None
@@ -408,7 +420,11 @@ class MainWindow(QMainWindow):
     @Slot()
     def start_compare(self, anyway: bool = False) -> bool:
         """Serial, threads and processes on identical inputs, each run ``Repeats`` times, interleaved."""
-        return self._start_timed(BatchKind.COMPARE, self.controls.compare_configs(), anyway)
+        configs = self.controls.compare_configs()
+        if not self.session.busy and self.your_function.needs_profile(configs[0],
+                                                                      lambda: self.start_compare(anyway)):
+            return True
+        return self._start_timed(BatchKind.COMPARE, configs, anyway)
 
     def _start_timed(self, kind: BatchKind, configs: list, anyway: bool) -> bool:
         """Start a comparison whose timings matter, unless other programs are busy (then offer to run anyway)."""
@@ -444,8 +460,34 @@ class MainWindow(QMainWindow):
         steps = [Step([cfg], kind) for cfg, kind in scenario.steps()]
         return self.session.run_steps(BatchKind.SCENARIO, steps) is not None
 
+    @Slot(str)
+    def _on_your_function_profiling(self, text: str) -> None:
+        self.controls.set_busy(True)
+        self.controls.show_message(text, error=False)
+        self.statusBar().showMessage(text)
+
+    @Slot(str, str)
+    def _on_your_function_failed(self, text: str, details: str) -> None:
+        self.controls.set_busy(False)
+        if self._cancelled_profile:
+            self._cancelled_profile = False
+            self.controls.clear_message()
+            self.statusBar().showMessage("Cancelled.", 5000)
+            return
+        self._show_error(text, details or None)
+
+    @Slot(object)
+    def _on_your_function_profiled(self, _prep: object) -> None:
+        self.controls.set_busy(False)
+        self.controls.clear_message()
+        self._on_controls_settings_changed()
+
     @Slot()
     def cancel(self) -> None:
+        if self.your_function.busy:
+            self._cancelled_profile = True
+            self.your_function.profiler.cancel(wait=False)
+            return
         if self.session.busy:
             self.session.cancel()
             self.statusBar().showMessage("Cancelling…")
@@ -455,7 +497,13 @@ class MainWindow(QMainWindow):
         c = self.controls
         self.hint.setText(hint_html(c.workload.currentData(), c.gui_mode(), c.workers.value(), self.info,
                                     c.python.info()))
-        self.workload_panel.show_workload(c.workload.currentData())
+        if c.workload.currentData() == FUNCTION.name:
+            ref = c.function()
+            prep = self.your_function.prep
+            same = prep is not None and prep.ref.target == ref.target and prep.ref.path == ref.path
+            self.workload_panel.show_function(ref, self.your_function.profile_text() if same else "")
+        else:
+            self.workload_panel.show_workload(c.workload.currentData())
 
     def _show_error(self, text: str, details: str | None = None) -> None:
         self.controls.show_message(text)
@@ -593,7 +641,13 @@ class MainWindow(QMainWindow):
 
     def show_comparison(self, records: list[RunRecord]) -> None:
         # Read the interpreter afresh: the switch interval may have been changed.
-        self.comparison.show_records(records, explain(records, collect(), run_names(records)))
+        info = collect()
+        text = explain(records, info, run_names(records))
+        report = None
+        if self.your_function.covers(records):  # your function: the prediction first, then how it held
+            before, after, report = self.your_function.words(records, info)
+            text = "\n\n".join(t for t in (before, text, after) if t)
+        self.comparison.show_records(records, text, report=report)
 
     @Slot()
     def _on_lag_timer_timeout(self) -> None:
@@ -717,6 +771,7 @@ class MainWindow(QMainWindow):
         self._load_job.set_period(None)
         self.cpu_plot.stop()
         self.responsiveness.shutdown()
+        self.your_function.shutdown()
         sys.setswitchinterval(self.switch_interval_at_start)
         self.progress.reset("Closed.")
         self.session.shutdown()

@@ -11,6 +11,7 @@ import html
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from concgui.engine.function_profile import FunctionRef, function_source
 from concgui.engine.workload_info import WorkloadInfo, describe
 from concgui.gui.controls import BADGE_STYLE
 from concgui.gui.labs.source_view import SourceView
@@ -33,6 +34,29 @@ class WorkloadPanel(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.text)
         lay.addWidget(self.source, 1)
+
+    def show_function(self, ref: FunctionRef, profile_text: str = "") -> None:
+        """Your function: what is known of it (its profile, once made) and its source, read from its file."""
+        self.info = None
+        fg, bg = BADGE_STYLE["your code"]
+        if not ref.target:
+            self.text.setText(f"<b>Your function</b> &nbsp;<span style='color:{fg}; background:{bg}'>&nbsp;your "
+                              "code&nbsp;</span><p>Name it in the Function box as <code>module:function</code>, "
+                              "and choose the folder its module is in. It is called as "
+                              "<code>func(item) -&gt; result</code>.</p>")
+            self.source.setPlainText("")
+            return
+        try:
+            source = function_source(ref)
+        except Exception as exc:  # noqa: BLE001 - a name the boxes cannot use: validate says why on Run
+            source = f"# {exc}\n"
+        facts = (f"<pre style='margin-top:4px'>{html.escape(profile_text)}</pre>" if profile_text else
+                 "<p>Not profiled yet: Run or Compare measures it first, in a fresh process.</p>")
+        self.text.setText(
+            f"<b>{html.escape(ref.target)}</b> &nbsp;<span style='color:{fg}; background:{bg}'>&nbsp;your code"
+            f"&nbsp;</span>{facts}<p style='color:gray'>Source, read from its file in "
+            f"{html.escape(ref.path or '')} (not imported here):</p>")
+        self.source.setPlainText(source)
 
     def show_workload(self, name: str) -> None:
         if self.info is not None and self.info.name == name:
