@@ -4,7 +4,8 @@
     python3 dev.py bench --quick    # smaller sizes, for a smoke check
     python3 dev.py bench --only engine,startup
 
-Sections: engine (speedups), overhead (concgui vs bare executors and joblib),
+Sections: engine (speedups), overhead (concgui vs bare executors and joblib), your-function (a
+developer's function vs bare executors, predicted vs measured),
 pool-start (call → first result per start method), tiny-tasks (100,000 µs
 tasks and event batching), telemetry (CPU sampler cost), startup and cpu-plot
 (these two need Qt and run it in a child process).

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SECTIONS = ("overhead", "pool-start", "tiny-tasks", "telemetry")
+SECTIONS = ("overhead", "pool-start", "tiny-tasks", "telemetry", "your-function")
 
 
 def _quick_bench(sections: tuple[str, ...], out: Path, timeout: int) -> None:
@@ -54,6 +54,7 @@ def test_quick_headless_sections_write_json_and_markdown(tmp_path: Path) -> None
     assert has("pool-start", "cold") and has("pool-start", "warm")
     assert has("tiny-tasks", "batches")
     assert has("telemetry", "sampler")
+    assert has("your-function", "concgui / bare executor") and has("your-function", "predicted against measured")
     batches = [r for r in rows if r["section"] == "tiny-tasks" and "batches" in r["what"]]
     assert all(isinstance(r["value"], (int, float)) and r["value"] >= 1 for r in batches)
 

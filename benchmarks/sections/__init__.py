@@ -21,6 +21,7 @@ from benchmarks.sections.telemetry import telemetry
 from benchmarks.sections.tiny_tasks import tiny_tasks
 from benchmarks.sections.ui_latency import ui_latency
 from benchmarks.sections.verdicts import verdicts
+from benchmarks.sections.your_function import your_function
 
 ALL: dict[str, Callable[..., None]] = {
     "engine": engine,
@@ -33,6 +34,7 @@ ALL: dict[str, Callable[..., None]] = {
     "ui-latency": ui_latency,
     "gil-footprint": gil_footprint,
     "verdicts": verdicts,
+    "your-function": your_function,
 }
 
-HEADLESS = ("engine", "overhead", "pool-start", "tiny-tasks", "telemetry", "verdicts")
+HEADLESS = ("engine", "overhead", "pool-start", "tiny-tasks", "telemetry", "verdicts", "your-function")

@@ -145,7 +145,8 @@ class RunConfig:
         """
         if self.function is None:
             if self.workload not in CATALOG:
-                hint = " (a function runs with --function MODULE:FUNC)" if self.workload.startswith("function") else ""
+                mine = str(self.workload).startswith("function")
+                hint = " (a function runs with --function MODULE:FUNC)" if mine else ""
                 raise ConfigError(f"unknown workload {self.workload!r}; choose one of: {', '.join(CATALOG)}{hint}")
             return None, self.workload, None
         from concgui.engine.function_profile import prepared

@@ -138,7 +138,7 @@ def _fake_workload(monkeypatch: pytest.MonkeyPatch, slow_ids: set[int], slow_s: 
         progress(1.0)
         return seed
 
-    monkeypatch.setattr(worker_module, "get_workload", lambda name: SimpleNamespace(func=func))
+    monkeypatch.setattr(worker_module, "get_workload", lambda name: SimpleNamespace(func=func, task_input=None))
 
 
 @pytest.mark.parametrize("also_slow", [set(), {51}, {51, 80}], ids=["alone", "two in a row", "and a later one"])
