@@ -96,7 +96,7 @@ def _function_expectation(r: RunRecord, w: Workload, info: PlatformInfo) -> Expe
         return Expectation(0.0, float("inf"), "no prediction", pred.reason)
     x = pred.speedup
     return Expectation(x * (1 - PREDICTION_TOLERANCE), x * (1 + PREDICTION_TOLERANCE), f"{x:.2f}× predicted",
-                       f"its profile says it {pred.reason}")
+                       f"its profile: {pred.reason}")
 
 
 def causes(r: RunRecord, baseline: RunRecord | None, w: Workload, info: PlatformInfo) -> list[str]:

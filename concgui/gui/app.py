@@ -120,6 +120,7 @@ class ScenarioDriver(QObject):
         self.export, self.screenshot, self.quit_when_done = export, screenshot, quit_when_done
         self.exit_code = EXIT_OK
         window.session.batch_done.connect(self._on_session_batch_done)
+        window.your_function.failed.connect(self._on_your_function_failed)
         if scenario is not None:
             window.load_scenario(scenario)
         if scenario is not None and autorun:
@@ -139,6 +140,14 @@ class ScenarioDriver(QObject):
     def _on_session_batch_done(self, outcome: BatchOutcome) -> None:
         if not outcome.ok:
             self.exit_code = EXIT_FAILED
+        QTimer.singleShot(SETTLE_MS, self._finish)
+
+    @Slot(str, str)
+    def _on_your_function_failed(self, text: str, _details: str) -> None:
+        """The scenario's function could not be profiled: nothing will run, so finish as a failure."""
+        if self.quit_when_done:
+            print(f"concgui: error: {text}", file=sys.stderr)
+        self.exit_code = EXIT_FAILED
         QTimer.singleShot(SETTLE_MS, self._finish)
 
     @Slot()

@@ -13,7 +13,7 @@ from dataclasses import replace
 from PySide6.QtCore import QEvent, Qt, Signal, Slot
 from PySide6.QtGui import QFontMetrics, QKeySequence
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGridLayout, QHBoxLayout,
-                               QLabel, QLineEdit, QPushButton, QSizePolicy, QSpinBox, QVBoxLayout, QWidget)
+                               QLabel, QLineEdit, QPushButton, QSizePolicy, QSpinBox, QStyle, QVBoxLayout, QWidget)
 
 from concgui.engine import startmethods
 from concgui.engine.config import MAX_TASKS, MAX_THREADS, POOL_MODES, RunConfig, Where, max_processes
@@ -90,6 +90,7 @@ class ControlsPanel(QWidget):
                                       "that measures it, then in the workers")
         self.function_folder = os.getcwd()
         self.folder_button = QPushButton()
+        self.folder_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_DirIcon))
         self.folder_button.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
         self.folder_button.clicked.connect(self._on_folder_button_clicked)
         self.function_row = QWidget()
@@ -299,14 +300,18 @@ class ControlsPanel(QWidget):
         self.workload.setCurrentIndex(self.workload.findData(FUNCTION.name))
         self.function_edit.setText(target)
         if folder is not None:
-            self.function_folder = folder
-            self._show_folder()
+            self.set_function_folder(folder)
         self.settings_changed.emit()
+
+    def set_function_folder(self, folder: str) -> None:
+        """The folder your module is imported from."""
+        self.function_folder = folder
+        self._show_folder()
 
     def _show_folder(self) -> None:
         name = os.path.basename(self.function_folder.rstrip(os.sep)) or self.function_folder
         fm = QFontMetrics(self.folder_button.font())
-        self.folder_button.setText("📁 " + fm.elidedText(name, Qt.TextElideMode.ElideMiddle, 110))
+        self.folder_button.setText(fm.elidedText(name, Qt.TextElideMode.ElideMiddle, 100))
         self.folder_button.setToolTip(f"Import your module from {self.function_folder} (click to choose another "
                                       "folder)")
 
@@ -314,8 +319,7 @@ class ControlsPanel(QWidget):
     def _on_folder_button_clicked(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Folder to import your module from", self.function_folder)
         if folder:
-            self.function_folder = folder
-            self._show_folder()
+            self.set_function_folder(folder)
             self.settings_changed.emit()
 
     def apply(self, cfg: RunConfig, gui_mode: str | None = None) -> None:

@@ -78,6 +78,21 @@ GLOSSARY: tuple[Term, ...] = (
     Term("Free-threaded overhead", "How much longer the same serial work took on a free-threaded build than on "
          "the normal build of its version: the price its threads must win back.",
          "Serial wall on the free-threaded build ÷ serial wall on the normal one, minus 1, in one Compare."),
+    Term("Two-thread test", "Your function's calls on one thread, then on two threads at once: how much "
+         "faster two were. About 2× means it runs without the GIL (or waits); about 1× means it holds the GIL.",
+         "The profile, in a fresh process: the quickest of three rounds of each (function_probe.py)."),
+    Term("GIL-free share", "How much of a call runs without the GIL, from the two-thread test by Amdahl's law "
+         "(two threads S₂× as fast: held share 2/S₂ − 1).", "The two-thread test's speedup."),
+    Term("Predicted speedup", "What the profile says each mode should reach for your function: threads by the "
+         "GIL-free share, processes and subinterpreters by a core each, less sending items and results.",
+         "The profile's call time, GIL-free share, pickled sizes and times, this machine's cores "
+         "(engine/recommend.py)."),
+    Term("Import time", "How long your module took to import in a fresh process: what every worker pays once, "
+         "at pool start, outside the run's wall time.", "The profile's own import of the module."),
+    Term("Memory per worker", "The peak memory of a fresh process that imported your module and ran a few "
+         "calls: each worker process needs about as much.", "resource.getrusage's ru_maxrss, in the profile."),
+    Term("Pickled size", "An item's and a result's size as a pickle: what a process pool sends for every task, "
+         "both ways.", "pickle.dumps (protocol 4) in the profile, also timed."),
     Term("Timeline", "One lane per worker, one bar per task; a bar's shade is its CPU share.",
          "TasksFinished events: each worker folds the tasks it ends within ~10 ms into one, with every "
          "task's start, end and CPU time; TaskStarted marks a slow task as running."),

@@ -455,8 +455,15 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Scenario {scenario.name}: {scenario.summary}")
 
     def run_scenario(self, scenario: Scenario) -> bool:
-        """Run each of the scenario's runs in its own way (its kind), one after the other."""
+        """Run each of the scenario's runs in its own way (its kind), one after the other.
+
+        A scenario that runs a developer's function profiles it first (as Run and Compare do).
+        """
         self.load_scenario(scenario)
+        mine = next((c for c in scenario.runs if c.function is not None), None)
+        if mine is not None and not self.session.busy and \
+                self.your_function.needs_profile(mine, lambda: self.run_scenario(scenario)):
+            return True
         steps = [Step([cfg], kind) for cfg, kind in scenario.steps()]
         return self.session.run_steps(BatchKind.SCENARIO, steps) is not None
 

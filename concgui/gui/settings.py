@@ -118,6 +118,8 @@ class Settings:
     start_method = _Field("run/start_method", _to_str(), None)
     python = _Field("run/python", _to_str(), None)  # another Python's executable (None: the one running concgui)
     repeats = _Field("run/repeats", _to_int(1, MAX_REPEATS), None)  # Compare and Scale: runs per mode
+    function = _Field("run/function", _to_str(), None)  # "Your function…": MODULE:FUNC as typed
+    function_folder = _Field("run/function_folder", _to_str(), None)  # ...and the folder it is imported from
     theme = _Field("view/theme", _to_str(THEMES), "system")
     export_dir = _Field("export/last_dir", _to_str(), None)  # where the last export went
 
@@ -158,6 +160,8 @@ def save_window(window: QMainWindow, controls: "ControlsPanel", settings: Settin
     settings.start_method = c.start_method.currentData()
     settings.python = c.python.executable()  # None: this one (nothing remembered)
     settings.repeats = c.repeats.value()
+    settings.function = c.function_edit.text().strip() or None
+    settings.function_folder = c.function_folder
     settings.sync()
 
 
@@ -180,7 +184,7 @@ def clamp_to_screen(window: QMainWindow) -> None:
 def restore_window(window: QMainWindow, controls: "ControlsPanel", settings: Settings) -> None:
     """Show the remembered geometry, layout and run settings (whatever of them is valid)."""
     from concgui.engine.config import RunConfig
-    from concgui.engine.workloads import CATALOG
+    from concgui.engine.workloads import CATALOG, FUNCTION
     from concgui.gui.run_words import GUI_MODES
 
     if settings.geometry:
@@ -192,9 +196,21 @@ def restore_window(window: QMainWindow, controls: "ControlsPanel", settings: Set
     if settings.repeats is not None:
         c.repeats.setValue(settings.repeats)
     workload = settings.workload
+    folder = settings.function_folder
+    if settings.function or (folder and os.path.isdir(folder)):  # shown, not imported: nothing runs until asked
+        c.function_edit.setText(settings.function or "")
+        if folder and os.path.isdir(folder):
+            c.set_function_folder(folder)
+    mode = settings.mode if settings.mode in dict(GUI_MODES) else c.gui_mode()
+    if workload == FUNCTION.name:
+        c.set_function(c.function_edit.text())
+        c.mode.setCurrentIndex(c.mode.findData(mode))
+        c.tasks.setValue(settings.tasks or FUNCTION.default_tasks)
+        if settings.workers:
+            c.workers.setValue(settings.workers)
+        return
     if workload not in CATALOG:
         return  # nothing saved yet (or a workload that no longer exists): keep the defaults
-    mode = settings.mode if settings.mode in dict(GUI_MODES) else c.gui_mode()
     start = settings.start_method
     if c.start_method.findData(start) < 0:
         start = None

@@ -50,7 +50,9 @@ class WorkloadPanel(QWidget):
             source = function_source(ref)
         except Exception as exc:  # noqa: BLE001 - a name the boxes cannot use: validate says why on Run
             source = f"# {exc}\n"
-        facts = (f"<pre style='margin-top:4px'>{html.escape(profile_text)}</pre>" if profile_text else
+        # Lines, not <pre>: a label's minimum width is its longest unbreakable line, and this one must wrap.
+        lines = "<br>".join(html.escape(line.strip()) for line in profile_text.splitlines())
+        facts = (f"<p style='margin-top:4px'>{lines}</p>" if profile_text else
                  "<p>Not profiled yet: Run or Compare measures it first, in a fresh process.</p>")
         self.text.setText(
             f"<b>{html.escape(ref.target)}</b> &nbsp;<span style='color:{fg}; background:{bg}'>&nbsp;your code"

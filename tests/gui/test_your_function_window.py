@@ -122,3 +122,24 @@ def test_a_scenario_naming_your_code_asks_before_it_is_opened(qtbot, window, mod
     plain = Scenario("plain", "ours", (RunConfig(),), ("normal",))
     assert may_import(window, plain, allowed=False) and len(asked) == 2
     assert name not in sys.modules
+
+
+def test_your_function_is_remembered_but_not_imported(qtbot, module, isolated_settings) -> None:
+    from concgui.gui.main_window import MainWindow
+    from concgui.gui.settings import Settings, restore_window, save_window
+
+    name, folder = module
+    first = MainWindow()
+    qtbot.addWidget(first)
+    first.controls.set_function(f"{name}:work", folder)
+    first.controls.tasks.setValue(7)
+    save_window(first, first.controls, Settings())
+    first.shutdown()
+    second = MainWindow()
+    qtbot.addWidget(second)
+    restore_window(second, second.controls, Settings())
+    c = second.controls
+    assert c.workload.currentText() == YOUR_FUNCTION and c.function_edit.text() == f"{name}:work"
+    assert c.function_folder == folder and c.tasks.value() == 7
+    assert name not in sys.modules
+    second.shutdown()
