@@ -99,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--repeats", type=int, default=None,
                    help="run every mode this many times, interleaved (S T P S T P …), and report the median "
                         "± spread (default 3)")
+    b.add_argument("--task-timeout", type=float, default=None, metavar="S",
+                   help="stop a run when no task has finished for S seconds (a call that never returns); serial "
+                        "and threads runs then go to a worker host, which can be stopped inside a call")
     b.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     b.add_argument("--trace", metavar="FILE.json",
                    help="also write the timeline (tasks per worker, CPU, GIL lanes) as Chrome Trace Event JSON, "
@@ -290,7 +293,8 @@ def plan_bench(args: argparse.Namespace) -> list:
     pythons = [None if p == THIS_PYTHON else p for p in dict.fromkeys(getattr(args, "python", None) or [None])]
     function = getattr(args, "function_ref", None)
     asked = [RunConfig(args.workload, mode, n, tasks, args.size, args.start_method if mode == "processes" else None,
-                       args.chunk_size if mode in POOL_MODES else None, python=python, gil=gil, function=function)
+                       args.chunk_size if mode in POOL_MODES else None, python=python, gil=gil, function=function,
+                       task_timeout_s=getattr(args, "task_timeout", None))
              for python in pythons for mode in modes for n in ([1] if mode == "serial" else workers)]
     if len(pythons) > 1 and "interpreters" in modes:
         asked = _drop_interpreters_where_none(asked, args)
@@ -487,7 +491,7 @@ def _profile_function(args: argparse.Namespace) -> "_Function | None":
     """``--function``: check it, profile it in a fresh process, print the profile and the recommendation."""
     import os
 
-    from concgui.engine.function_profile import FunctionError, FunctionRef, profile
+    from concgui.engine.function_profile import PROFILE_CALLS, PROFILE_TIMEOUT_S, FunctionError, FunctionRef, profile
     from concgui.engine.function_report import profile_lines, recommendation_lines
     from concgui.engine.recommend import recommend_here
 
@@ -506,21 +510,41 @@ def _profile_function(args: argparse.Namespace) -> "_Function | None":
     try:
         ref = FunctionRef(args.function, args.path, args.inputs, args.items).checked()
         print(f"profiling {ref.target} in a fresh process …", file=sys.stderr, flush=True)
-        prep = profile(ref, args.tasks)
+        limit = PROFILE_TIMEOUT_S if args.task_timeout is None else PROFILE_CALLS * max(args.task_timeout, 0.0) + 5
+        prep = profile(ref, args.tasks, timeout_s=limit)
     except FunctionError as exc:
         raise UsageError(str(exc)) from None
     args.function_ref, args.workload, args.tasks = ref, ref.workload, prep.profile.items
     if args.modes == list(_default_modes()):
-        args.modes = _function_modes()
+        args.modes = _function_modes(_runs_python(args))
     workers = (args.workers or [os.cpu_count() or 1])[-1]
-    rec = recommend_here(prep.profile, [m for m in args.modes if m != "serial"], workers, prep.profile.items)
+    target = _runs_python(args)
+    rec = recommend_here(prep.profile, [m for m in args.modes if m != "serial"], workers, prep.profile.items,
+                         target)
     for line in profile_lines(prep.profile):
         print(line)
+    if target is not None:
+        print(f"  note: the profile ran on this Python ({sys.version.split()[0]}); the runs use {target.label}, "
+              "whose speed may differ")
     print()
     for line in recommendation_lines(rec):
         print(line)
     print()
     return _Function(prep, rec)
+
+
+def _runs_python(args: argparse.Namespace):
+    """The one other Python the runs use (its PythonInfo), or None (this one, or several)."""
+    from concgui.engine.pythons import PythonError, probe
+
+    others = [p for p in dict.fromkeys(getattr(args, "python", None) or []) if p != THIS_PYTHON]
+    if len(others) != 1 or len(args.python or []) != 1:
+        return None
+    try:
+        info = probe(others[0])
+    except PythonError as exc:
+        raise UsageError(str(exc)) from None
+    return None if info.is_this else info
 
 
 def _default_modes() -> tuple[str, ...]:
@@ -529,11 +553,11 @@ def _default_modes() -> tuple[str, ...]:
     return COMPARE_MODES
 
 
-def _function_modes() -> list[str]:
-    """Every mode this Python has: the interpreters mode too where it has subinterpreters with their own GIL."""
+def _function_modes(target=None) -> list[str]:
+    """Every mode the runs' Python has: the interpreters mode too where it has subinterpreters with their own GIL."""
     from concgui.engine.pythons import this_python
 
-    return list(_default_modes()) + (["interpreters"] if this_python().per_interpreter_gil else [])
+    return list(_default_modes()) + (["interpreters"] if (target or this_python()).per_interpreter_gil else [])
 
 
 def _recommend_only(args: argparse.Namespace, fn: _Function) -> int:

@@ -90,3 +90,14 @@ def test_a_scenario_file_runs_your_code_only_when_allowed(folder: Path, tmp_path
                                        "function": {"target": "cg_cli_tasks:loop", "path": "."}}]}))
     p = concgui("gui", "--scenario-file", str(f), "--autorun", "--quit-when-done")
     assert "add --allow-functions" in one_error_line(p) and "cg_cli_tasks:loop" in p.stderr
+
+
+def test_a_function_whose_results_vary_is_compared_by_count(tmp_path: Path) -> None:
+    (tmp_path / "cg_cli_random.py").write_text("import random\ndef f(i):\n    return random.random()\n")
+    out = tmp_path / "r.json"
+    p = concgui("bench", "--function", "cg_cli_random:f", "--path", str(tmp_path), "--tasks", "4",
+                "--modes", "serial,threads", "--repeats", "2", "--json", str(out))
+    assert p.returncode == 0, p.stderr
+    assert "it is not deterministic, so results are compared by their count only" in p.stdout
+    doc = json.loads(out.read_text())
+    assert doc["nondeterministic"] is True and doc["runs"][1]["results_ok"] is True

@@ -63,6 +63,7 @@ class Where(str, enum.Enum):
     HOST = "host"
 
 MAX_THREADS = 256
+MAX_TASK_TIMEOUT_S = 86_400
 MAX_TASKS = 1_000_000
 #: Target work per process-pool submission: per-task dispatch costs 50-130 µs,
 #: so ~20 ms chunks keep the overhead well under 1 %.
@@ -92,6 +93,8 @@ class RunConfig:
     #: A developer's own function to run (``workload`` then becomes ``function:MODULE:NAME``); see
     #: :mod:`concgui.engine.function_profile`.
     function: "FunctionRef | None" = None
+    #: Stop the run when no task has finished for this many seconds (None: never); see :mod:`concgui.engine.watchdog`.
+    task_timeout_s: float | None = None
 
     def validate(self) -> "RunConfig":
         """Return a complete, checked copy (defaults filled in) or raise ConfigError."""
@@ -126,6 +129,10 @@ class RunConfig:
                 chunk = auto_chunk_size(task_s or w.estimate_task_s(size), self.tasks, workers)
         elif self.start_method is not None:
             raise ConfigError("a start method only applies to the processes mode")
+        if self.task_timeout_s is not None and (isinstance(self.task_timeout_s, bool) or not isinstance(
+                self.task_timeout_s, (int, float)) or not 0 < self.task_timeout_s <= MAX_TASK_TIMEOUT_S):
+            raise ConfigError(f"the task timeout must be a number of seconds between 0 and {MAX_TASK_TIMEOUT_S:,}, "
+                              f"not {self.task_timeout_s!r}")
         where = None
         if self.mode not in POOL_MODES:
             where = Where.HERE.value if self.where is None else str(getattr(self.where, "value", self.where))
@@ -134,6 +141,8 @@ class RunConfig:
                                   f"{', '.join(w.value for w in Where)}")
             if python is not None or self.gil is not None:
                 where = Where.HOST.value  # another Python (or GIL switch) runs in a host of its own
+            if self.task_timeout_s is not None:
+                where = Where.HOST.value  # a host can be stopped inside a call; threads here cannot
         return replace(self, workload=workload, size=size, workers=workers, start_method=start_method,
                        chunk_size=chunk, where=where, python=python, function=function)
 

@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 
 #: How long a profile may take before it is stopped (a function that never returns).
 PROFILE_TIMEOUT_S = 120.0
+#: At most about this many calls' time a profile takes (a slow call: one to warm up, one timed, three rounds of
+#: one thread then two): with a task timeout of S seconds, a profile gets PROFILE_CALLS × S (+ 5 s to import).
+PROFILE_CALLS = 10
 _DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 
 

@@ -25,11 +25,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from concgui.engine.compare import RunRecord
 from concgui.engine.config import auto_chunk_size
 from concgui.engine.function_profile import Profile
+
+if TYPE_CHECKING:
+    from concgui.engine.pythons import PythonInfo
 
 #: Bytes a second through a local pipe, both ends included (a conservative figure; the IPC lab measures yours).
 PIPE_BYTES_S = 1.0e9
@@ -40,6 +43,8 @@ WORTH_IT = 1.15
 #: Threads are recommended over a pool way predicted at most this much faster (15 %): they pickle nothing, need
 #: one process's memory and no pool, and a pool's fixed costs on a short run are not in its prediction.
 THREADS_MARGIN = 0.85
+#: A GIL-free share up to this is said to hold the GIL: two threads within ~1.15× of one are the test's noise.
+HOLDS_SHARE = 0.25
 #: A measured speedup within this fraction of the prediction (either way) counts as predicted.
 PREDICTION_TOLERANCE = 0.20
 
@@ -119,7 +124,7 @@ def predict_threads(p: Profile, workers: int, cores: int, tasks: int, gil_enable
                "waiting threads overlap → threads scale")
     elif free >= 0.8:
         why = f"releases the GIL {free:.0%} of the time (two threads ran {s2:.2f}× as fast as one) → threads scale"
-    elif free <= 0.2:
+    elif free <= HOLDS_SHARE:
         why = f"holds the GIL: two threads ran {s2:.2f}× as fast as one → threads take turns"
     else:
         why = f"releases the GIL {free:.0%} of the time (two threads: {s2:.2f}×) → threads gain only that part"
@@ -258,15 +263,20 @@ def best_measured(records: Sequence[RunRecord]) -> RunRecord | None:
     return min(ok, key=lambda r: r.wall_s, default=None)
 
 
-def recommend_here(p: Profile, modes: Sequence[str], workers: int, tasks: int) -> Recommendation:
-    """:func:`recommend` for this machine and the Python running concgui (the one that profiled it)."""
+def recommend_here(p: Profile, modes: Sequence[str], workers: int, tasks: int,
+                   python: "PythonInfo | None" = None) -> Recommendation:
+    """:func:`recommend` for this machine and the Python the runs use (None: the one running concgui).
+
+    The profile always runs on the Python running concgui; another Python
+    decides only whether its GIL is on and whether it has subinterpreters.
+    """
     import os
     import sys
 
     from concgui.engine.pythons import this_python
 
-    me = this_python()
-    gil_on = getattr(sys, "_is_gil_enabled", lambda: True)()
+    me = python or this_python()
+    gil_on = me.gil_enabled if python is not None else getattr(sys, "_is_gil_enabled", lambda: True)()
     why = None if me.per_interpreter_gil else (f"needs subinterpreters with their own GIL (Python 3.12+); "
                                                f"this is {me.label}")
     return recommend(p, modes, workers, os.cpu_count() or 1, tasks, gil_on, why)

@@ -30,6 +30,7 @@ from concgui.engine.results import TaskResults, results_digest  # noqa: F401  (r
 from concgui.engine.threads import DRAIN_S, TaskThread, ThreadLoop, WorkerFactory, run_on_threads
 from concgui.engine.time_split import TimeSplit
 from concgui.engine.user_function import as_pickle
+from concgui.engine.watchdog import Watchdog
 from concgui.engine.worker import Batcher, Cancelled, announce, error_line, format_error, run_chunk
 from concgui.engine.workloads import get_workload
 
@@ -139,6 +140,16 @@ class Runner:
             config = replace(config, where=self.default_where.value)
         cfg = config.validate()
         cancel = cancel or threading.Event()
+        dog = Watchdog(cfg.task_timeout_s, cancel) if cfg.task_timeout_s is not None else None
+        try:
+            fin = self._run(cfg, on_event if dog is None else dog.wrap(on_event),
+                            cancel if dog is None else dog.cancel, dog)
+        finally:
+            if dog is not None:
+                dog.stop()
+        return fin
+
+    def _run(self, cfg: RunConfig, on_event: EventSink, cancel: threading.Event, dog: Watchdog | None) -> RunFinished:
         run_id = next(self._ids)
         workload = get_workload(cfg.workload)
         assert cfg.size is not None and cfg.chunk_size is not None
@@ -200,6 +211,8 @@ class Runner:
                 self._host = None
             else:
                 self._pool = None
+        if dog is not None and dog.fired and not out.error:
+            out.error = dog.sentence()
         if out.error:
             status = RunStatus.FAILED
         elif len(out.results) < cfg.tasks:  # a cancel that came after the last task changes nothing

@@ -307,3 +307,40 @@ def make_fake_record(mode: str, workers: int, wall: float):
 
     return RunRecord(1, "function:m:f", mode, workers, 32, 1, None, 1, wall, wall, None, None, None, "done",
                      "d", samples_wall_s=(wall,))
+
+
+def test_the_explanation_predicts_from_the_profile_or_says_it_has_none(mod: str, tmp_path: Path) -> None:
+    from concgui.engine.explain import explain
+    from concgui.engine.platform_info import collect
+
+    def records(workload: str):
+        serial, threads = make_fake_record("serial", 1, 1.0), make_fake_record("threads", 2, 0.98)
+        return summarize(enumerate([replace(serial, workload=workload), replace(threads, workload=workload)]))
+
+    text = explain(records("function:nobody:profiled_this"), collect())
+    assert "Nothing was predicted for it: concgui has not profiled this function" in text
+    assert "releases the GIL" not in text  # no textbook answer for code it has not measured
+    r = ref(mod, tmp_path, "tiny")
+    profile(r, tasks=32)
+    text = explain(records(r.workload), collect())
+    assert "Serial: 32 calls of " in text and "predicted" in text and "its profile: " in text
+
+
+@pytest.mark.parametrize("mode", ["serial", "threads", "processes"])
+def test_a_call_that_never_returns_is_stopped_by_the_task_timeout(tmp_path: Path, mode: str) -> None:
+    (tmp_path / "cg_hangs_late.py").write_text(
+        "import time\ndef f(i):\n    if i == 5:\n        time.sleep(3600)\n    time.sleep(0.005)\n    return i\n")
+    r = FunctionRef("cg_hangs_late:f", str(tmp_path))
+    cfg = RunConfig("function", mode, 1 if mode == "serial" else 2, 8, function=r, task_timeout_s=0.5)
+    assert cfg.validate().where in (None, "host")  # threads here could not be stopped inside a call
+    with Runner() as runner:
+        fin = runner.run(cfg)
+        assert fin.status.value == "failed" and "no task finished for 0.5 s (the task timeout)" in (fin.error or "")
+        assert runner.run(RunConfig("cpu-python", mode, 2, 4, size=1000)).status.value == "done"  # not sticky
+    sys.modules.pop("cg_hangs_late", None)
+
+
+@pytest.mark.parametrize("bad", [0, -1, "5", True, 10**9])
+def test_a_task_timeout_is_a_number_of_seconds(bad) -> None:
+    with pytest.raises(ConfigError, match="the task timeout must be a number of seconds"):
+        RunConfig(task_timeout_s=bad).validate()
