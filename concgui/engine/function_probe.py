@@ -294,9 +294,9 @@ def measure(req: dict) -> tuple[dict, list[bytes]]:
             for item in calls:
                 fn(item)
             best_alone = min(best_alone, time.perf_counter() - t0)
-        wall, cpu = _pair(fn, calls, watch)
-        if wall < best_pair:
-            best_pair, pair_cpu = wall, cpu
+        round_wall, round_cpu = _pair(fn, calls, watch)
+        if round_wall < best_pair:
+            best_pair, pair_cpu = round_wall, round_cpu
     alone, pair_wall = best_alone, best_pair
     mem1 = _peak_mb()
     problems["result"] = result_problem
