@@ -74,7 +74,7 @@ def test_recommend_alone_runs_nothing(folder: Path, tmp_path: Path) -> None:
 @pytest.mark.parametrize("args, words", [
     (["--function", "cg_no_such_module:f"], "cannot import cg_no_such_module: ModuleNotFoundError"),
     (["--function", "cg_cli_tasks:nothing"], "cg_cli_tasks has no function 'nothing'"),
-    (["--function", "cg_cli_tasks:square", "--modes", "serial,processes"], "'<lambda>' cannot be pickled"),
+    (["--function", "cg_cli_tasks:square", "--modes", "serial,processes"], "the function 'square' is a lambda"),
     (["--function", "nocolon"], "--function takes MODULE:FUNCTION"),
     (["--path", "."], "--path only applies with --function"),
     (["--function", "cg_cli_tasks:loop", "--size", "3"], "--size does not apply to your function"),

@@ -31,6 +31,7 @@ import json
 import math
 import os
 import pickle
+import re
 import statistics
 import sys
 import threading
@@ -82,18 +83,21 @@ def _find(module: str, name: str, what: str) -> Callable[..., Any]:
 def _pickle_problem(obj: Any, what: str) -> str | None:
     """Why ``obj`` cannot be pickled (None if it can), naming the object as a person would see it.
 
-    ``what`` says what it is: "the function", "the result of item 3".
+    ``what`` says what it is: "the function 'square'", "the result of item 3".
     """
     try:
         pickle.dumps(obj, PICKLE_PROTOCOL)
         return None
     except Exception as exc:  # PicklingError, TypeError, AttributeError: all mean "cannot be sent"
         name = getattr(obj, "__qualname__", None)
-        called = f"{what} {name!r}" if isinstance(name, str) else f"{what} (a {type(obj).__name__})"
-        hint = ""
-        if isinstance(name, str) and ("<lambda>" in name or "<locals>" in name):
-            hint = ": define it with def at the top level of its module"
-        return f"{called} cannot be pickled ({_last_line(exc)}){hint}"
+        if isinstance(name, str) and "<lambda>" in name:
+            return (f"{what} is a lambda, which pickle cannot send (it sends a function by its name, and a lambda "
+                    "has none): define it with def at the top level of its module")
+        if isinstance(name, str) and "<locals>" in name:
+            return (f"{what} ({name}) is defined inside another function, which pickle cannot send (it sends a "
+                    "function by its name): define it with def at the top level of its module")
+        line = re.sub(r" at 0x[0-9a-fA-F]+", "", _last_line(exc))  # an address says nothing to a person
+        return f"{what} (a {type(obj).__name__}) cannot be pickled ({line})"
 
 
 class _Watch:
@@ -239,7 +243,7 @@ def measure(req: dict) -> tuple[dict, list[bytes]]:
     import_s = time.perf_counter() - t0
     printed_at_import = watch.printed
     items, items_s, source = _items(req, watch)
-    problems = {"function": _pickle_problem(fn, "the function")}
+    problems = {"function": _pickle_problem(fn, f"the function {name!r}")}
     t0 = time.perf_counter()
     pickled = []
     for i, item in enumerate(items):

@@ -163,8 +163,8 @@ def test_a_module_that_does_not_import_says_why(tmp_path: Path) -> None:
         profile(FunctionRef("cg_broken_mod:f", str(tmp_path)))
 
 
-@pytest.mark.parametrize("func, words", [("square", "'<lambda>' cannot be pickled"),
-                                         ("inner", "local_maker.<locals>.inner' cannot be pickled"),
+@pytest.mark.parametrize("func, words", [("square", "the function 'square' is a lambda, which pickle cannot send"),
+                                         ("inner", "(local_maker.<locals>.inner) is defined inside another"),
                                          ("unpicklable_result", "the result of item 0")])
 def test_what_a_process_cannot_be_sent_is_named_and_refused_there(mod: str, tmp_path: Path, func: str,
                                                                   words: str) -> None:
