@@ -250,12 +250,25 @@ def bench_command(r: RunRecord) -> str:
     """The terminal command that runs ``r``'s tasks the same way (``concgui bench``), for a shell.
 
     A run on the GUI thread or the window's QThreads is, for the terminal, a
-    serial or threads run of this process: the same engine loop.
+    serial or threads run of this process: the same engine loop. A run of a
+    developer's function is ``bench --function`` (with ``--path`` where this
+    session profiled it).
     """
     import shlex
 
-    args = ["concgui", "bench", "--workload", r.workload, "--modes", r.mode, "--tasks", str(r.tasks),
-            "--size", str(r.size)]
+    from concgui.engine.user_function import split_name
+
+    mine = split_name(r.workload)
+    if mine is not None:  # a developer's function: named, with its folder where this session profiled it
+        from concgui.engine.function_profile import profile_of
+
+        prof = profile_of(r.workload)
+        args = ["concgui", "bench", "--function", ":".join(mine)]
+        args += ["--path", prof.path] if prof is not None and prof.path else []
+        args += ["--modes", r.mode, "--tasks", str(r.tasks)]
+    else:
+        args = ["concgui", "bench", "--workload", r.workload, "--modes", r.mode, "--tasks", str(r.tasks),
+                "--size", str(r.size)]
     if r.mode != "serial":
         args += ["--workers", str(r.workers)]
     if r.mode == "processes" and r.start_method:

@@ -54,7 +54,7 @@ from concgui.gui.run_driver import RunDriver
 from concgui.gui.run_session import (GUI_THREAD_LIMIT_S, Batch, BatchDone, BatchKind, Repeat, RunDone,
                                      RunSession, Step, records_of, repeated_step)
 from concgui.gui.run_bands import follow_runs
-from concgui.gui.run_words import mode_name, progress_title
+from concgui.gui.run_words import GuiMode, mode_name, progress_title
 from concgui.gui.scaling_view import ScalingView
 from concgui.gui.settings import Settings, restore_window, save_window
 from concgui.gui.theme import InkLabel, ThemeManager, add_theme_menu
@@ -360,6 +360,10 @@ class MainWindow(QMainWindow):
         """Run the settings in the chosen mode. False if nothing started (busy, bad input, or a long run to confirm)."""
         gui_thread = self.controls.gui_mode() == StepKind.GUI_THREAD
         cfg = self.controls.config()
+        refused = self.your_function.refusal(cfg, self.controls.gui_mode())
+        if refused:
+            self._show_error(refused)
+            return False
         if not self.session.busy and self.your_function.needs_profile(cfg, lambda: self.start_run(anyway)):
             return True
         if not anyway and not self.session.busy and self._too_long(BatchKind.RUN, [cfg], 1):
@@ -460,6 +464,10 @@ class MainWindow(QMainWindow):
         A scenario that runs a developer's function profiles it first (as Run and Compare do).
         """
         self.load_scenario(scenario)
+        here = next((c for c in scenario.runs if c.function is not None and c.where == "here"), None)
+        if here is not None:  # your code never runs in the window's own process
+            self._show_error(self.your_function.refusal(here, GuiMode.QTHREADS.value) or "")
+            return False
         mine = next((c for c in scenario.runs if c.function is not None), None)
         if mine is not None and not self.session.busy and \
                 self.your_function.needs_profile(mine, lambda: self.run_scenario(scenario)):

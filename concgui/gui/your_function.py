@@ -24,6 +24,7 @@ from concgui.engine.function_report import check_lines, markdown, profile_lines,
 from concgui.engine.platform_info import PlatformInfo
 from concgui.engine.recommend import Recommendation, check, recommend_here
 from concgui.gui.function_profiler import FunctionProfiler
+from concgui.gui.run_words import IN_WINDOW_MODES
 
 
 class YourFunction(QObject):
@@ -71,10 +72,19 @@ class YourFunction(QObject):
         self.profiler.start(key[0], key[1])
         return True
 
-    def recommendation(self, modes: list[str], workers: int) -> Recommendation | None:
-        if self.prep is None:
+    @staticmethod
+    def refusal(cfg: RunConfig, gui_mode: str) -> str | None:
+        """Why ``cfg`` may not run in ``gui_mode`` (None: it may): your code never runs in the window's process.
+
+        The modes that run in the window (the GUI thread, its QThreads) would
+        import your module into it; whatever it does at import or in a call
+        (a Qt import, a crash) would be the window's. The worker host runs the
+        same loop in a process of its own.
+        """
+        if cfg.function is None or gui_mode not in IN_WINDOW_MODES:
             return None
-        return recommend_here(self.prep.profile, modes, workers, self.prep.profile.items)
+        return ("Your function runs in a worker host or a pool, never in the window's own process: choose "
+                "Threads (worker host process), Processes or Subinterpreters in the Mode box.")
 
     def covers(self, records: list[RunRecord]) -> bool:
         """Whether ``records`` are runs of the profiled function (on its items)."""

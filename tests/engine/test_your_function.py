@@ -344,3 +344,14 @@ def test_a_call_that_never_returns_is_stopped_by_the_task_timeout(tmp_path: Path
 def test_a_task_timeout_is_a_number_of_seconds(bad) -> None:
     with pytest.raises(ConfigError, match="the task timeout must be a number of seconds"):
         RunConfig(task_timeout_s=bad).validate()
+
+
+def test_the_terminal_command_of_a_function_run_names_the_function(mod: str, tmp_path: Path) -> None:
+    from concgui.engine.export import bench_command
+
+    r = ref(mod, tmp_path, "tiny")
+    profile(r, tasks=4)
+    rec = replace(make_fake_record("processes", 2, 0.5), workload=r.workload, tasks=4, start_method="spawn")
+    cmd = bench_command(rec)
+    assert cmd.startswith(f"concgui bench --function {mod}:tiny --path {tmp_path} --modes processes --tasks 4")
+    assert "--size" not in cmd and "--workload" not in cmd

@@ -143,3 +143,30 @@ def test_your_function_is_remembered_but_not_imported(qtbot, module, isolated_se
     assert c.function_folder == folder and c.tasks.value() == 7
     assert name not in sys.modules
     second.shutdown()
+
+
+def test_your_function_never_runs_in_the_windows_own_process(qtbot, window, module) -> None:
+    from concgui.gui.run_words import GuiMode
+
+    name, folder = module
+    c = window.controls
+    c.set_function(f"{name}:work", folder)
+    for mode in (GuiMode.GUI_THREAD, GuiMode.QTHREADS):
+        c.mode.setCurrentIndex(c.mode.findData(mode.value))
+        assert window.start_run() is False
+        assert c.message.text().startswith("Your function runs in a worker host or a pool, never in the window")
+    assert not window.your_function.busy and name not in sys.modules
+
+
+def test_a_scenario_cannot_run_your_function_in_the_window(qtbot, window, module) -> None:
+    from concgui.engine.config import RunConfig
+    from concgui.engine.function_profile import FunctionRef
+    from concgui.scenarios import Scenario
+
+    name, folder = module
+    ref = FunctionRef(f"{name}:work", folder)
+    lesson = Scenario("mine", "here", (RunConfig("function", "threads", 2, 3, function=ref, where="here"),),
+                      ("normal",))
+    assert window.run_scenario(lesson) is False
+    assert "never in the window's own process" in window.controls.message.text()
+    assert name not in sys.modules
