@@ -8,10 +8,11 @@ User mistakes end with exit code 2 and one line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import contextlib
 import sys
 import threading
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 from concgui import __version__
 
@@ -369,13 +370,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from concgui.engine.compare import spans_pythons
     from concgui.engine.verdict import names_of, verdict
 
+    _check_output(args.json)  # before any work, the profile's included
+    _check_output(getattr(args, "trace", None))
     fn = _profile_function(args)
     if fn is not None and args.recommend:
         return _recommend_only(args, fn)
     plan = plan_bench(args)
     repeats = _repeats(args)
-    _check_output(args.json)
-    _check_output(getattr(args, "trace", None))
     if any(c.start_method == "fork" for c in plan):
         print(f"concgui: warning: {FORK_WARNING}", file=sys.stderr)
 
@@ -421,7 +422,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         samples = _deterministic_or_counts(samples, plan, fn)
     records = summarize(samples)
     if fn is not None:
-        records = _counts_only(records, fn)
+        _say_if_nondeterministic(fn)
     for note in getattr(args, "notes", []):
         print(note)
     several = spans_pythons(records)
@@ -478,19 +479,20 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0 if all(r.status == "done" for r in records) else 1
 
 
+@dataclasses.dataclass
 class _Function:
     """A bench of the developer's function: its profile, the recommendation, and what became of it."""
 
-    def __init__(self, prep, rec) -> None:
-        self.prep = prep
-        self.rec = rec
-        self.nondeterministic = not prep.profile.deterministic
+    prep: Any  # function_profile.Prepared (imported only when a function is benched)
+    rec: Any  # recommend.Recommendation
+    nondeterministic: bool = False
 
 
 def _profile_function(args: argparse.Namespace) -> "_Function | None":
     """``--function``: check it, profile it in a fresh process, print the profile and the recommendation."""
     import os
 
+    from concgui.engine.config import RunConfig
     from concgui.engine.function_profile import PROFILE_CALLS, PROFILE_TIMEOUT_S, FunctionError, FunctionRef, profile
     from concgui.engine.function_report import profile_lines, recommendation_lines
     from concgui.engine.recommend import recommend_here
@@ -507,18 +509,20 @@ def _profile_function(args: argparse.Namespace) -> "_Function | None":
         raise UsageError("--size does not apply to your function: each task is one call on one item")
     if getattr(args, "scale", False):
         raise UsageError("--scale does not take --function yet: give --workers 1,2,4 instead")
+    if args.task_timeout is not None:  # checked before the profile, which it bounds
+        _validated([RunConfig(task_timeout_s=args.task_timeout)])
     try:
         ref = FunctionRef(args.function, args.path, args.inputs, args.items).checked()
         print(f"profiling {ref.target} in a fresh process …", file=sys.stderr, flush=True)
-        limit = PROFILE_TIMEOUT_S if args.task_timeout is None else PROFILE_CALLS * max(args.task_timeout, 0.0) + 5
+        limit = PROFILE_TIMEOUT_S if args.task_timeout is None else PROFILE_CALLS * args.task_timeout + 5
         prep = profile(ref, args.tasks, timeout_s=limit)
     except FunctionError as exc:
         raise UsageError(str(exc)) from None
     args.function_ref, args.workload, args.tasks = ref, ref.workload, prep.profile.items
-    if args.modes == list(_default_modes()):
-        args.modes = _function_modes(_runs_python(args))
-    workers = (args.workers or [os.cpu_count() or 1])[-1]
     target = _runs_python(args)
+    if args.modes == list(_default_modes()):
+        args.modes = _function_modes(target)
+    workers = (args.workers or [os.cpu_count() or 1])[-1]
     rec = recommend_here(prep.profile, [m for m in args.modes if m != "serial"], workers, prep.profile.items,
                          target)
     for line in profile_lines(prep.profile):
@@ -530,7 +534,7 @@ def _profile_function(args: argparse.Namespace) -> "_Function | None":
     for line in recommendation_lines(rec):
         print(line)
     print()
-    return _Function(prep, rec)
+    return _Function(prep, rec, nondeterministic=not prep.profile.deterministic)
 
 
 def _runs_python(args: argparse.Namespace):
@@ -564,7 +568,6 @@ def _recommend_only(args: argparse.Namespace, fn: _Function) -> int:
     from concgui.engine.export import ExportError, write_json
 
     if args.json:
-        _check_output(args.json)
         try:
             write_json(args.json, {"runs": [], "profile": fn.prep.profile.as_dict(),
                                    "recommendation": fn.rec.as_export()})
@@ -588,11 +591,10 @@ def _deterministic_or_counts(samples: list, plan: list, fn: _Function) -> list:
     return [(i, replace(rec, digest=None if rec.digest is None else f"count {rec.tasks}")) for i, rec in samples]
 
 
-def _counts_only(records: list, fn: _Function) -> list:
+def _say_if_nondeterministic(fn: _Function) -> None:
     if fn.nondeterministic:
         print("note: your function gave different results for the same items (two serial runs, or one item "
               "called twice): it is not deterministic, so results are compared by their count only")
-    return records
 
 
 def _function_after(fn: _Function, records: list, doc: dict) -> None:
@@ -610,7 +612,7 @@ def _function_after(fn: _Function, records: list, doc: dict) -> None:
             print(line)
     doc["profile"] = fn.prep.profile.as_dict()
     doc["recommendation"] = fn.rec.as_export()
-    doc["prediction_check"] = [vars(c) | {} for c in checks]
+    doc["prediction_check"] = [dataclasses.asdict(c) for c in checks]
     doc["nondeterministic"] = fn.nondeterministic
 
 

@@ -240,13 +240,27 @@ def prepared(ref: FunctionRef) -> Prepared | None:
         return _prepared.get(ref.checked())
 
 
+def module_file(ref: FunctionRef) -> str | None:
+    """The file ``ref``'s module is in, if it is in ``ref.path`` (else None: it comes from the Python path)."""
+    base = os.path.join(ref.path or os.getcwd(), *ref.module.split("."))
+    return next((p for p in (base + ".py", os.path.join(base, "__init__.py")) if os.path.isfile(p)), None)
+
+
+def module_version(ref: FunctionRef) -> int:
+    """When the module's file last changed (ns; 0 if unknown): warm workers re-import an edited module."""
+    path = module_file(ref)
+    try:
+        return os.stat(path).st_mtime_ns if path else 0
+    except OSError:
+        return 0
+
+
 def function_source(ref: FunctionRef) -> str:
     """The function's source, read from its file without importing it (the window shows it before any run)."""
     import ast
 
     ref = ref.checked()
-    base = os.path.join(ref.path or os.getcwd(), *ref.module.split("."))
-    path = next((p for p in (base + ".py", os.path.join(base, "__init__.py")) if os.path.isfile(p)), None)
+    path = module_file(ref)
     if path is None:
         return f"# {ref.module}.py is not in {ref.path}: it will be imported from the Python path, if it is there.\n"
     try:
@@ -303,7 +317,9 @@ def run_context(ref: FunctionRef, tasks: int, here: bool) -> Iterator[dict[str, 
         items = [pickle.loads(b) for b in items]
         from concgui.engine.user_function import resolve
 
-        resolve(ref.path, ref.module, ref.name)  # the import, before the run's clock starts (as a pool's warm-up)
+        # The import, before the run's clock starts (as a pool's warm-up).
+        resolve(ref.path, ref.module, ref.name, module_version(ref))
     prep = prepared(ref)
-    yield {"function": (ref.path, ref.module, ref.name), "items": items, "first": 0, "pickled": not here,
+    yield {"function": (ref.path, ref.module, ref.name, module_version(ref)), "items": items, "first": 0,
+           "pickled": not here,
            "task_s": prep.profile.task_wall_s if prep is not None else None}

@@ -7,9 +7,10 @@ one the built-in workloads use. What differs is where a task's input comes
 from: task ``i`` calls the function on ``items[i]``, and the items travel in
 the run's context (``ctx``):
 
-- ``ctx["function"]``: ``(folder or None, module, name)``; each process
-  imports the module itself, once, with the folder first on ``sys.path``
-  (it is never pickled: a process pool would send it by name too);
+- ``ctx["function"]``: ``(folder or None, module, name, version)``; each
+  process imports the module itself, once per version of its file, with the
+  folder first on ``sys.path`` (it is never pickled: a process pool would
+  send it by name too);
 - ``ctx["items"]`` with ``ctx["first"]``: the inputs of tasks ``first``,
   ``first + 1``, …; a process pool sends each chunk only its own items;
 - ``ctx["pickled"]``: the items are pickles (one ``bytes`` each), and each
@@ -34,7 +35,8 @@ PICKLE_PROTOCOL = 4
 #: How a user function's workload names start: ``function:MODULE:NAME``.
 PREFIX = "function:"
 
-_resolved: dict[tuple[str | None, str, str], Callable[[Any], Any]] = {}
+#: (folder, module, name) -> (the module file's version, the function), per process.
+_resolved: dict[tuple[str | None, str, str], tuple[int, Callable[[Any], Any]]] = {}
 
 
 class Pickled:
@@ -72,26 +74,33 @@ def split_name(workload: str) -> tuple[str, str] | None:
     return (module, name) if module and name else None
 
 
-def resolve(folder: str | None, module: str, name: str) -> Callable[[Any], Any]:
-    """Import ``module`` (with ``folder`` first on the path) and return its ``name``: once per process."""
+def resolve(folder: str | None, module: str, name: str, version: int = 0) -> Callable[[Any], Any]:
+    """Import ``module`` (with ``folder`` first on the path) and return its ``name``: once per process and version.
+
+    ``version`` is the module file's change time: a warm worker asked for a
+    newer one re-imports the module (``importlib.reload``), so an edit shows
+    in the next run as it does in the next profile.
+    """
     key = (folder, module, name)
-    fn = _resolved.get(key)
-    if fn is None:
-        if folder and folder not in sys.path:
-            sys.path.insert(0, folder)
-        obj: Any = importlib.import_module(module)
-        for part in name.split("."):
-            obj = getattr(obj, part)
-        if not callable(obj):
-            raise TypeError(f"{module}.{name} is a {type(obj).__name__}, not a function")
-        _resolved[key] = fn = obj
-    return fn
+    known = _resolved.get(key)
+    if known is not None and known[0] == version:
+        return known[1]
+    if folder and folder not in sys.path:
+        sys.path.insert(0, folder)
+    loaded = sys.modules.get(module)
+    obj: Any = importlib.reload(loaded) if known is not None and loaded is not None else \
+        importlib.import_module(module)
+    for part in name.split("."):
+        obj = getattr(obj, part)
+    if not callable(obj):
+        raise TypeError(f"{module}.{name} is a {type(obj).__name__}, not a function")
+    _resolved[key] = (version, obj)
+    return obj
 
 
 def call_function(size: int, task_id: int, ctx: Mapping[str, Any], progress: Callable[[float], None]) -> Any:
     """Task ``task_id``: the developer's function on its item (the catalog's ``function`` entry calls this)."""
-    folder, module, name = ctx["function"]
-    fn = resolve(folder, module, name)
+    fn = resolve(*ctx["function"])
     item = ctx["items"][task_id - ctx["first"]]
     if ctx["pickled"]:
         return Pickled(pickle.dumps(fn(pickle.loads(item)), PICKLE_PROTOCOL))

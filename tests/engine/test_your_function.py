@@ -355,3 +355,23 @@ def test_the_terminal_command_of_a_function_run_names_the_function(mod: str, tmp
     cmd = bench_command(rec)
     assert cmd.startswith(f"concgui bench --function {mod}:tiny --path {tmp_path} --modes processes --tasks 4")
     assert "--size" not in cmd and "--workload" not in cmd
+
+
+def test_an_edited_module_is_imported_again_by_warm_workers(tmp_path: Path) -> None:
+    import os
+
+    src = tmp_path / "cg_edited.py"
+    src.write_text("def f(i):\n    return 1\n")
+    r = FunctionRef("cg_edited:f", str(tmp_path))
+    with Runner() as runner:
+        for mode in ("serial", "processes"):
+            cfg = RunConfig("function", mode, 1 if mode == "serial" else 2, 3, function=r, where="host"
+                            if mode == "serial" else None)
+            before = runner.run(cfg).digest
+            src.write_text("def f(i):\n    return 2\n")
+            st = src.stat()
+            os.utime(src, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))  # a later change time, whatever the clock
+            assert runner.run(cfg).digest != before  # the same warm host or pool, the new code
+            src.write_text("def f(i):\n    return 1\n")
+            os.utime(src, ns=(st.st_atime_ns, st.st_mtime_ns + 2 * 10**9))
+    sys.modules.pop("cg_edited", None)
