@@ -671,10 +671,10 @@ class _Table:
             ("CPU s", 8), ("speedup", 7), ("effic.", 6), ("others", 6), ("results", 9), ("status", 9)]
 
     def __init__(self, records: Sequence = ()) -> None:
-        from concgui.engine.function_report import function_label
+        from concgui.engine.workloads import workload_label
 
-        self.label = function_label
-        wide = max((len(function_label(r.workload)) for r in records), default=0)
+        self.label = workload_label
+        wide = max((len(workload_label(r.workload)) for r in records), default=0)
         self.COLS = [("workload", max(10, wide)), *self.COLS[1:]]
 
     def header(self) -> None:

@@ -14,8 +14,15 @@ from concgui.engine.workloads import get_workload
 
 
 def serial_seconds(cfg: RunConfig) -> float:
-    """The tasks one after the other on one core."""
+    """The tasks one after the other on one core (a developer's function: its profiled call, where known)."""
     w = get_workload(cfg.workload)
+    if w.kind == "own":
+        from concgui.engine.function_profile import profile_of
+
+        name = cfg.function.workload if cfg.function is not None else cfg.workload
+        prof = profile_of(name)
+        if prof is not None:
+            return cfg.tasks * prof.task_wall_s
     size = w.default_size if cfg.size is None else cfg.size
     return cfg.tasks * size * w.seconds_per_unit
 

@@ -31,11 +31,6 @@ def _size(n: float | None) -> str:
     return f"{n:.0f} bytes"
 
 
-def function_label(workload: str) -> str:
-    """``function:mytasks:work`` → ``mytasks:work``; any other workload as it is."""
-    return workload[len("function:"):] if workload.startswith("function:") else workload
-
-
 def profile_lines(p: Profile) -> list[str]:
     """What the fresh process measured, one fact a line."""
     out = [f"Profile of {p.target} ({p.calls} calls of {p.items:,} items from {p.items_from}, in a fresh process):",

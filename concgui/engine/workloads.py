@@ -362,6 +362,12 @@ def get_workload(name: str) -> Workload:
         raise KeyError(f"unknown workload {name!r} (known: {known})") from None
 
 
+def workload_label(name: str) -> str:
+    """How a person reads a workload's name: ``mytasks:work`` for ``function:mytasks:work``, else the name."""
+    mine = split_name(name)
+    return ":".join(mine) if mine is not None else name
+
+
 def is_workload(name: str) -> bool:
     """Whether ``name`` is a catalog workload or a developer's function (``function:MODULE:NAME``)."""
     return name in CATALOG or split_name(name) is not None

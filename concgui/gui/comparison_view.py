@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (QGraphicsRectItem, QGridLayout, QHBoxLayout, QLab
 from concgui.engine.compare import RunRecord
 from concgui.engine.time_split import DESCRIPTIONS, KEYS, LABELS, PARTS, POOL_START, wall_of
 from concgui.engine.verdict import Verdict, distinct, verdict, with_pythons
+from concgui.engine.workloads import workload_label
 from concgui.gui.cpu_plot import MODE_COLORS
 from concgui.gui.run_words import MODE_NAMES, record_key
 from concgui.scenarios import StepKind
@@ -262,7 +263,7 @@ class ComparisonView(QWidget):
         self.whiskers = None
         if records:
             r0 = records[0]
-            self.title.setText(f"Comparison: {r0.tasks:,} tasks of {r0.workload}")
+            self.title.setText(f"Comparison: {r0.tasks:,} tasks of {workload_label(r0.workload)}")
         ticks = []
         top = max((max((r.wall_s, *r.samples_wall_s)) for r in records), default=0.75)
         bold = self._bold

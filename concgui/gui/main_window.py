@@ -34,7 +34,7 @@ from concgui.engine.verdict import rule_html as verdict_rule_html
 from concgui.engine.verdict import verdict
 from concgui.engine.platform_info import collect
 from concgui.engine.telemetry import CpuSampler
-from concgui.engine.workloads import FUNCTION
+from concgui.engine.workloads import FUNCTION, workload_label
 from concgui.gui.cards import card, scroll_column, text_dialog
 from concgui.gui.comparison_view import ComparisonView, run_names
 from concgui.gui.controls import ControlsPanel
@@ -565,7 +565,7 @@ class MainWindow(QMainWindow):
         self.progress.begin(started, progress_title(started, kind), estimate)
         if kind is StepKind.GUI_THREAD:
             return
-        text = f"Running {started.workload} — {mode_name(started.mode, kind)}"
+        text = f"Running {workload_label(started.workload)} — {mode_name(started.mode, kind)}"
         b = self.session.batch
         tag = b.next_tag if b is not None else None
         if isinstance(tag, Repeat):
@@ -651,7 +651,8 @@ class MainWindow(QMainWindow):
         if len(groups[-1]) == len(records):
             return ""
         g = groups[-1][0]
-        return (f" The chart compares the {len(groups[-1])} runs of {g.tasks:,} × {g.workload} (the same inputs); "
+        return (f" The chart compares the {len(groups[-1])} runs of {g.tasks:,} × {workload_label(g.workload)} (the "
+                "same inputs); "
                 "the others are in the table.")
 
     def show_comparison(self, records: list[RunRecord]) -> None:

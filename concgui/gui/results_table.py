@@ -9,7 +9,7 @@ from PySide6.QtGui import QColor, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from concgui.engine.compare import RunRecord
-from concgui.engine.workloads import get_workload
+from concgui.engine.workloads import get_workload, workload_label
 from concgui.gui.result_row import ResultRow
 from concgui.engine.compare import python_tag
 from concgui.gui.run_words import mode_name, short_ran_on
@@ -32,7 +32,7 @@ def _check(r: RunRecord) -> str:
 #: (header, text of a row, tooltip)
 COLUMNS: list[tuple[str, Callable[[ResultRow], str], str]] = [
     ("Run", lambda x: str(x.record.run_id), "Run number in this session"),
-    ("Workload", lambda x: x.record.workload, ""),
+    ("Workload", lambda x: workload_label(x.record.workload), ""),
     ("Mode", lambda x: mode_name(x.record.mode, x.ui.kind), ""),
     ("Workers", lambda x: str(x.record.workers), "Threads or processes that ran the tasks"),
     ("Ran on", lambda x: short_ran_on(x.record.ran_on), "Which process and threads ran the tasks"),

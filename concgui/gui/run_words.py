@@ -15,6 +15,7 @@ import enum
 
 from concgui.engine.config import Mode, RunConfig, Where
 from concgui.engine.events import RunStarted
+from concgui.engine.workloads import workload_label
 from concgui.scenarios import StepKind
 
 
@@ -149,4 +150,4 @@ def progress_title(started: RunStarted, kind: StepKind) -> str:
     extra = f", {started.workers} workers" if started.workers > 1 else ""
     if started.start_method:
         extra += f", {started.start_method}, {started.chunk_size} task(s) per message"
-    return f"Running {started.tasks:,} × {started.workload}: {label}{extra}"
+    return f"Running {started.tasks:,} × {workload_label(started.workload)}: {label}{extra}"

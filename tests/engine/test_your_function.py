@@ -375,3 +375,12 @@ def test_an_edited_module_is_imported_again_by_warm_workers(tmp_path: Path) -> N
             src.write_text("def f(i):\n    return 1\n")
             os.utime(src, ns=(st.st_atime_ns, st.st_mtime_ns + 2 * 10**9))
     sys.modules.pop("cg_edited", None)
+
+
+def test_a_run_estimate_uses_the_profiled_call_time(mod: str, tmp_path: Path) -> None:
+    from concgui.engine.estimate import serial_seconds
+
+    r = ref(mod, tmp_path, "tiny")
+    cfg = RunConfig("function", "serial", 1, 1000, function=r)
+    prep = profile(r, tasks=4)
+    assert serial_seconds(cfg) == pytest.approx(1000 * prep.profile.task_wall_s)

@@ -7,6 +7,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
 from concgui.gui.controls import YOUR_FUNCTION
@@ -57,6 +58,10 @@ def test_compare_profiles_then_sets_the_prediction_beside_the_measurement(qtbot,
     assert text.startswith("Recommended: run it") and "Predicted against measured:" in text
     assert "calls of " in text and "All runs produced identical results" in text
     assert [r.mode for r in window.comparison.records] == ["serial", "threads", "processes"]
+    assert window.comparison.title.text() == f"Comparison: 6 tasks of {name}:work"  # as a person reads it
+    model = window.results_table.model()
+    column = next(i for i in range(model.columnCount()) if model.headerData(i, Qt.Orientation.Horizontal) == "Workload")
+    assert model.index(0, column).data() == f"{name}:work"
     assert window.comparison.report_button.isVisible()
     report = window.comparison.copy_report()
     assert report.startswith(f"### How to run `{name}:work`") and "| processes | 2 |" in report
