@@ -409,6 +409,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
                       f"{fin.wall_s:.3f} s   ", end="", file=sys.stderr, flush=True)
             if fin.error:
                 print(f"  error: {fin.error}", file=sys.stderr)
+                if fn is not None and fin.details and not fn.traceback_shown:  # your code: where it failed, once
+                    fn.traceback_shown = True
+                    print(fin.details.rstrip(), file=sys.stderr)
         if live:
             print("\r" + " " * 72 + "\r", end="", file=sys.stderr, flush=True)
         if tracing is not None:
@@ -486,6 +489,7 @@ class _Function:
     prep: Any  # function_profile.Prepared (imported only when a function is benched)
     rec: Any  # recommend.Recommendation
     nondeterministic: bool = False
+    traceback_shown: bool = False  # the first failed run's traceback was printed
 
 
 def _profile_function(args: argparse.Namespace) -> "_Function | None":

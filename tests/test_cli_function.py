@@ -101,3 +101,13 @@ def test_a_function_whose_results_vary_is_compared_by_count(tmp_path: Path) -> N
     assert "it is not deterministic, so results are compared by their count only" in p.stdout
     doc = json.loads(out.read_text())
     assert doc["nondeterministic"] is True and doc["runs"][1]["results_ok"] is True
+
+
+def test_a_function_that_fails_later_prints_its_first_traceback_once(tmp_path: Path) -> None:
+    (tmp_path / "cg_cli_late.py").write_text(
+        "def f(i):\n    if i == 7:\n        raise ValueError('seven')\n    return i\n")
+    p = concgui("bench", "--function", "cg_cli_late:f", "--path", str(tmp_path), "--tasks", "20",
+                "--modes", "serial,processes", "--repeats", "1", timeout=120)
+    assert p.returncode == 1  # the runs failed: not bad input
+    assert p.stderr.count("Traceback (most recent call last)") == 1 and "raise ValueError('seven')" in p.stderr
+    assert p.stderr.count("error: ValueError: seven") == 2

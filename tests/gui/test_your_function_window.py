@@ -175,3 +175,16 @@ def test_a_scenario_cannot_run_your_function_in_the_window(qtbot, window, module
     assert window.run_scenario(lesson) is False
     assert "never in the window's own process" in window.controls.message.text()
     assert name not in sys.modules
+
+
+def test_a_function_that_raises_shows_its_traceback_in_details(qtbot, window, tmp_path) -> None:
+    (tmp_path / "cg_window_raises.py").write_text(
+        "def f(i):\n    if i == 0:\n        raise KeyError('no such key')\n    return i\n")
+    c = window.controls
+    c.set_function("cg_window_raises:f", str(tmp_path))
+    c.tasks.setValue(3)
+    assert window.start_run()
+    qtbot.waitUntil(lambda: _idle(window) and c.message.isVisible(), timeout=LONG)
+    assert c.message.text().startswith("Your function cannot run: the function raised on item 0 (0): KeyError")
+    assert window.error_details.button.isVisibleTo(window) and "Traceback" in window.error_details.details
+    assert "raise KeyError('no such key')" in window.error_details.details
