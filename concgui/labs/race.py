@@ -33,6 +33,7 @@ MAX_TOTAL_YIELDING = 100_000
 MAX_TOTAL = 10_000_000
 SAMPLE_S = 0.02
 START_TIMEOUT_S = 60.0
+AWAKE_POLL_S = 0.0002  # how often a racer looks whether the others are awake too
 
 EXPLANATION = (
     "Each worker reads the counter, adds 1 and writes it back. When another worker writes in between, "
@@ -111,16 +112,25 @@ def process_increment(counter: Any, times: int, locked: bool, yield_point: bool,
 SOURCE_FUNCTIONS = (increment_unlocked, increment_locked, increment_naive, process_increment)
 
 
-def _process_main(ready: Any, go: Any, *args: Any) -> None:
+def _process_main(ready: Any, go: Any, awake: Any, workers: int, *args: Any) -> None:
     """The child's entry point. Ctrl+C is the parent's to handle (it terminates us), not ours.
 
     Processes start one after the other, milliseconds apart; all wait for ``go`` so that they
     really count at the same time (otherwise a short run could finish before the next one starts).
+    ``go`` wakes them one by one too, up to milliseconds apart on a busy machine: as long as 1,000
+    increments take. So each then says it is ``awake`` and waits, sleeping, for the others, and
+    they start counting within a fraction of a millisecond of each other.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     ready.release()
-    if go.wait(START_TIMEOUT_S):
-        process_increment(*args)
+    if not go.wait(START_TIMEOUT_S):
+        return
+    with awake.get_lock():
+        awake.value += 1
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while awake.value < workers and time.monotonic() < deadline:
+        time.sleep(AWAKE_POLL_S)  # sleeping, so a racer still waiting for a core gets one
+    process_increment(*args)
 
 
 # --- the experiment -------------------------------------------------------------
@@ -299,9 +309,10 @@ def _run_processes(params: RaceParams, variant: str, locked: bool, method: str |
     ctx: Any = multiprocessing.get_context(method)
     counter = ctx.Value("i", 0) if locked else ctx.Value("i", 0, lock=False)
     done = ctx.Array("q", params.workers, lock=False)
-    ready, go = ctx.Semaphore(0), ctx.Event()
+    ready, go, awake = ctx.Semaphore(0), ctx.Event(), ctx.Value("i", 0)
     procs = [ctx.Process(target=_process_main, name=f"racer-{i + 1}",
-                         args=(ready, go, counter, params.increments, locked, params.yield_point, done, i),
+                         args=(ready, go, awake, params.workers, counter, params.increments, locked,
+                               params.yield_point, done, i),
                          daemon=True)
              for i in range(params.workers)]
     t0 = now()
