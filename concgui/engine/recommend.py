@@ -118,7 +118,7 @@ def predict_threads(p: Profile, workers: int, cores: int, tasks: int, gil_enable
     k = min(workers, tasks) if p.waits else min(workers, cores, tasks)
     speedup = min(1.0 / ((1.0 - free) + free / k), _share_of_rounds(tasks, k))
     if not gil_enabled:
-        why = "the GIL is off in this Python (a free-threaded build), so threads run Python code at once"
+        why = "the GIL is off in the Python that runs them (a free-threaded build), so threads run Python code at once"
     elif p.waits:
         why = (f"a call mostly waits (each of two threads used {p.thread_cpu_share or 0:.0%} of a core): "
                "waiting threads overlap → threads scale")
@@ -154,7 +154,8 @@ def predict_pool(p: Profile, mode: str, workers: int, cores: int, tasks: int) ->
                f"{_size(result_bytes)}: pickled, piped and unpickled, ~{_ms(parent)} a task), longer than "
                f"{k} workers take for a call each ({_ms(task)}) → {mode} lose")
     elif cost >= 0.2:
-        why = (f"each result pickles to {_size(result_bytes)} → sending it costs {cost:.0%} of the task "
+        what_big, size = ("item", p.item_bytes) if p.item_bytes > result_bytes else ("result", result_bytes)
+        why = (f"each {what_big} pickles to {_size(size)} → sending it costs {cost:.0%} of the task "
                f"→ {mode} gain less")
     else:
         why = f"{what}; sending an item and its result costs {cost:.1%} of a call → {mode} scale"
