@@ -19,7 +19,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from concgui.engine.compare import RunRecord
 from concgui.engine.config import ConfigError, RunConfig
-from concgui.engine.function_profile import FunctionRef, Prepared
+from concgui.engine.function_profile import FunctionRef, Prepared, module_version
 from concgui.engine.function_report import check_lines, markdown, profile_lines, recommendation_lines
 from concgui.engine.platform_info import PlatformInfo
 from concgui.engine.recommend import Recommendation, check, recommend_here
@@ -43,8 +43,9 @@ class YourFunction(QObject):
         self.profiler.finished.connect(self._on_profiler_finished)
         self.profiler.failed.connect(self._on_profiler_failed)
         self.prep: Prepared | None = None
-        self._key: tuple[FunctionRef, int] | None = None
-        self._asked: tuple[FunctionRef, int] | None = None
+        #: (function, tasks, its file's version) of the profile held, and of the one asked for.
+        self._key: tuple[FunctionRef, int, int] | None = None
+        self._asked: tuple[FunctionRef, int, int] | None = None
         self._then: Callable[[], object] | None = None
 
     @property
@@ -59,9 +60,10 @@ class YourFunction(QObject):
         if cfg.function is None:
             return False
         try:
-            key = (cfg.function.checked(), cfg.tasks)
+            ref = cfg.function.checked()
         except ConfigError:
             return False
+        key = (ref, cfg.tasks, module_version(ref))  # an edited module is profiled again
         if key == self._key and self.prep is not None:
             return False
         if self.profiler.busy:
