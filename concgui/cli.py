@@ -517,9 +517,15 @@ def _profile_function(args: argparse.Namespace) -> "_Function | None":
         _validated([RunConfig(task_timeout_s=args.task_timeout)])
     try:
         ref = FunctionRef(args.function, args.path, args.inputs, args.items).checked()
-        print(f"profiling {ref.target} in a fresh process …", file=sys.stderr, flush=True)
+        live = sys.stderr.isatty()  # a progress word for a person, erased after; never in a log or a pipe
+        if live:
+            print(f"\r  profiling {ref.target} in a fresh process …", end="", file=sys.stderr, flush=True)
         limit = PROFILE_TIMEOUT_S if args.task_timeout is None else PROFILE_CALLS * args.task_timeout + 5
-        prep = profile(ref, args.tasks, timeout_s=limit)
+        try:
+            prep = profile(ref, args.tasks, timeout_s=limit)
+        finally:
+            if live:
+                print("\r" + " " * 72 + "\r", end="", file=sys.stderr, flush=True)
     except FunctionError as exc:
         raise UsageError(str(exc)) from None
     args.function_ref, args.workload, args.tasks = ref, ref.workload, prep.profile.items

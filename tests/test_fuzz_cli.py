@@ -38,13 +38,15 @@ OPTIONS = [
     "--increments", "--mode", "--no-yield", "--permits", "--rounds", "--hold-ms", "--variant", "--capacity",
     "--items", "--producers", "--consumers", "--produce-ms", "--consume-ms", "--timeout", "--no-fix",
     "--methods", "--min-size", "--max-size", "--factor", "--repeats", "--large-repeats", "-h", "--help",
-    "--version", "--", "-",
+    "--version", "--", "-", "--function", "--path", "--inputs", "--recommend", "--task-timeout",
+    "--allow-functions",
 ]
 VALUES = [
     "cpu-python", "cpu-hash", "io-sleep", "io-http", "crash", "nope", "serial", "threads", "processes",
     "serial,threads,processes", ",", "fork", "spawn", "forkserver", "compare", "freeze", "both", "queue",
     "condition", "shm,pipe", "0", "1", "2", "3", "-1", "1.5", "1e9", "nan", "inf", "-inf", "99999999999999999999",
     "1,2", "1,,x", "64M", "1K", "2.5G", "-3K", "x", "", " ", "out.json", "scenario.json", "é", "\t",
+    "m:f", "json:dumps", "json:", ":f",
 ]
 _safe_text = st.text(st.characters(blacklist_characters="/\x00", blacklist_categories=("Cs",)), max_size=10)
 TOKEN = st.one_of(st.sampled_from(COMMANDS + LABS + OPTIONS + VALUES), _safe_text)
@@ -52,6 +54,9 @@ ARGV = st.one_of(
     st.lists(TOKEN, max_size=8),
     st.tuples(st.sampled_from(COMMANDS), st.lists(TOKEN, max_size=8)).map(lambda t: [t[0], *t[1]]),
     st.tuples(st.sampled_from(LABS), st.lists(TOKEN, max_size=8)).map(lambda t: ["lab", t[0], *t[1]]),
+    # Your function: a real one of the standard library (profiled for real, in a fresh process), or none.
+    st.tuples(st.sampled_from(["json:dumps", "m:f", "x", "json:nothing"]), st.lists(TOKEN, max_size=6)).map(
+        lambda t: ["bench", "--function", t[0], *t[1]]),
 )
 
 
