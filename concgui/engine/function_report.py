@@ -85,7 +85,8 @@ def check_lines(checks: Sequence[PredictionCheck], rec: Recommendation, records:
     if best is not None:
         fast = "serial" if best.mode == "serial" else f"{best.mode} ×{best.workers}"
         gain = "" if best.speedup is None else f" ({best.speedup:.2f}×)"
-        ran = next((r for r in records if r.mode == rec.mode and r.status == "done"), None)
+        ran = next((r for r in records if r.mode == rec.mode and r.status == "done"
+                    and (r.workers == rec.workers or rec.mode == "serial")), None)
         noise = 1 + (best.spread or 0) + (ran.spread or 0 if ran is not None else 0) + 0.05
         if ran is best:
             out.append(f"The recommendation held: {fast} was measured the fastest{gain}.")

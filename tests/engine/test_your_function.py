@@ -384,3 +384,14 @@ def test_a_run_estimate_uses_the_profiled_call_time(mod: str, tmp_path: Path) ->
     cfg = RunConfig("function", "serial", 1, 1000, function=r)
     prep = profile(r, tasks=4)
     assert serial_seconds(cfg) == pytest.approx(1000 * prep.profile.task_wall_s)
+
+
+def test_the_recommendation_is_checked_against_the_run_with_its_worker_count() -> None:
+    from concgui.engine.function_report import check_lines
+
+    p = fake_profile(two_threads_speedup=1.9, two_threads_cores=1.9, thread_cpu_share=0.95)
+    rec = recommend(p, ["threads"], 2, 2, 32)
+    runs = summarize(enumerate([make_fake_record("serial", 1, 1.0), make_fake_record("threads", 1, 1.0),
+                                make_fake_record("threads", 2, 0.55)]))
+    lines = check_lines(check(rec, runs, p, 2), rec, runs)
+    assert lines[-1] == "The recommendation held: threads ×2 was measured the fastest (1.82×)."
