@@ -75,7 +75,7 @@ def test_recommend_alone_runs_nothing(folder: Path, tmp_path: Path) -> None:
     (["--function", "cg_no_such_module:f"], "cannot import cg_no_such_module: ModuleNotFoundError"),
     (["--function", "cg_cli_tasks:nothing"], "cg_cli_tasks has no function 'nothing'"),
     (["--function", "cg_cli_tasks:square", "--modes", "serial,processes"], "the function 'square' is a lambda"),
-    (["--function", "nocolon"], "--function takes MODULE:FUNCTION"),
+    (["--function", "nocolon"], "your function is named as MODULE:FUNCTION"),
     (["--path", "."], "--path only applies with --function"),
     (["--function", "cg_cli_tasks:loop", "--size", "3"], "--size does not apply to your function"),
 ])

@@ -80,25 +80,26 @@ class FunctionRef:
 
     def checked(self) -> "FunctionRef":
         """This reference with its paths made absolute, or FunctionError saying what is wrong with it."""
-        target = _check_target(self.target, "--function")
-        inputs = _check_target(self.inputs, "--inputs") if self.inputs else None
+        target = _check_target(self.target, "your function")
+        inputs = _check_target(self.inputs, "the inputs function") if self.inputs else None
         if inputs and self.items_file:
-            raise FunctionError("give the items one way: --inputs MODULE:FUNC or --items FILE.json, not both")
+            raise FunctionError("give the items one way, an inputs function or a JSON file of items, not both")
         path = os.path.abspath(self.path or os.getcwd())
         if not os.path.isdir(path):
-            raise FunctionError(f"--path {self.path}: no such folder")
+            raise FunctionError(f"the folder to import your module from, {self.path}, does not exist")
         items_file = None
         if self.items_file:
             items_file = os.path.abspath(self.items_file)
             if not os.path.isfile(items_file):
-                raise FunctionError(f"--items {self.items_file}: no such file")
+                raise FunctionError(f"the items file {self.items_file} does not exist")
         return FunctionRef(target, path, inputs, items_file)
 
 
-def _check_target(text: str | None, flag: str) -> str:
+def _check_target(text: str | None, what: str) -> str:
+    """``MODULE:NAME`` checked (words the window and the command line both use: no flag names)."""
     module, sep, name = (text or "").strip().rpartition(":")
     if not sep or not _DOTTED.match(module) or not _DOTTED.match(name):
-        raise FunctionError(f"{flag} takes MODULE:FUNCTION (e.g. mytasks:work), not {text!r}")
+        raise FunctionError(f"{what} is named as MODULE:FUNCTION (e.g. mytasks:work), not {text!r}")
     return f"{module}:{name}"
 
 

@@ -102,9 +102,9 @@ def test_a_target_must_be_module_colon_function(target: str) -> None:
 def test_items_come_one_way_and_paths_must_exist(tmp_path: Path) -> None:
     with pytest.raises(FunctionError, match="not both"):
         FunctionRef("m:f", str(tmp_path), inputs="m:g", items_file=str(tmp_path)).checked()
-    with pytest.raises(FunctionError, match="no such folder"):
+    with pytest.raises(FunctionError, match="the folder to import your module from, .* does not exist"):
         FunctionRef("m:f", str(tmp_path / "nope")).checked()
-    with pytest.raises(FunctionError, match="no such file"):
+    with pytest.raises(FunctionError, match="the items file .* does not exist"):
         FunctionRef("m:f", str(tmp_path), items_file=str(tmp_path / "items.json")).checked()
 
 
@@ -395,3 +395,10 @@ def test_the_recommendation_is_checked_against_the_run_with_its_worker_count() -
                                 make_fake_record("threads", 2, 0.55)]))
     lines = check_lines(check(rec, runs, p, 2), rec, runs)
     assert lines[-1] == "The recommendation held: threads ×2 was measured the fastest (1.82×)."
+
+
+def test_items_that_cannot_be_pickled_are_named(tmp_path: Path) -> None:
+    (tmp_path / "cg_bad_items.py").write_text(
+        "import threading\ndef f(x):\n    return 1\ndef items():\n    return [1, threading.Lock()]\n")
+    with pytest.raises(FunctionError, match=r"item 1 \(<unlocked _thread.lock object.*\) cannot be pickled"):
+        profile(FunctionRef("cg_bad_items:f", str(tmp_path), inputs="cg_bad_items:items"))
