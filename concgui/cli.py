@@ -1,4 +1,4 @@
-"""The command line: ``concgui [gui|bench|lab|info]``.
+"""The command line: ``concgui [gui|bench|lab|lesson|info|interpreters]``.
 
 Only the ``gui`` command imports Qt, and only after its arguments are checked,
 so ``bench``, ``lab`` and ``info`` run on machines with no display and start fast.
@@ -23,6 +23,8 @@ EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a tool its rea
 THIS_PYTHON = "this"
 #: ``--gil`` values (as engine.config.GIL_SWITCHES, spelled here so the parser needs no engine import).
 GIL_SWITCHES_WORDS = ("0", "1")
+#: ``gui --zoom`` limits (as gui.presentation's MIN_ZOOM and MAX_ZOOM, spelled here so the check needs no Qt).
+ZOOM_RANGE = (1.0, 2.0)
 
 
 class UsageError(Exception):
@@ -76,6 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--allow-functions", action="store_true",
                    help="let a scenario file import and run the functions it names (else the window asks first, "
                         "and --autorun refuses)")
+    g.add_argument("--zoom", metavar="F", default=None,
+                   help=f"open in presentation mode (full screen, larger text and lines, the readout strip) at "
+                        f"zoom F, from {ZOOM_RANGE[0]:g} to {ZOOM_RANGE[1]:g}")
 
     workloads = "; ".join(f"{w.name}: {w.summary}" for w in CATALOG.values())
     b = sub.add_parser("bench", help="run workloads headless and print a comparison table",
@@ -123,6 +128,17 @@ def build_parser() -> argparse.ArgumentParser:
                         "--workers); prints speedup per worker count and the Amdahl fit (serial fraction)")
 
     _add_lab_parser(sub)
+    les = sub.add_parser("lesson", help="list the lessons, or run one headless: each step measured against what "
+                                        "this machine should give",
+                         description="Run a lesson's steps without a window. Each step records what it measured, "
+                                     "the range the lesson expects on this machine (from its cores and its "
+                                     "Python's GIL), and whether the measurement held.")
+    les.add_argument("lesson", nargs="?", metavar="ID", help="a lesson's id (see --list) or a lesson file, FILE.json")
+    les.add_argument("--list", action="store_true", help="list every lesson with its id, title and steps")
+    les.add_argument("--json", metavar="FILE", help="also write the list, or each step's measured value, "
+                                                    "expected range and holds, as JSON")
+    les.add_argument("--csv", metavar="FILE", help="also write an answer sheet: each step's question, what was "
+                                                   "measured and expected, a column for the class's answers")
     sub.add_parser("info", help="what this interpreter and machine can do")
     i = sub.add_parser("interpreters", help="list the Pythons on this machine and what each can do",
                        description="Looks on PATH (python3, python3.X, python3.Xt), in pyenv, in uv's Pythons, "
@@ -146,6 +162,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_bench(args)
         if command == "lab":
             return cmd_lab(args)
+        if command == "lesson":
+            return cmd_lesson(args)
         return cmd_gui(args if args.command else build_parser().parse_args(["gui", *argv]))
     except UsageError as exc:
         print(f"concgui: error: {one_line(str(exc))}", file=sys.stderr)
@@ -932,7 +950,92 @@ def _lab_elsewhere(args: argparse.Namespace, params) -> int:
     return 0 if report["status"] == "done" else 1
 
 
+# --- lesson --------------------------------------------------------------------
+
+
+def cmd_lesson(args: argparse.Namespace) -> int:
+    from concgui.engine.export import ExportError, write_json
+    from concgui.lessons.catalog import built_in, resolve
+    from concgui.lessons.format import LessonError
+
+    if args.list == (args.lesson is not None):
+        raise UsageError("give a lesson's id (or FILE.json), or --list")
+    if args.csv and args.list:
+        raise UsageError("--csv writes one lesson's answer sheet; give a lesson's id")
+    _check_output(args.json)
+    _check_output(args.csv)
+    try:
+        lessons = built_in() if args.list else (resolve(args.lesson),)
+    except LessonError as exc:
+        raise UsageError(str(exc)) from None
+    try:
+        if args.list:
+            for lesson in lessons:
+                print(f"{lesson.id:<14} {len(lesson.steps)} steps  {lesson.title}")
+            if args.json:
+                write_json(args.json, {"concgui": __version__, "lessons": [x.summary_dict() for x in lessons]})
+                print(f"wrote {args.json}")
+            return 0
+        return _run_lesson(lessons[0], args)
+    except ExportError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _run_lesson(lesson, args: argparse.Namespace) -> int:
+    from concgui.engine.export import write_json
+    from concgui.lessons.answers import StepAnswers, write_csv
+    from concgui.lessons.facts import Facts
+    from concgui.lessons.headless import lesson_document, run_lesson
+    from concgui.lessons.reveal import expected_words, value_words
+
+    facts = Facts.here()
+    print(f"{lesson.title} ({len(lesson.steps)} steps) on {facts.python}, GIL {'on' if facts.gil_enabled else 'off'}, "
+          f"{facts.cores} cores", flush=True)
+
+    def show(r) -> None:
+        print(f"\n{r.number}. {r.step.title}\n   {r.question}")
+        if r.error:
+            print(f"   could not measure it: {r.error}")
+            return
+        mark = "holds" if r.holds else "does not hold here"
+        print(f"   measured {value_words(r.measured.value, r.step.question)}; expected "
+              f"{expected_words(r.expected, r.step.question)}: {mark}")
+        print(f"   {r.measured.words}")
+        if not r.holds:
+            print(f"   {r.reveal.headline}")
+
+    results = run_lesson(lesson, facts, on_step=show)
+    held = sum(1 for r in results if r.holds)
+    print(f"\n{held} of {len(lesson.steps)} steps held on this machine.")
+    if args.json:
+        write_json(args.json, lesson_document(lesson, results, facts))
+        print(f"wrote {args.json}")
+    if args.csv:
+        rows = [StepAnswers(r.number, r.step.title, r.question, r.step.question.unit,
+                            measured="" if r.measured is None else str(r.measured.value),
+                            expected=expected_words(r.expected, r.step.question), holds=r.holds,
+                            measured_words="" if r.measured is None else r.measured.words) for r in results]
+        write_csv(args.csv, lesson.id, rows)
+        print(f"wrote {args.csv}")
+    failed = [r for r in results if r.error]
+    for r in failed:
+        print(f"concgui: error: step {r.number}: {one_line(r.error or '')}", file=sys.stderr)
+    return 1 if failed or len(results) < len(lesson.steps) else 0
+
+
 # --- gui -----------------------------------------------------------------------
+
+
+def _zoom(text: str) -> float:
+    """``--zoom``'s value as a number within :data:`ZOOM_RANGE`; else a UsageError saying what to give."""
+    lo, hi = ZOOM_RANGE
+    try:
+        zoom = float(text)
+    except ValueError:
+        raise UsageError(f"--zoom must be a number from {lo:g} to {hi:g}, not {text!r}") from None
+    if not lo <= zoom <= hi:  # NaN and infinities fail this too
+        raise UsageError(f"--zoom must be from {lo:g} to {hi:g}, not {text}")
+    return zoom
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
@@ -955,6 +1058,8 @@ def cmd_gui(args: argparse.Namespace) -> int:
         if args.scenario not in SCENARIOS:
             raise UsageError(f"unknown scenario {args.scenario!r}; choose one of: {', '.join(SCENARIOS)}")
     _check_output(args.export)
+    if getattr(args, "zoom", None) is not None:
+        args.zoom = _zoom(args.zoom)
     from concgui.gui.app import main as gui_main  # Qt is imported only here
 
     return gui_main(args)

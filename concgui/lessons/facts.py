@@ -1,0 +1,62 @@
+"""What a lesson's expectation depends on: this machine and this interpreter, read now."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Facts:
+    """The running interpreter and the machine (``sys._is_gil_enabled``, ``sys.getswitchinterval``, cores)."""
+
+    cores: int
+    gil_enabled: bool
+    switch_interval_s: float
+    python: str  # "CPython 3.11.7"
+    start_methods: tuple[str, ...]
+
+    @classmethod
+    def here(cls) -> "Facts":
+        from concgui.engine.platform_info import collect
+
+        info = collect()
+        return cls(info.logical_cores, info.gil_enabled, sys.getswitchinterval(),
+                   f"{info.implementation} {info.python}", tuple(info.start_methods))
+
+    @property
+    def switch_ms(self) -> str:
+        return f"{self.switch_interval_s * 1000:g}"
+
+    def gil_words(self) -> str:
+        """How this Python runs threads, in the words a reveal uses."""
+        if self.gil_enabled:
+            return f"{self.python} runs with the GIL on (sys._is_gil_enabled() is True here)"
+        return f"{self.python} runs without a GIL (sys._is_gil_enabled() is False here)"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"cores": self.cores, "gil_enabled": self.gil_enabled, "switch_interval_s": self.switch_interval_s,
+                "python": self.python, "start_methods": list(self.start_methods)}
+
+
+def text_fields(facts: Facts, setup: Any) -> dict[str, str]:
+    """The values a lesson's ``{cores}``, ``{workers}``… stand for in this step, on this machine."""
+    from concgui.lessons.format import RunSetup
+
+    fields = {"cores": str(facts.cores), "gil": "on" if facts.gil_enabled else "off", "switch_ms": facts.switch_ms,
+              "python": facts.python, "workers": "", "tasks": "", "size": ""}
+    if isinstance(setup, RunSetup):
+        fields.update(workers=str(setup.worker_count(facts.cores)), tasks=f"{setup.tasks:,}",
+                      size="" if setup.size is None else f"{setup.size:,}")
+    else:
+        params = setup.params
+        for key in ("workers", "tasks", "size"):
+            if key in params:
+                fields[key] = f"{params[key]:,}" if isinstance(params[key], int) else str(params[key])
+    return fields
+
+
+def fill(text: str, facts: Facts, setup: Any) -> str:
+    """``text`` with its ``{fields}`` filled in for this machine and step (the format checked them on load)."""
+    return text.format_map(text_fields(facts, setup))
