@@ -45,6 +45,10 @@ ENGINE_MODULES = [
     "concgui.engine.subinterpreters",
     "concgui.engine.gil_watch",
     "concgui.labs.elsewhere",
+    "concgui.lessons.catalog",
+    "concgui.lessons.headless",
+    "concgui.lessons.walkthrough",
+    "concgui.lessons.loop_stand_in",
     "concgui.cli",
 ]
 

@@ -73,6 +73,7 @@ class BatchKind(str, enum.Enum):
     SCALE = "scale"
     SCENARIO = "scenario"
     LAB = "lab"
+    LESSON = "lesson"  # a lesson's step (the lesson panel judges it)
     BENCH = "bench"  # the benchmarks drive the window
 
 

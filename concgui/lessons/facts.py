@@ -60,3 +60,42 @@ def text_fields(facts: Facts, setup: Any) -> dict[str, str]:
 def fill(text: str, facts: Facts, setup: Any) -> str:
     """``text`` with its ``{fields}`` filled in for this machine and step (the format checked them on load)."""
     return text.format_map(text_fields(facts, setup))
+
+
+def setup_words(setup: Any, facts: Facts) -> str:
+    """What a step runs, in a line a class can read off the panel or the sheet."""
+    from concgui.lessons.format import LabSetup, Placement
+
+    if isinstance(setup, LabSetup):
+        from concgui import labs
+        from concgui.labs.common import described
+
+        shown = []
+        for p in described(labs.params_class(setup.lab)):
+            if p.name in setup.params:
+                shown.append(f"{p.label.lower()} {_param_words(setup.params[p.name], p)}")
+        return f"the {labs.load(setup.lab).TITLE} lab: {', '.join(shown)}"
+    from concgui.engine.workloads import workload_label
+
+    n = setup.worker_count(facts.cores)
+    size = "" if setup.size is None else f" ({setup.size:,})"
+    modes = ", then ".join(m if m == "serial" else f"{m} ×{n}" for m in setup.modes)
+    where = {Placement.WINDOW_THREAD: ", on the event loop's own thread",
+             Placement.WORKER_THREAD: ", the threads in the event loop's own process"}.get(setup.placement, "")
+    return f"{setup.tasks:,} × {workload_label(setup.workload)}{size}: {modes}{where}"
+
+
+def _param_words(value: Any, p: Any) -> str:
+    from concgui.labs.ipc import format_size
+
+    if p.kind == "bytes":
+        return format_size(int(value))
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(map(str, value))
+    if p.unit == "s" and isinstance(value, float):
+        return f"{value * 1000:g} ms"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value}{' ' + p.unit if p.unit else ''}"

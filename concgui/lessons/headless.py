@@ -51,7 +51,8 @@ class StepResult:
                 "error": self.error}
 
 
-def judge(number: int, step: Step, outcome: Outcome, facts: Facts, prediction: float | str | None = None) -> StepResult:
+def judge(number: int, step: Step, outcome: Outcome, facts: Facts, prediction: float | str | None = None,
+          answers: int = 1) -> StepResult:
     """Measure ``outcome`` for ``step`` and reveal it against what this machine should give."""
     question = fill(step.question.text, facts, step.setup)
     want = expected(step, facts, outcome)
@@ -59,7 +60,7 @@ def judge(number: int, step: Step, outcome: Outcome, facts: Facts, prediction: f
         got = measure(step.metric, step.metric_args, outcome)
     except MeasureError as exc:
         return StepResult(number, step, question, want, None, None, str(exc))
-    shown = reveal(got.value, got.words, want, step.question, prediction, tuple(outcome.lines))
+    shown = reveal(got.value, got.words, want, step.question, prediction, tuple(outcome.lines), answers)
     return StepResult(number, step, question, want, got, shown)
 
 
@@ -76,8 +77,13 @@ def _run_lab(setup: LabSetup, cancel: threading.Event) -> Outcome:
     module = labs.load(setup.lab)
     result = module.run(lab_params(setup), cancel=cancel)
     body = result.as_dict()
-    return Outcome(lab=body, lines=tuple(module.summary(result)), error=None if body.get("status") == "done"
+    return Outcome(lab=body, lines=lab_lines(module, result), error=None if body.get("status") == "done"
                    else body.get("error") or f"the lab ended {body.get('status')}")
+
+
+def lab_lines(module: Any, result: Any) -> tuple[str, ...]:
+    """The evidence a lab step's reveal quotes: the first line of the lab's own summary (what ran)."""
+    return tuple(module.summary(result)[:1])
 
 
 def _run_workload(step: Step, setup: RunSetup, facts: Facts, runner: Any, cancel: threading.Event) -> Outcome:

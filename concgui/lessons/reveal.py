@@ -67,23 +67,26 @@ def parse_prediction(text: str, question: Question) -> float | str | None:
     return value if value == value and abs(value) != float("inf") else None
 
 
-def judge_prediction(prediction: float | str | None, value: float | str, question: Question) -> str:
+def judge_prediction(prediction: float | str | None, value: float | str, question: Question, answers: int = 1) -> str:
+    """How the prediction fared; ``answers`` > 1: it is a class's (the median, or the commonest choice)."""
     if prediction is None:
         return ""
     said = value_words(prediction, question)
     if question.answer is Answer.CHOICE or isinstance(value, str):
+        who = "You predicted" if answers <= 1 else f"The class's commonest answer ({answers} answers)"
         if prediction == value:
-            return f"You predicted: {said}. ✓ That is what happened."
-        return f"You predicted: {said}. ✗ Not this time: {value_words(value, question)}."
+            return f"{who}: {said}. ✓ That is what happened."
+        return f"{who}: {said}. ✗ Not this time: {value_words(value, question)}."
     assert isinstance(prediction, (int, float))
+    who = "You predicted" if answers <= 1 else f"The class's median prediction ({answers} answers) was"
     off = abs(prediction - value)
     close = off <= CLOSE * max(abs(value), 1e-9)
-    return (f"You predicted {said}: {'✓ close' if close else '✗ off'} by {value_words(round(off, 2), question)}"
+    return (f"{who} {said}: {'✓ close' if close else '✗ off'} by {value_words(round(off, 2), question)}"
             f"{'' if close else f' (measured {value_words(value, question)})'}.")
 
 
 def reveal(value: float | str, measured_words: str, expected: Expected, question: Question,
-           prediction: float | str | None = None, evidence: Sequence[str] = ()) -> Reveal:
+           prediction: float | str | None = None, evidence: Sequence[str] = (), answers: int = 1) -> Reveal:
     held = expected.holds(value)
     shown, want = value_words(value, question), expected_words(expected, question)
     if held:
@@ -94,7 +97,7 @@ def reveal(value: float | str, measured_words: str, expected: Expected, question
                     "expects here.")
         why = (f"The lesson expected it because {expected.why}. This run did not bear that out; the measurement "
                "is what happened (look at the evidence below, and run the step again to see if it repeats).")
-    return Reveal(held, headline, judge_prediction(prediction, value, question), why, tuple(evidence))
+    return Reveal(held, headline, judge_prediction(prediction, value, question, answers), why, tuple(evidence))
 
 
 def reveal_dict(r: Reveal) -> dict[str, Any]:

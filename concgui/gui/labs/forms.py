@@ -42,6 +42,7 @@ class Field:
     choices: tuple[tuple[str, Any], ...] = ()  # (label, value)
     tip: str = ""
     to_param: Callable[[Any], Any] | None = None  # widget value -> Params value
+    from_param: Callable[[Any], Any] | None = None  # Params value -> widget value
 
 
 def field_for(p: Param) -> Field:
@@ -56,8 +57,13 @@ def field_for(p: Param) -> Field:
     lo = shown.from_param(p.lo) if shown.lo is None else shown.lo
     hi = shown.from_param(p.hi) if shown.hi is None else shown.hi
     start = shown.from_param(p.form_start)
+    def from_param(value: Any) -> Any:
+        v = shown.from_param(value)
+        return round(v) if shown.whole else v
+
     return Field(p.name, p.label, "int" if shown.whole else p.kind, round(start) if shown.whole else start, lo, hi,
-                 p.step, suffix=shown.suffix, special=shown.special, tip=p.tip, to_param=shown.to_param)
+                 p.step, suffix=shown.suffix, special=shown.special, tip=p.tip, to_param=shown.to_param,
+                 from_param=from_param)
 
 
 @functools.cache
@@ -170,6 +176,13 @@ class ParamForm(QWidget):
             w.setChecked(bool(value))
         elif isinstance(w, _Multi):
             w.set_value(value)
+
+    def set_params(self, params: dict[str, Any]) -> None:
+        """Set inputs from Params keywords and values (seconds, delays), as a lesson step gives them."""
+        by_name = {f.name: f for f in self.fields}
+        for name, value in params.items():
+            f = by_name[name]
+            self.set_value(name, f.from_param(value) if f.from_param is not None else value)
 
     def values(self) -> dict[str, Any]:
         """The Params keywords, converted (ms -> s, items/s -> delay)."""
