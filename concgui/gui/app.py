@@ -206,6 +206,9 @@ def main(args: Any = None) -> int:
     if os.environ.get("CONCGUI_FIRST_FRAME_EXIT") == "1":
         FirstFrameReporter(app, window)
     window.show()
+    zoom = getattr(args, "zoom", None)  # --zoom F: presentation mode at F (checked by the CLI)
+    if zoom is not None:
+        window.presentation.set_presenting(True, zoom)
     if scenario is not None and not may_import(window, scenario, bool(getattr(args, "allow_functions", False))):
         scenario = None
     driver = ScenarioDriver(app, window, scenario, bool(getattr(args, "autorun", False)),

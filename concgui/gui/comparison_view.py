@@ -36,7 +36,8 @@ from concgui.gui.cpu_plot import MODE_COLORS
 from concgui.gui.run_words import MODE_NAMES, record_key
 from concgui.scenarios import StepKind
 from concgui.gui.theme import plot_text_color, readable
-from concgui.gui.plot_style import make_plot
+from concgui.gui.plot_style import make_plot, zoom_plot
+from concgui.gui.presentation import scaled
 
 #: The colour of each part of a split (Okabe–Ito: told apart with the common colour-vision deficiencies).
 PART_COLORS = {
@@ -58,6 +59,7 @@ LEGEND_COLUMNS = 2  # two columns keep the card narrow enough for a 1366-px scre
 #: The split plot's height: its axis, plus this much per run (for at most ``SPLIT_ROWS_MAX`` runs; more share,
 #: each keeping one line of text).
 SPLIT_AXIS_PX, SPLIT_ROW_PX, SPLIT_ROWS_MAX = 28, 20, 3
+CHART_MIN_PX, PRESENT_CHART_MIN_PX = 100, 70
 
 
 AXIS_TITLE = "wall time (s)"
@@ -141,7 +143,7 @@ class ComparisonView(QWidget):
         f = self.title.font()
         f.setBold(True)
         self.title.setFont(f)
-        self.chart, p = make_plot(self, min_height=100, grid_x=False)
+        self.chart, p = make_plot(self, min_height=CHART_MIN_PX, grid_x=False)
         self.plot = p
         p.setLabel("left", AXIS_TITLE)
         self.axis_title_shown = True
@@ -150,6 +152,7 @@ class ComparisonView(QWidget):
         self.whiskers: pg.ErrorBarItem | None = None
         self._bold = QFont()
         self._bold.setBold(True)
+        self.zoom = 1.0  # presentation mode's (set_zoom)
         self._top = 0.75
         self._names: list[str] = []
         p.vb.sigResized.connect(self._fit_y)
@@ -228,6 +231,18 @@ class ComparisonView(QWidget):
         if event.type() == QEvent.Type.PaletteChange and not self._drawing:
             self.show_records(self.records, self.explanation, self.report)
 
+    def set_zoom(self, zoom: float) -> None:
+        """Fit to the window's zoom (presentation mode): axis fonts, outline and whisker widths; drawn again."""
+        self.zoom = zoom
+        # Zoomed in on a 1366×768 projector, the chart yields first: the readout strip says its numbers big.
+        self.chart.setMinimumHeight(CHART_MIN_PX if zoom == 1.0 else PRESENT_CHART_MIN_PX)
+        for chart in (self.chart, self.split_chart):
+            zoom_plot(chart, zoom)
+        self._bold = QFont(QGuiApplication.font())
+        self._bold.setBold(True)
+        self.placeholder.setFont(QGuiApplication.font())
+        self.show_records(self.records, self.explanation, self.report)
+
     # -- drawing ----------------------------------------------------------------------------
 
     def show_records(self, records: list[RunRecord], explanation: str, report: str | None = None) -> None:
@@ -275,7 +290,8 @@ class ComparisonView(QWidget):
         for i, r in enumerate(records):
             key = record_key(r.ran_on, r.mode)
             c = QColor(MODE_COLORS.get(key, "#888888"))
-            bar = pg.BarGraphItem(x=[i], height=[r.wall_s], width=0.6, brush=c, pen=pg.mkPen(c.darker(130)))
+            bar = pg.BarGraphItem(x=[i], height=[r.wall_s], width=0.6, brush=c,
+                                  pen=pg.mkPen(c.darker(130), width=scaled(1, self.zoom)))
             p.addItem(bar)
             label_y = r.wall_s
             if len(r.samples_wall_s) >= 2 and r.status == "done":
@@ -297,7 +313,7 @@ class ComparisonView(QWidget):
             self._items += [bar, text]
             ticks.append((i, names[i]))
         if wx:
-            pen = pg.mkPen(self.palette().color(self.palette().ColorRole.WindowText), width=1)
+            pen = pg.mkPen(self.palette().color(self.palette().ColorRole.WindowText), width=scaled(1, self.zoom))
             self.whiskers = pg.ErrorBarItem(x=np.array(wx), y=np.array(wy), top=np.array(w_hi),
                                             bottom=np.array(w_lo), beam=0.16, pen=pen)
             self.whiskers.setToolTip("Fastest to slowest repeat; the bar is their median.")
@@ -399,8 +415,9 @@ class ComparisonView(QWidget):
         # Up to SPLIT_ROWS_MAX rows get a full row each; more share that height, but never so little that
         # their names (one text line each) run into each other: seven runs across two Pythons.
         line = QFontMetrics(self.split_plot.getAxis("left").style.get("tickFont") or self.font()).lineSpacing()
-        self.split_chart.setFixedHeight(SPLIT_AXIS_PX + max(SPLIT_ROW_PX * min(len(rows), SPLIT_ROWS_MAX),
-                                                            (line + 1) * len(rows)))
+        z = self.zoom
+        self.split_chart.setFixedHeight(scaled(SPLIT_AXIS_PX, z) + max(SPLIT_ROW_PX * min(len(rows), SPLIT_ROWS_MAX),
+                                                                       (line + 1) * len(rows)))
         # Width 0: one pixel at any zoom, and it adds nothing to an item's shape in data units
         # (a width of 1 would, making each part catch the mouse half a second beyond its ends).
         outline = QPen(self.palette().color(self.palette().ColorRole.Base))

@@ -104,10 +104,7 @@ class ControlsPanel(QWidget):
         self.badge = QLabel()
         self.badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
         # As wide as the widest badge, once: a workload with a longer badge must not widen (or clip) the panel.
-        bold = self.badge.font()
-        bold.setBold(True)
-        widest = max(QFontMetrics(bold).horizontalAdvance(text) for text in BADGE_STYLE)
-        self.badge.setFixedWidth(widest + 2 * BADGE_PADDING_PX + 4)
+        self.fit_badge()
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.summary.setStyleSheet("color: palette(dark);")
@@ -228,6 +225,13 @@ class ControlsPanel(QWidget):
         self._on_workload_current_index_changed()
         self._on_python_current_index_changed()
         self.set_busy(False)
+
+    def fit_badge(self) -> None:
+        """The badge as wide as its widest text in the font now (again after a zoom: presentation mode)."""
+        bold = self.badge.font()
+        bold.setBold(True)
+        widest = max(QFontMetrics(bold).horizontalAdvance(text) for text in BADGE_STYLE)
+        self.badge.setFixedWidth(widest + 2 * BADGE_PADDING_PX + 4)
 
     # -- reading and writing the settings -------------------------------------------
 

@@ -31,7 +31,8 @@ from concgui.gui.pace import RATES, Pace
 from concgui.gui.theme import plot_text_color
 from concgui.gui.live_widgets import plot_title
 from concgui.gui.plot_bands import Band, RunBands, place_bands
-from concgui.gui.plot_style import make_plot
+from concgui.gui.plot_style import make_plot, zoom_plot
+from concgui.gui.presentation import scaled
 from concgui.scenarios import StepKind
 
 WINDOW_S = 60.0
@@ -121,7 +122,7 @@ class CpuPlot(QWidget):
             self.y_top = 100.0
             p.setLabel("left", "CPU %")
             p.setYRange(0, 100, padding=0.02)
-            width = 2 if self.cores <= 4 else 1  # wide pens cost 3-6x per frame
+            width = self._line_w = 2 if self.cores <= 4 else 1  # wide pens cost 3-6x per frame
             for i in range(self.cores):
                 curve = p.plot(pen=pg.mkPen(core_color(i, self.cores), width=width), name=f"core {i}")
                 curve.setClipToView(True)
@@ -152,7 +153,7 @@ class CpuPlot(QWidget):
         self.legend_label.setMinimumWidth(1)  # cut short on a narrow window; never widens it
         # A fixed title (Qt's box layouts give an Ignored-width widget no minimum): the legend gives way.
         title.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-        title.setFixedWidth(title.fontMetrics().horizontalAdvance(self._title_text) + 8)
+        self._fit_title()
         head = QHBoxLayout()
         head.addWidget(title)
         head.addSpacing(8)
@@ -167,11 +168,8 @@ class CpuPlot(QWidget):
         lay.addWidget(self.plot_widget, 1)
         # Fixed sizes: a label whose size hint changes makes Qt re-lay out (and repaint) its
         # parents, many trips into Python; at a fixed size a new text repaints the label alone.
-        digits = "8" * len(str(self.cores))  # room for this machine's widest figures, no more
-        for lab, widest in ((self.busy_label, f"Cores busy: {digits}.88 of {digits}"),
-                            (self.tree_label, f"This app + workers: {digits}88 %")):
-            self._set_readout_text(lab, widest)
-            lab.setFixedSize(lab.sizeHint())
+        self._fit_readouts()
+        for lab in (self.busy_label, self.tree_label):
             lab.setAutoFillBackground(True)
         self._set_readout(None, None)
         colors = [core_color(i, self.cores) for i in range(self.cores)] if not self.heat else []
@@ -181,6 +179,36 @@ class CpuPlot(QWidget):
         # Redraws ride on the window's heartbeat when there is one (no timer of their own: see
         # Heartbeat), else on a timer; either way at the pace's rate, and never while hidden.
         self._clock = PeriodicCall(self._on_clock_tick, RATES[self.pace].plot_ms, heartbeat, self)
+
+    def _fit_title(self) -> None:
+        self.title.setFixedSize(self.title.fontMetrics().horizontalAdvance(self._title_text) + 8,
+                                self.title.sizeHint().height())
+
+    def _fit_readouts(self) -> None:
+        digits = "8" * len(str(self.cores))  # room for this machine's widest figures, no more
+        for lab, widest in ((self.busy_label, f"Cores busy: {digits}.88 of {digits}"),
+                            (self.tree_label, f"This app + workers: {digits}88 %")):
+            shown = lab.text()
+            self._set_readout_text(lab, widest)
+            lab.setMinimumSize(0, 0)
+            lab.setMaximumSize(16_777_215, 16_777_215)
+            lab.setFixedSize(lab.sizeHint())
+            lab.setText(shown)
+
+    def set_zoom(self, zoom: float) -> None:
+        """Fit to the window's zoom (presentation mode): line widths, axes, the header's fixed sizes, labels."""
+        zoom_plot(self.plot_widget, zoom)
+        for i, curve in enumerate(self.curves):
+            curve.setPen(pg.mkPen(core_color(i, self.cores), width=scaled(self._line_w, zoom)))
+        self._fit_title()
+        self._fit_readouts()
+        for band in self.runs.bands.values():
+            band.refit_text()
+        self.sketch.set_zoom(zoom)
+
+    def set_busy_readout_shown(self, on: bool) -> None:
+        """Show "Cores busy" in the header, or not (presentation mode's readout strip shows it, larger)."""
+        self.busy_label.setVisible(on)
 
     # -- lifecycle ----------------------------------------------------------
 

@@ -43,6 +43,8 @@ class CpuSketch:
 
     def __init__(self, parent: QWidget, cover: QWidget, colors: list[QColor], window_s: float) -> None:
         self.cover = cover
+        self.colors = colors
+        self.zoom = 1.0
         self.pens = [QPen(c, 1.5) for c in colors]
         self.window_s = window_s
         self.label = QLabel(parent)
@@ -77,38 +79,49 @@ class CpuSketch:
             pal = self.label.palette()
             self._colors = (pal.color(pal.ColorRole.Base), pal.color(pal.ColorRole.WindowText))
         base, fg = self._colors
-        key = (w, h, span_s, base.rgb(), fg.rgb())  # a theme switch draws it anew
+        key = (w, h, span_s, base.rgb(), fg.rgb(), self.zoom)  # a theme switch (or a zoom) draws it anew
         if self._bg is not None and key == self._bg_key:
             return self._bg
         pm = QPixmap(w, h)
         pm.fill(base)
         p = QPainter(pm)
-        plot = self.plot_rect(w, h)
+        plot = self._rect(w, h)
         grid = QPen(QColor(fg.red(), fg.green(), fg.blue(), 60))
         small = QFont(p.font())
         small.setPointSizeF(max(7.0, small.pointSizeF() * 0.85))
         p.setFont(small)
         right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        z = self.zoom
         for pct in (0, 50, 100):
             y = int(plot.bottom() - plot.height() * pct / 100)
             p.setPen(grid)
             p.drawLine(plot.left(), y, plot.right(), y)
             p.setPen(fg)
-            p.drawText(QRect(0, y - 8, MARGIN_L - 6, 16), right, f"{pct}")
-        p.drawText(QRect(plot.left(), plot.bottom() + 4, plot.width(), MARGIN_B - 4),
+            p.drawText(QRect(0, y - round(8 * z), round((MARGIN_L - 6) * z), round(16 * z)), right, f"{pct}")
+        p.drawText(QRect(plot.left(), plot.bottom() + 4, plot.width(), round(MARGIN_B * z) - 4),
                    Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
                    f"last {span_s:g} s (CPU % per core)")
         self.note_color = readable(WARN_COLOR, base)  # the light theme's amber is too dark on a dark base
         p.setPen(self.note_color)
-        p.drawText(QRect(6, 2, w - 12, MARGIN_T - 2), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+        p.drawText(QRect(6, 2, w - 12, round(MARGIN_T * z) - 2),
+                   Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                    "Simplified live view: Python threads hold this window's GIL (full plot after the run)")
         p.end()
         self._bg, self._bg_key = pm, key
         return pm
 
     @staticmethod
-    def plot_rect(w: int, h: int) -> QRect:
-        return QRect(MARGIN_L, MARGIN_T, w - MARGIN_L - MARGIN_R, h - MARGIN_T - MARGIN_B)
+    def plot_rect(w: int, h: int, zoom: float = 1.0) -> QRect:
+        left, right, top, bottom = (round(m * zoom) for m in (MARGIN_L, MARGIN_R, MARGIN_T, MARGIN_B))
+        return QRect(left, top, w - left - right, h - top - bottom)
+
+    def _rect(self, w: int, h: int) -> QRect:
+        return self.plot_rect(w, h, self.zoom)
+
+    def set_zoom(self, zoom: float) -> None:
+        """Lines and margins at the window's zoom (presentation mode); the frame is drawn again when next shown."""
+        self.zoom = zoom
+        self.pens = [QPen(c, 1.5 * zoom) for c in self.colors]
 
     def draw(self, t: np.ndarray, v: np.ndarray, t_now: float, span_s: float | None = None) -> None:
         """Draw per-core % ``v`` (rows at times ``t``) over the last ``span_s`` seconds up to ``t_now``."""
@@ -118,7 +131,7 @@ class CpuSketch:
             self.label.setGeometry(geo)
         pm = self._background(span).copy()
         if len(t) >= 2:
-            plot = self.plot_rect(pm.width(), pm.height())
+            plot = self._rect(pm.width(), pm.height())
             keep = t >= t_now - span
             tx = plot.left() + (t[keep] - (t_now - span)) / span * plot.width()
             p = QPainter(pm)

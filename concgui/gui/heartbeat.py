@@ -207,21 +207,37 @@ class HeartbeatDot(QObject):
 
     def __init__(self, heartbeat: Heartbeat, diameter: int = 18, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._d = diameter
+        self.base_diameter = diameter
         self.steps = 0
         self._late = 0.0
         self.label = lab = QLabel()
-        lab.setFixedSize(QSize(diameter, diameter))
         lab.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         lab.setAutoFillBackground(True)
         lab.setToolTip("Heartbeat: this dot moves one step each time the window's event loop gets to run. "
                        "It stops when the GUI thread is blocked and stutters when it waits for the GIL.")
-        ratio = max(1.0, lab.devicePixelRatioF())
+        self._d = 0
+        self.set_diameter(diameter)
+        heartbeat.add_listener(self._on_heartbeat_ticked)
+
+    @property
+    def diameter(self) -> int:
+        return self._d
+
+    def set_diameter(self, diameter: int) -> None:
+        """Draw the dot ``diameter`` pixels wide (presentation mode scales it); the frames are drawn again."""
+        if diameter == self._d:
+            return
+        self._d = diameter
+        self.label.setFixedSize(QSize(diameter, diameter))
+        ratio = max(1.0, self.label.devicePixelRatioF())
         self._frames = {c: [self._draw(i, c, ratio) for i in range(self.FRAMES)]
                         for c in (OK_COLOR, SLOW_COLOR, BAD_COLOR)}
         self._shown: tuple[str, int] | None = None
         self._show()
-        heartbeat.add_listener(self._on_heartbeat_ticked)
+
+    def set_zoom(self, zoom: float) -> None:
+        """The dot at ``zoom`` times the diameter it was made with."""
+        self.set_diameter(max(1, round(self.base_diameter * zoom)))
 
     def _draw(self, i: int, color: str, ratio: float) -> QPixmap:
         pm = QPixmap(int(self._d * ratio), int(self._d * ratio))
@@ -229,15 +245,16 @@ class HeartbeatDot(QObject):
         pm.fill(Qt.GlobalColor.transparent)
         p = QPainter(pm)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        k = self._d / self.base_diameter  # the ring and the dot grow with the zoom
         r = self._d / 2.0
-        p.setPen(QPen(QColor("#9e9e9e"), 1.2))
+        p.setPen(QPen(QColor("#9e9e9e"), 1.2 * k))
         p.setBrush(Qt.BrushStyle.NoBrush)
-        p.drawEllipse(QRectF(1.5, 1.5, self._d - 3, self._d - 3))
+        p.drawEllipse(QRectF(1.5 * k, 1.5 * k, self._d - 3 * k, self._d - 3 * k))
         a = 2 * math.pi * i / self.FRAMES
-        c = QPointF(r + (r - 4.5) * math.sin(a), r - (r - 4.5) * math.cos(a))
+        c = QPointF(r + (r - 4.5 * k) * math.sin(a), r - (r - 4.5 * k) * math.cos(a))
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(QBrush(QColor(color)))
-        p.drawEllipse(c, 3.6, 3.6)
+        p.drawEllipse(c, 3.6 * k, 3.6 * k)
         p.end()
         return pm
 

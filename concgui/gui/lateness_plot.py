@@ -19,6 +19,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from concgui.engine.latency import FRAME_S, WINDOW_S, LatenessStats
@@ -27,7 +28,8 @@ from concgui.gui.heartbeat import BAD_S, Heartbeat, HeartbeatDot, lateness_color
 from concgui.gui.theme import InkLabel
 from concgui.gui.live_widgets import CoverNote, elastic, plot_title
 from concgui.gui.plot_bands import Band, RunBands, label_rects, place_bands
-from concgui.gui.plot_style import make_plot
+from concgui.gui.plot_style import make_plot, zoom_plot
+from concgui.gui.presentation import scaled
 
 THRESHOLD_LABEL_AT = 0.02  # the "1 frame" and "sluggish" labels: this far along the plot's width
 #: Freeze labels stack on this many rows before one is hidden rather than overlap.
@@ -83,6 +85,7 @@ class LatenessPlot(QWidget):
         p.setXLink(cpu_plot.plot)  # one time axis for CPU and lateness
         self._set_y_top(2.0)  # 100 ms
         self._threshold_labels: list = []  # freeze labels keep clear of them
+        self._threshold_lines: list[pg.InfiniteLine] = []
         self._thresholds = ((FRAME_S * 1000, "1 frame"), (BAD_S * 1000, "sluggish"))
         for ms, what in self._thresholds:
             line = pg.InfiniteLine(pos=math.log10(ms), angle=0, movable=False,
@@ -90,6 +93,7 @@ class LatenessPlot(QWidget):
                                    label=what, labelOpts={"position": THRESHOLD_LABEL_AT, "color": "#757575",
                                                           "anchors": [(0, 1), (0, 1)]})
             p.addItem(line, ignoreBounds=True)
+            self._threshold_lines.append(line)
             self._threshold_labels.append(line.label)
         self.curve = p.plot(pen=pg.mkPen("#6a1b9a", width=1))
         self.curve.setClipToView(True)
@@ -118,6 +122,20 @@ class LatenessPlot(QWidget):
         self._paused_note = CoverNote(self, self.plot_widget, PAUSED_NOTE)
         self._update_readout()
         cpu_plot.refreshed.connect(self.refresh)
+
+    def set_zoom(self, zoom: float) -> None:
+        """Fit to the window's zoom (presentation mode): line widths, axes, labels, the dot, the header's height."""
+        zoom_plot(self.plot_widget, zoom)
+        self.curve.setPen(pg.mkPen("#6a1b9a", width=scaled(1, zoom)))
+        font = QGuiApplication.font()
+        for line in self._threshold_lines:
+            line.setPen(pg.mkPen("#9e9e9e", width=scaled(1, zoom), style=Qt.PenStyle.DashLine))
+            line.label.setFont(font)
+        for band in [*self.runs.bands.values(), *self._freezes.values()]:
+            band.refit_text()
+        self.dot.set_zoom(zoom)
+        for label in (self.title, self.stats_label):  # one line each (see elastic)
+            label.setFixedHeight(label.sizeHint().height())
 
     # -- runs --------------------------------------------------------------------------
 

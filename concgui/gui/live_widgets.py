@@ -19,11 +19,15 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QWidget
 from concgui.gui.cards import bold_label
 from concgui.gui.theme import WARN_COLOR, ink
 
+#: Dynamic properties that say how a label was sized (see :func:`refit_labels`).
+LIVE_WIDEST, ELASTIC_LINE = "concgui_live_widest", "concgui_elastic_line"
+
 
 def live_label(text: str, widest: str, align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft) -> QLabel:
     """A label sized once for ``widest`` that then shows ``text`` and any later value."""
     lab = QLabel(widest)
     lab.setAlignment(align | Qt.AlignmentFlag.AlignVCenter)
+    lab.setProperty(LIVE_WIDEST, widest)  # for refit_labels
     lab.setFixedSize(lab.sizeHint())
     lab.setAutoFillBackground(True)
     lab.setText(text)
@@ -46,8 +50,33 @@ def elastic(label: QLabel) -> QLabel:
     """
     label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
     label.setMinimumWidth(1)
+    label.setProperty(ELASTIC_LINE, label.text())  # the text its one line was measured with, for refit_labels
     label.setFixedHeight(label.sizeHint().height())
     return label
+
+
+def refit_labels(root: QWidget) -> int:
+    """Size every :func:`live_label` and :func:`elastic` label under ``root`` again for its font now.
+
+    Their sizes were measured once, in the font they were made with; after the
+    application font changes (presentation mode's zoom) a label would cut its
+    text. Called once per zoom change, never per frame. Returns how many it re-fitted.
+    """
+    n = 0
+    for lab in root.findChildren(QLabel):
+        widest, line = lab.property(LIVE_WIDEST), lab.property(ELASTIC_LINE)
+        if widest is None and line is None:
+            continue
+        shown = lab.source_text() if hasattr(lab, "source_text") else lab.text()  # an InkLabel's, as given
+        lab.setText(widest if widest is not None else line)
+        hint = lab.sizeHint()
+        if widest is not None:
+            lab.setFixedSize(hint)
+        else:
+            lab.setFixedHeight(hint.height())
+        lab.setText(shown)
+        n += 1
+    return n
 
 
 class LiveBar:

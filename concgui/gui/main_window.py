@@ -15,10 +15,10 @@ import sys
 from collections import deque
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtCore import QSize, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QMessageBox, QSplitter, QTabWidget, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QFileDialog, QFrame, QLabel, QMainWindow, QMessageBox, QScrollArea, QSplitter,
+                               QTabWidget, QVBoxLayout, QWidget)
 
 from concgui import __version__
 from concgui.engine import machine_load
@@ -26,6 +26,7 @@ from concgui.engine.compare import RunRecord, by_python, input_groups
 from concgui.engine.explain import explain
 from concgui.engine.events import RunStarted
 from concgui.engine.export import ExportError, results_document, write_json
+from concgui.engine.clock import now
 from concgui.engine.latency import FREEZE_S, frames_missed
 from concgui.engine.config import ConfigError, RunConfig
 from concgui.engine.estimate import batch_seconds, long_run_sentence, run_seconds
@@ -38,7 +39,7 @@ from concgui.engine.workloads import FUNCTION, workload_label
 from concgui.gui.cards import card, scroll_column, text_dialog
 from concgui.gui.comparison_view import ComparisonView, run_names
 from concgui.gui.controls import ControlsPanel
-from concgui.gui.cpu_plot import CpuPlot
+from concgui.gui.cpu_plot import CpuPlot, mean_busy
 from concgui.gui.error_details import ErrorDetails
 from concgui.gui.export_actions import ExportActions
 from concgui.gui.glossary import glossary_html
@@ -47,6 +48,8 @@ from concgui.gui.hints import hint_html
 from concgui.gui.labs import LabsView
 from concgui.gui.lateness_plot import LatenessPlot
 from concgui.gui.pace import RATES, Pace
+from concgui.gui.presentation import Presentation, scaled
+from concgui.gui.readout_strip import ReadoutStrip
 from concgui.gui.progress_panel import ProgressPanel
 from concgui.engine.progress import ProgressSnapshot
 from concgui.gui.results_table import ResultsTable
@@ -67,6 +70,8 @@ LAG_READOUT_MS = 500
 #: Smallest useful sizes, kept even on a 1366×768 screen: lanes to read, rows to compare.
 TIMELINE_MIN_PX = 120
 TABLE_MIN_ROWS = 4
+#: Zoomed in (presentation mode) on a 1366×768 projector, the table yields: its rows scroll.
+PRESENT_TABLE_ROWS = 2
 #: A Run, Compare or Scale estimated longer than this asks first (Run anyway).
 LONG_RUN_S = 120.0
 #: How often the window looks at what other programs use between runs (a few /proc reads).
@@ -100,6 +105,9 @@ class MainWindow(QMainWindow):
         self.progress = ProgressPanel(heartbeat=self.heartbeat)
         self.results_table = ResultsTable(self.session.results)
         self.comparison = ComparisonView()
+        #: Presentation mode: the zoom and full screen (View › Presentation); the strip it shows.
+        self.presentation = Presentation(self)
+        self.readout = ReadoutStrip(self.info.logical_cores, parent=self)
         self.hint = QLabel()
         self.hint.setWordWrap(True)
         self.hint.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
@@ -156,6 +164,7 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(0, self, self._on_first_turn_timeout)  # off the first paint
         self._resize_to_screen()
         self._install_extras(settings if settings is not None else Settings())
+        self._install_presentation()
 
     # -- building -------------------------------------------------------------------
 
@@ -215,7 +224,18 @@ class MainWindow(QMainWindow):
         # Tabs: this one runs and compares; the labs and other views add theirs.
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
-        self.tabs.addTab(main, "Run && compare")
+        run_page = QWidget()  # the readout strip (presentation mode only) over the tab's panels
+        run_lay = QVBoxLayout(run_page)
+        run_lay.setContentsMargins(0, 0, 0, 0)
+        run_lay.setSpacing(0)
+        run_lay.addWidget(self.readout.widget)
+        # Zoomed in on a small projector the panels may not fit: then they scroll, the window stays on screen.
+        self.run_scroll = QScrollArea()
+        self.run_scroll.setWidget(main)
+        self.run_scroll.setWidgetResizable(True)
+        self.run_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        run_lay.addWidget(self.run_scroll, 1)
+        self.tabs.addTab(run_page, "Run && compare")
         self.tabs.addTab(self.scaling, "Scaling")
         from concgui.gui.responsiveness_lab import ResponsivenessLab
 
@@ -348,6 +368,114 @@ class MainWindow(QMainWindow):
                                      {"cpu": self.cpu_plot.plot_widget, "comparison": self.comparison.chart},
                                      self.statusBar(), settings, self.results_table.selected_row)
         self.exports.install(self.file_menu, after=self.export_action)
+
+    # -- presentation mode ---------------------------------------------------------------
+
+    def _install_presentation(self) -> None:
+        """View › Presentation (F11) and Zoom in / out / Actual size; every view follows :attr:`presentation`."""
+        pres = self.presentation
+        self.view_menu.addSeparator()
+
+        def action(text: str, keys: tuple[str, ...], tip: str, slot) -> QAction:
+            a = QAction(text, self)
+            a.setShortcuts([QKeySequence(k) for k in keys])
+            a.setToolTip(tip)
+            a.triggered.connect(slot)
+            self.view_menu.addAction(a)
+            return a
+
+        self.presentation_action = action(
+            "&Presentation", ("F11",), "Full screen, larger text and lines, and big readouts: for a projector",
+            lambda: None)
+        self.presentation_action.setCheckable(True)
+        self.presentation_action.toggled.connect(self._on_presentation_action_toggled)
+        self.zoom_in_action = action("Zoom &in", ("Ctrl+=", "Ctrl++"), "Larger text and lines (up to 2×)",
+                                     pres.zoom_in)
+        self.zoom_out_action = action("Zoom &out", ("Ctrl+-",), "Smaller text and lines (down to 1×)", pres.zoom_out)
+        self.actual_size_action = action("&Actual size", ("Ctrl+0",), "Text and lines at their own size",
+                                         pres.actual_size)
+        self._state_before_presenting = Qt.WindowState.WindowNoState
+        self._settings_min_w = self.settings_scroll.minimumWidth()
+        pres.zoom_changed.connect(self._on_presentation_zoom_changed)
+        pres.presenting_changed.connect(self._on_presentation_presenting_changed)
+        self.theme.changed.connect(lambda _scheme: self.readout.restyle())
+        self._fit_zoom_actions()
+        self._fit_run_scroll()
+
+    def _fit_zoom_actions(self) -> None:
+        from concgui.gui.presentation import MAX_ZOOM, MIN_ZOOM
+
+        z = self.presentation.zoom
+        self.zoom_in_action.setEnabled(z < MAX_ZOOM)
+        self.zoom_out_action.setEnabled(z > MIN_ZOOM)
+        self.actual_size_action.setEnabled(z != MIN_ZOOM)
+
+    @Slot(bool)
+    def _on_presentation_action_toggled(self, checked: bool) -> None:
+        self.presentation.set_presenting(checked)
+
+    @Slot(float)
+    def _on_presentation_zoom_changed(self, zoom: float) -> None:
+        """Each view re-fits itself to ``zoom`` (the application font is scaled already), then the window's sizes."""
+        import pyqtgraph as pg
+
+        from concgui.gui.live_widgets import refit_labels
+        from concgui.gui.plot_style import plot_zoom, zoom_plot
+
+        for view in (self.cpu_plot, self.lateness_plot, self.timeline, self.comparison, self.scaling,
+                     self.responsiveness.cpu_plot, self.responsiveness.lateness_plot, self.heartbeat_dot,
+                     self.readout):
+            view.set_zoom(zoom)
+        for plot in self.findChildren(pg.PlotWidget):  # the labs' plots: their axes
+            if plot_zoom(plot) != zoom:
+                zoom_plot(plot, zoom)
+        refit_labels(self)
+        self.controls.fit_badge()
+        self._fit_lag_label()
+        left = self.settings_scroll.widget()
+        bar = self.settings_scroll.verticalScrollBar().sizeHint().width()
+        self.settings_scroll.setMinimumWidth(max(self._settings_min_w if zoom == 1.0 else 0,
+                                                 left.minimumSizeHint().width() + bar
+                                                 + 2 * self.settings_scroll.frameWidth()))
+        table = self.results_table
+        table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + scaled(8, zoom))
+        table.resizeColumnsToContents()
+        table.setMinimumHeight(table.height_for_rows(TABLE_MIN_ROWS if zoom == 1.0 else PRESENT_TABLE_ROWS))
+        self._fit_run_scroll()
+        self._fit_zoom_actions()
+
+    def _fit_run_scroll(self) -> None:
+        """At zoom 1.0 the tab is never smaller than its panels (as without the scroll area); zoomed, they scroll."""
+        main = self.run_scroll.widget()
+        self.run_scroll.setMinimumSize(main.minimumSizeHint() if self.presentation.zoom == 1.0 else QSize(0, 0))
+
+    def _fit_lag_label(self) -> None:
+        shown = self.lag_label.source_text()
+        self.lag_label.setMinimumSize(0, 0)
+        self.lag_label.setMaximumSize(16_777_215, 16_777_215)
+        self.lag_label.setText("<span>GUI lag 88888 ms</span>")
+        self.lag_label.setFixedSize(self.lag_label.sizeHint().width() + scaled(8, self.presentation.zoom),
+                                    self.lag_label.sizeHint().height())
+        self.lag_label.setText(shown)
+
+    @Slot(bool)
+    def _on_presentation_presenting_changed(self, on: bool) -> None:
+        """Full screen with the readout strip, or the window as it was before."""
+        if self.presentation_action.isChecked() != on:
+            self.presentation_action.setChecked(on)
+        self.readout.set_shown(on)
+        self.platform_label.setVisible(not on)  # a long line, not for the back of the room
+        self.cpu_plot.set_busy_readout_shown(not on)  # the strip's Cores busy tile says it, larger
+        if on:
+            self._state_before_presenting = self.windowState() & ~Qt.WindowState.WindowFullScreen
+            self.readout.set_live(self.heartbeat.last_s, self._cores_busy_now())
+            self.showFullScreen()
+            if self.screen() is not None:  # without a window manager (a bare X server) nobody else sizes it
+                self.setGeometry(self.screen().geometry())
+        elif self._state_before_presenting & Qt.WindowState.WindowMaximized:
+            self.showMaximized()
+        else:
+            self.showNormal()
 
     # -- what the person asks for ---------------------------------------------------------
 
@@ -664,12 +792,20 @@ class MainWindow(QMainWindow):
             before, after, report = self.your_function.words(records, info)
             text = "\n\n".join(t for t in (before, text, after) if t)
         self.comparison.show_records(records, text, report=report)
+        self.readout.show_records(records, run_names(records))
 
     @Slot()
     def _on_lag_timer_timeout(self) -> None:
         lag_ms = self.heartbeat.recent_s() * 1000
         color = lateness_color(lag_ms / 1000) if lag_ms > 30 else "palette(window-text)"
         self.lag_label.setText(f"<span style='color:{color}'>GUI lag {lag_ms:.0f} ms</span>")
+        if self.readout.shown:  # presentation mode: the strip's live tiles, on this same job (twice a second)
+            self.readout.set_live(lag_ms / 1000, self._cores_busy_now())
+
+    def _cores_busy_now(self) -> float | None:
+        """Cores busy over the last half second, from the window's sampler (None: no sample yet)."""
+        t, v = self.sampler.per_core.snapshot(since=now() - LAG_READOUT_MS / 1000)
+        return mean_busy(v) if len(t) else None
 
     @Slot(float, int)
     def _on_session_ui_froze(self, late_s: float, frames: int) -> None:
@@ -785,6 +921,7 @@ class MainWindow(QMainWindow):
         self._closed = True
         self._lag_job.set_period(None)
         self._load_job.set_period(None)
+        self.presentation.restore()  # the application's own font back
         self.cpu_plot.stop()
         self.responsiveness.shutdown()
         self.your_function.shutdown()

@@ -50,6 +50,14 @@ class Band:
             plot.addItem(item, ignoreBounds=True)
             self.text = item
 
+    def refit_text(self) -> None:
+        """Its label in the application font as it is now (bold), centred again (the zoom changed)."""
+        if self.text is not None:
+            f = QFont()
+            f.setBold(True)
+            self.text.setFont(f)
+            self.text.setTransform(QTransform.fromTranslate(-self.text.boundingRect().width() / 2, 0))
+
     def place(self, t_now: float, y_text: float, x_text: float | None = None) -> None:
         """Put the band relative to ``t_now``; its label's top at ``y_text``, centred on ``x_text``
         (default: the band's middle)."""

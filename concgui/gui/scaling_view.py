@@ -32,7 +32,8 @@ from concgui.engine.workloads import CATALOG, get_workload
 from concgui.gui.cards import count_box
 from concgui.gui.cpu_plot import MODE_COLORS
 from concgui.gui.live_widgets import LiveBar, elastic
-from concgui.gui.plot_style import make_plot
+from concgui.gui.plot_style import make_plot, zoom_plot
+from concgui.gui.presentation import scaled
 from concgui.gui.run_session import Batch, BatchDone, BatchKind, RunDone
 from concgui.gui.run_words import MODE_NAMES
 from concgui.gui.theme import ink
@@ -60,6 +61,7 @@ class ScalingView(QWidget):
         self.cores = cores
         self.gil_enabled = gil_enabled
         self.result: ScalingResult | None = None
+        self.zoom = 1.0  # presentation mode's (set_zoom)
         self._batch: Batch | None = None  # the scaling series running now, if any
         self._estimates: list[float] = []  # its runs' estimated seconds, in the order they run
         self._t0 = 0.0
@@ -317,13 +319,21 @@ class ScalingView(QWidget):
         self.legend.clear()
         self._items = []
         xs = np.array(counts, dtype=float)
-        ideal = self.plot.plot(xs, xs, pen=pg.mkPen("#9e9e9e", width=1, style=Qt.PenStyle.DashLine), name="ideal (n×)")
+        ideal = self.plot.plot(xs, xs, pen=pg.mkPen("#9e9e9e", width=scaled(1, self.zoom),
+                                                              style=Qt.PenStyle.DashLine), name="ideal (n×)")
         cores = pg.InfiniteLine(pos=self.cores, angle=0, movable=False,
-                                pen=pg.mkPen("#bdbdbd", width=1, style=Qt.PenStyle.DotLine),
+                                pen=pg.mkPen("#bdbdbd", width=scaled(1, self.zoom), style=Qt.PenStyle.DotLine),
                                 label=f"{self.cores} cores", labelOpts={"position": 0.05, "color": "#757575"})
         self.plot.addItem(cores)
         self._items += [ideal, cores]
         self.plot.setYRange(0, max(xs) * 1.05, padding=0)
+
+    def set_zoom(self, zoom: float) -> None:
+        """Fit to the window's zoom (presentation mode): axes, line widths and markers (drawn again)."""
+        self.zoom = zoom
+        zoom_plot(self.chart, zoom)
+        if self.result is not None:
+            self.show_result(self.result)
 
     def show_result(self, result: ScalingResult) -> None:
         self.result = result
@@ -337,13 +347,14 @@ class ScalingView(QWidget):
             color = MODE_COLORS.get(mode, "#888888")
             xs = np.array([p.workers for p in pts], dtype=float)
             ys = np.array([np.nan if p.speedup is None else p.speedup for p in pts])
-            curve = self.plot.plot(xs, ys, pen=pg.mkPen(color, width=2), symbol="o", symbolSize=8,
+            curve = self.plot.plot(xs, ys, pen=pg.mkPen(color, width=scaled(2, self.zoom)), symbol="o",
+                                   symbolSize=scaled(8, self.zoom),
                                    symbolBrush=color, symbolPen=None, name=MODE_NAMES.get(mode, mode))
             self._items.append(curve)
             fit = result.fits.get(mode)
             if fit is not None:
                 fitc = self.plot.plot(dense, [amdahl(n, fit.serial_fraction) for n in dense],
-                                      pen=pg.mkPen(color, width=1, style=Qt.PenStyle.DashDotLine),
+                                      pen=pg.mkPen(color, width=scaled(1, self.zoom), style=Qt.PenStyle.DashDotLine),
                                       name=f"Amdahl fit, f = {fit.serial_fraction:.2f}")
                 self._items.append(fitc)
             cells = " · ".join(f"{p.workers}: <b>{'–' if p.speedup is None else f'{p.speedup:.2f}×'}</b>" for p in pts)

@@ -30,6 +30,8 @@ from PySide6.QtCore import QEvent, QObject, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QActionGroup, QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QLabel, QMenu, QWidget
 
+from concgui.gui.plot_style import axis_pen, plot_zoom
+
 THEMES = ("system", "light", "dark")
 THEME_LABELS = {"system": "&System", "light": "&Light", "dark": "&Dark"}
 #: Text keeps at least this contrast ratio against what it is drawn on: WCAG AA for normal text.
@@ -156,7 +158,7 @@ def style_plot(widget: pg.PlotWidget, palette: QPalette) -> None:
     plot = widget.getPlotItem()
     for side in ("left", "bottom", "right", "top"):
         ax = plot.getAxis(side)
-        ax.setPen(pg.mkPen(fg))
+        ax.setPen(axis_pen(fg, plot_zoom(widget)))  # as wide as the zoom made it (presentation mode)
         ax.setTextPen(pg.mkPen(fg))
     legend = plot.legend
     if legend is not None:

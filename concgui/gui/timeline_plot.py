@@ -35,7 +35,8 @@ from concgui.engine.lanes import LaneSampler
 from concgui.engine.timeline import SpanBatch, TimelineStore
 from concgui.gui.cpu_plot import MODE_COLORS, CpuPlot
 from concgui.gui.live_widgets import CoverNote, elastic, plot_title
-from concgui.gui.plot_style import make_plot
+from concgui.gui.plot_style import make_plot, zoom_plot
+from concgui.gui.presentation import scaled
 from concgui.scenarios import StepKind
 
 AXIS_W = 74  # left axis width shared with the CPU and lateness plots, so their x axes line up
@@ -144,6 +145,7 @@ class TimelinePlot(QWidget):
         self.bars_drawn = 0  # rectangles in the latest redraw
         self.lanes_shown: list[str] = []
         self._label_every = 1
+        self.zoom = 1.0  # presentation mode's (set_zoom)
         self._t_now = cpu_plot._t_drawn  # noqa: SLF001 - the same "now" as the plot it follows
 
         self.plot_widget, p = make_plot(self, min_height=50, grid_x=False, grid_y=False, mouse_x=True)
@@ -185,7 +187,7 @@ class TimelinePlot(QWidget):
         # The title is never cut; the legend shows whole or not at all (see resizeEvent); the last
         # run's figure takes what is left, cut short at worst (its tooltip has it all).
         title.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-        title.setFixedWidth(title.fontMetrics().horizontalAdvance(title.text()) + 8)
+        self._fit_title()
         self.legend.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
         self._head_gap = 12
         head = QHBoxLayout()
@@ -205,6 +207,24 @@ class TimelinePlot(QWidget):
         self.plot_widget.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
         cpu_plot.refreshed.connect(self._refresh_in_steps)
         self._steps: Iterator[None] | None = None  # the redraw under way, one lane per turn of the loop
+
+    def _fit_title(self) -> None:
+        self.title.setFixedSize(self.title.fontMetrics().horizontalAdvance(self.title.text()) + 8,
+                                self.title.sizeHint().height())
+
+    def set_zoom(self, zoom: float) -> None:
+        """Fit to the window's zoom (presentation mode): the axes (lane names), their shared width, the header."""
+        self.zoom = zoom
+        zoom_plot(self.plot_widget, zoom)
+        for item in self._linked:  # one left-axis width for every linked plot, so their x axes line up
+            item.getAxis("left").setWidth(scaled(AXIS_W, zoom))
+        self._fit_title()
+        shown = self.share_label.text()
+        self.share_label.setText("last run: <b style='font-size:large'>–</b>")  # one line's height, as built
+        self.share_label.setFixedHeight(self.share_label.sizeHint().height())
+        self.share_label.setText(shown)
+        self._label_every = 0  # lane labels thinned again for the new font, at the next redraw
+        self._fit_header()
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)
@@ -325,7 +345,7 @@ class TimelinePlot(QWidget):
         if not names and self.cpu_plot.hold_t is not None:
             names = self.lanes_shown  # zoomed or panned onto empty time: the lanes keep their names
         lane_px = vb.height() / max(1, len(names))
-        every = max(1, math.ceil(LABEL_PX / max(lane_px, 1.0)))  # thin the labels when lanes are thin
+        every = max(1, math.ceil(LABEL_PX * self.zoom / max(lane_px, 1.0)))  # thin the labels when lanes are thin
         if names != self.lanes_shown or every != self._label_every:
             self.lanes_shown, self._label_every = names, every
             self.plot.getAxis("left").setTicks([[(i + 0.5, lane_label(n)) for i, n in enumerate(names)
