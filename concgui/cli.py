@@ -75,6 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--export", metavar="FILE.json", help="write the results as JSON after the run")
     g.add_argument("--screenshot", metavar="FILE.png", help="save a picture of the window after the run")
     g.add_argument("--quit-when-done", action="store_true", help="quit after the scenario (exit 1 if a run failed)")
+    g.add_argument("--lesson", metavar="ID", help="open the lesson panel with a lesson (see: concgui lesson --list) "
+                                                  "or a lesson file, FILE.json")
+    g.add_argument("--step", type=int, default=1, metavar="N", help="with --lesson: show step N (from 1)")
+    g.add_argument("--answer", metavar="TEXT", default=None,
+                   help="with --lesson: the prediction(s) for the step, e.g. 1.5 or \"1, 1.5, 2\" (--autorun then "
+                        "runs the step and reveals it)")
     g.add_argument("--allow-functions", action="store_true",
                    help="let a scenario file import and run the functions it names (else the window asks first, "
                         "and --autorun refuses)")
@@ -1038,6 +1044,36 @@ def _zoom(text: str) -> float:
     return zoom
 
 
+def _gui_lesson(args: argparse.Namespace):
+    """``gui --lesson ID --step N --answer TEXT``, checked before Qt loads; None without --lesson."""
+    lesson_id = getattr(args, "lesson", None)
+    if lesson_id is None:
+        if args.answer is not None or args.step != 1:
+            raise UsageError("--step and --answer go with --lesson")
+        return None
+    if args.scenario is not None or args.scenario_file is not None:
+        raise UsageError("use --lesson or a scenario, not both")
+    from concgui.lessons.answers import split_answers
+    from concgui.lessons.catalog import resolve
+    from concgui.lessons.format import LessonError
+    from concgui.lessons.reveal import parse_prediction
+
+    try:
+        lesson = resolve(lesson_id)
+    except LessonError as exc:
+        raise UsageError(str(exc)) from None
+    if not 1 <= args.step <= len(lesson.steps):
+        raise UsageError(f"--step must be from 1 to {len(lesson.steps)} for lesson {lesson.id}, not {args.step}")
+    question = lesson.steps[args.step - 1].question
+    answers = split_answers(args.answer or "")
+    if args.answer is not None and (not answers or any(parse_prediction(a, question) is None for a in answers)):
+        want = "a number" if not question.choices else "one of: " + ", ".join(question.choices)
+        raise UsageError(f"--answer for step {args.step} of {lesson.id} must be {want}, not {args.answer!r}")
+    if args.autorun and args.answer is None:
+        raise UsageError("a lesson's step runs after a prediction: give --answer with --autorun")
+    return lesson
+
+
 def cmd_gui(args: argparse.Namespace) -> int:
     if args.scenario is not None and args.scenario_file is not None:
         raise UsageError("use --scenario or --scenario-file, not both")
@@ -1060,6 +1096,7 @@ def cmd_gui(args: argparse.Namespace) -> int:
     _check_output(args.export)
     if getattr(args, "zoom", None) is not None:
         args.zoom = _zoom(args.zoom)
+    args.lesson_object = _gui_lesson(args)
     from concgui.gui.app import main as gui_main  # Qt is imported only here
 
     return gui_main(args)

@@ -21,6 +21,7 @@ from concgui.engine.clock import now
 from concgui.engine.export import ExportError
 from concgui.gui import qt_logging, quit_signals, run_reporter
 from concgui.gui.gc_pinning import GuiThreadCollector
+from concgui.gui.lesson_panel import LessonPanel
 from concgui.gui.main_window import MainWindow
 from concgui.gui.qt_worker import abandoned_threads_running
 from concgui.gui.run_driver import BatchOutcome
@@ -114,16 +115,22 @@ class ScenarioDriver(QObject):
     """Runs a scenario in the window and does what the command line asked afterwards."""
 
     def __init__(self, app: QApplication, window: MainWindow, scenario: Scenario | None, autorun: bool,
-                 export: str | None, screenshot: str | None, quit_when_done: bool) -> None:
+                 export: str | None, screenshot: str | None, quit_when_done: bool,
+                 lesson_panel: LessonPanel | None = None) -> None:
         super().__init__(window)
         self.app, self.window, self.scenario = app, window, scenario
         self.export, self.screenshot, self.quit_when_done = export, screenshot, quit_when_done
         self.exit_code = EXIT_OK
+        #: A lesson's step to run (--lesson with --autorun): its reveal, not a batch, says when it is done.
+        self.lesson_panel = lesson_panel if autorun else None
         window.session.batch_done.connect(self._on_session_batch_done)
         window.your_function.failed.connect(self._on_your_function_failed)
         if scenario is not None:
             window.load_scenario(scenario)
-        if scenario is not None and autorun:
+        if self.lesson_panel is not None:
+            self.lesson_panel.revealed.connect(self._on_lesson_panel_revealed)
+            QTimer.singleShot(AUTORUN_DELAY_MS, self._on_lesson_autorun)
+        elif scenario is not None and autorun:
             QTimer.singleShot(AUTORUN_DELAY_MS, self._on_autorun)
         elif screenshot or quit_when_done:
             # Nothing to run: picture the window as opened (and quit if asked).
@@ -136,8 +143,27 @@ class ScenarioDriver(QObject):
             self.exit_code = EXIT_FAILED
             self._finish()
 
+    @Slot()
+    def _on_lesson_autorun(self) -> None:
+        assert self.lesson_panel is not None
+        self.lesson_panel.run_button.click()
+        if not self.lesson_panel.running:  # refused: the panel says why
+            print(f"concgui: error: {self.lesson_panel.message.text()}", file=sys.stderr)
+            self.exit_code = EXIT_FAILED
+            QTimer.singleShot(SETTLE_MS, self._finish)
+
+    @Slot(int)
+    def _on_lesson_panel_revealed(self, index: int) -> None:
+        assert self.lesson_panel is not None and self.lesson_panel.walkthrough is not None
+        result = self.lesson_panel.walkthrough.results.get(index)
+        if result is None or result.error:
+            self.exit_code = EXIT_FAILED
+        QTimer.singleShot(SETTLE_MS, self._finish)
+
     @Slot(object)
     def _on_session_batch_done(self, outcome: BatchOutcome) -> None:
+        if self.lesson_panel is not None:
+            return  # the lesson's reveal ends it
         if not outcome.ok:
             self.exit_code = EXIT_FAILED
         QTimer.singleShot(SETTLE_MS, self._finish)
@@ -211,9 +237,16 @@ def main(args: Any = None) -> int:
         window.presentation.set_presenting(True, zoom)
     if scenario is not None and not may_import(window, scenario, bool(getattr(args, "allow_functions", False))):
         scenario = None
+    lesson = getattr(args, "lesson_object", None)  # --lesson, checked by the CLI
+    panel = None
+    if lesson is not None:
+        panel = window.open_lesson(lesson)
+        panel.show_step(getattr(args, "step", 1) - 1)
+        if getattr(args, "answer", None) is not None:
+            panel.set_answer_text(args.answer)
     driver = ScenarioDriver(app, window, scenario, bool(getattr(args, "autorun", False)),
                             getattr(args, "export", None), getattr(args, "screenshot", None),
-                            bool(getattr(args, "quit_when_done", False)))
+                            bool(getattr(args, "quit_when_done", False)), lesson_panel=panel)
     quitter = quit_signals.install(app, window.session.cancel)  # Ctrl+C / SIGTERM close the window
     run_reporter.install_if_asked(window.session)
     code = app.exec()

@@ -101,7 +101,31 @@ GLOSSARY: tuple[Term, ...] = (
     Term("GIL lane", "The thin strip under a lane: how much of each 10 ms the worker's OS thread was really on a "
          "CPU. Pure-Python threads alternate; GIL-releasing ones run together.",
          "Each thread's CPU time from /proc, read by a helper process at ~100 Hz."),
+    Term("Expected here", "A lesson step's range (or choices) for this machine: computed from its cores, its "
+         "Python's GIL and switch interval, and the step's settings, with the reason it gives.",
+         "The step's rule in concgui/lessons/expect.py, read when the step is revealed."),
+    Term("Holds", "Whether a lesson step's measurement fell in the range expected here. When it does not, the "
+         "reveal says \"On this machine:\" and keeps the measurement.", "Measured against Expected here."),
+    Term("Prediction", "The answer given before a lesson step runs; several (a class's) are kept, and the reveal "
+         "compares their median (or, for a choice, the commonest) with the measurement: close within 20 %.",
+         "The lesson panel's answer box; saved with Answers (CSV)."),
+    Term("Lost updates", "Race lab: how many of the workers' increments are missing from the final count.",
+         "Increments attempted minus the counter's final value."),
+    Term("Max concurrency", "Semaphore lab: the most workers that held a permit at the same moment.",
+         "The holders' start and end times, swept in order."),
+    Term("Deadlock", "Deadlock lab: threads that each hold a lock the other waits for, so none can go on; the "
+         "lab sees the cycle in its wait-for graph and ends it with an acquire timeout.",
+         "Which lock each thread holds and waits for, watched while it runs."),
+    Term("Max fill", "Condition lab: the most items the bounded buffer held at once.",
+         "The buffer's length after every put."),
+    Term("Quickest IPC", "IPC lab: the method with the lowest median time to move one payload of a size from "
+         "the child process to the parent, checksum verified.", "Each method's transfers at that size."),
 )
+
+#: Glossary terms of each lesson metric (the lesson panel's reveal names these numbers).
+LESSON_METRIC_TERMS = {"speedup": "Speedup", "freeze-ms": "Longest freeze", "lost-updates": "Lost updates",
+                       "max-concurrency": "Max concurrency", "deadlock": "Deadlock", "max-fill": "Max fill",
+                       "fastest-ipc": "Quickest IPC", "ipc-ratio": "Quickest IPC"}
 
 def glossary_html() -> str:
     rows = "".join(f"<tr><td><b>{t.term}</b></td><td>{t.meaning}<br><i>From: {t.source}</i></td></tr>"

@@ -17,8 +17,8 @@ from typing import Any
 
 from PySide6.QtCore import QSize, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import (QFileDialog, QFrame, QLabel, QMainWindow, QMessageBox, QScrollArea, QSplitter,
-                               QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QDockWidget, QFileDialog, QFrame, QLabel, QMainWindow, QMessageBox, QScrollArea,
+                               QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
 from concgui import __version__
 from concgui.engine import machine_load
@@ -46,6 +46,8 @@ from concgui.gui.glossary import glossary_html
 from concgui.gui.heartbeat import HeartbeatDot, lateness_color
 from concgui.gui.hints import hint_html
 from concgui.gui.labs import LabsView
+from concgui.gui.lesson_driver import LessonDriver
+from concgui.gui.lesson_panel import LessonPanel
 from concgui.gui.lateness_plot import LatenessPlot
 from concgui.gui.pace import RATES, Pace
 from concgui.gui.presentation import Presentation, scaled
@@ -64,6 +66,7 @@ from concgui.gui.theme import InkLabel, ThemeManager, add_theme_menu
 from concgui.gui.timeline_plot import TimelinePlot
 from concgui.gui.workload_view import WorkloadPanel
 from concgui.gui.your_function import YourFunction
+from concgui.lessons.format import Lesson
 from concgui.scenarios import Scenario, StepKind
 
 LAG_READOUT_MS = 500
@@ -165,6 +168,7 @@ class MainWindow(QMainWindow):
         self._resize_to_screen()
         self._install_extras(settings if settings is not None else Settings())
         self._install_presentation()
+        self._install_lessons()
 
     # -- building -------------------------------------------------------------------
 
@@ -368,6 +372,74 @@ class MainWindow(QMainWindow):
                                      {"cpu": self.cpu_plot.plot_widget, "comparison": self.comparison.chart},
                                      self.statusBar(), settings, self.results_table.selected_row)
         self.exports.install(self.file_menu, after=self.export_action)
+
+    # -- lessons -------------------------------------------------------------------------
+
+    def _install_lessons(self) -> None:
+        """View › Lesson (Ctrl+L): the lesson panel, docked on the left, built when first opened."""
+        self.lesson_panel: LessonPanel | None = None
+        self.lesson_driver: LessonDriver | None = None
+        self.lesson_dock: QDockWidget | None = None
+        self.lesson_action = QAction("&Lesson…", self)
+        self.lesson_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.lesson_action.setToolTip("Predict, run, then see measured against predicted, step by step")
+        self.lesson_action.triggered.connect(lambda: self.open_lesson())
+        first = self.view_menu.actions()[0] if self.view_menu.actions() else None
+        self.view_menu.insertAction(first, self.lesson_action)
+        self.view_menu.insertSeparator(first)
+
+    def open_lesson(self, lesson: Lesson | None = None) -> LessonPanel:
+        """Show the lesson panel (with ``lesson``, else the one it shows); a lesson sets its own runs."""
+        if self.lesson_panel is None:
+            panel = LessonPanel()
+            dock = QDockWidget("Lesson", self)
+            dock.setObjectName("lesson-dock")
+            dock.setWidget(panel)
+            dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable |
+                             QDockWidget.DockWidgetFeature.DockWidgetMovable)
+            self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+            panel.closed.connect(dock.close)
+            panel.settings_wanted.connect(self.settings_scroll.setVisible)
+            dock.visibilityChanged.connect(self._on_lesson_dock_visibility_changed)
+            self.lesson_driver = LessonDriver(panel, self.session, self.labs, self.tabs, self._lesson_target,
+                                              self.controls.apply, parent=self)
+            self.lesson_panel, self.lesson_dock = panel, dock
+            self._size_lesson_dock(self.presentation.zoom)
+            self.presentation.zoom_changed.connect(self._size_lesson_dock)
+        assert self.lesson_dock is not None
+        if lesson is not None:
+            self.lesson_panel.open_lesson(lesson)
+        self.lesson_dock.show()
+        self.lesson_dock.raise_()
+        # A lesson sets what it runs: its panel takes the settings' place until asked for them.
+        self.settings_scroll.setVisible(self.lesson_panel.settings_toggle.isChecked())
+        return self.lesson_panel
+
+    @Slot(float)
+    def _size_lesson_dock(self, zoom: float) -> None:
+        if self.lesson_dock is not None:
+            self.lesson_dock.setMinimumWidth(scaled(300, zoom))
+            self.resizeDocks([self.lesson_dock], [scaled(340, zoom)], Qt.Orientation.Horizontal)
+
+    @Slot(bool)
+    def _on_lesson_dock_visibility_changed(self, _visible: bool) -> None:
+        if self.lesson_dock is not None and self.lesson_dock.isHidden():  # closed, not just covered
+            self.settings_scroll.setVisible(True)
+            if self.lesson_driver is not None:
+                self.lesson_driver.highlighter.clear()
+
+    def _lesson_target(self, name: str) -> QWidget | None:
+        """The widget a lesson's "look at" names: a readout tile while presenting, else what it reads from."""
+        if name == "lab":
+            return self.labs.current
+        if name.startswith("readout-"):
+            tile = self.readout.widget.findChild(QWidget, name) if self.readout.widget.isVisible() else None
+            if tile is not None:
+                return tile
+            name = {"readout-speedup": "comparison", "readout-verdict": "comparison", "readout-cores": "cpu-plot",
+                    "readout-heartbeat": "heartbeat"}.get(name, "")
+        return {"cpu-plot": self.cpu_plot, "timeline": self.timeline, "heartbeat": self.lateness_plot,
+                "comparison": self.comparison, "progress": self.progress}.get(name)
 
     # -- presentation mode ---------------------------------------------------------------
 
@@ -727,7 +799,8 @@ class MainWindow(QMainWindow):
         records = records_of(done.rows)
         note = ""
         # The comparison shows comparisons: a lab's runs are its own lessons, not one more Compare.
-        if done.kind in (BatchKind.COMPARE, BatchKind.SCALE, BatchKind.SCENARIO) and len(records) >= 2:
+        if done.kind in (BatchKind.COMPARE, BatchKind.SCALE, BatchKind.SCENARIO, BatchKind.LESSON) and \
+                len(records) >= 2:
             # A scaling series (Scale, or a scenario like `scale`) goes to the Scaling tab instead.
             scaling = done.kind in (BatchKind.SCALE, BatchKind.SCENARIO) and self.show_scaling(records, switch=True)
             if not scaling and done.kind is not BatchKind.SCALE:
@@ -922,6 +995,8 @@ class MainWindow(QMainWindow):
         self._lag_job.set_period(None)
         self._load_job.set_period(None)
         self.presentation.restore()  # the application's own font back
+        if self.lesson_driver is not None:
+            self.lesson_driver.shutdown()
         self.cpu_plot.stop()
         self.responsiveness.shutdown()
         self.your_function.shutdown()

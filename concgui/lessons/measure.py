@@ -80,10 +80,12 @@ def measure(metric: Metric, args: Mapping[str, Any], outcome: Outcome) -> Measur
     if metric is Metric.FREEZE_MS:
         if outcome.freeze_ms is None or not outcome.records:
             raise MeasureError("the run ended before the event loop's freeze could be measured")
+        from concgui.lessons.reveal import ms_words
+
         wall = outcome.records[-1].wall_s
-        return Measured(round(outcome.freeze_ms, 1),
-                        f"the event loop's longest freeze was {outcome.freeze_ms:,.0f} ms, during a run of "
-                        f"{wall:.2f} s")
+        freeze = round(outcome.freeze_ms) if outcome.freeze_ms >= 10 else round(outcome.freeze_ms, 1)
+        return Measured(freeze, f"the event loop's longest freeze was {ms_words(freeze)}, during a run of "
+                                f"{wall:.2f} s")
     lab = outcome.lab
     if lab is None or lab.get("status") != "done":
         raise MeasureError(f"the lab did not finish ({(lab or {}).get('error') or 'no result'})")

@@ -40,8 +40,15 @@ def value_words(value: float | str, question: Question) -> str:
     unit = question.unit
     if unit == "×":
         return f"{value:,.2f}×"
+    if unit == "ms":
+        return ms_words(value)
     num = f"{value:,.0f}" if abs(value) >= 100 or float(value).is_integer() else f"{value:.2f}"
     return f"{num}{unit}" if unit == "%" else f"{num} {unit}".rstrip()
+
+
+def ms_words(ms: float) -> str:
+    """Milliseconds as the lateness plot shows them: whole from 10 ms, one decimal below."""
+    return f"{ms:,.0f} ms" if abs(ms) >= 10 else f"{ms:.1f} ms"
 
 
 def expected_words(expected: Expected, question: Question) -> str:

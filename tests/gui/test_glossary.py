@@ -32,3 +32,12 @@ def test_help_shows_the_glossary_and_the_real_shortcuts(qtbot, window):
     assert dialogs and dialogs[0].width() <= 640
     for d in dialogs:
         d.close()
+
+
+def test_every_number_a_lesson_reveals_has_an_entry():
+    from concgui.gui.glossary import LESSON_METRIC_TERMS
+    from concgui.lessons.format import Metric
+
+    assert set(LESSON_METRIC_TERMS) == {m.value for m in Metric}
+    for term in (*LESSON_METRIC_TERMS.values(), "Expected here", "Holds", "Prediction"):
+        assert entry(term) is not None, term
