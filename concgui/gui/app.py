@@ -234,7 +234,7 @@ def main(args: Any = None) -> int:
     window.show()
     zoom = getattr(args, "zoom", None)  # --zoom F: presentation mode at F (checked by the CLI)
     if zoom is not None:
-        window.presentation.set_presenting(True, zoom)
+        window.present(True, zoom)
     if scenario is not None and not may_import(window, scenario, bool(getattr(args, "allow_functions", False))):
         scenario = None
     lesson = getattr(args, "lesson_object", None)  # --lesson, checked by the CLI

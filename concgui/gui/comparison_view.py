@@ -357,7 +357,7 @@ class ComparisonView(QWidget):
                     lo = min(lo, -first * span / width)
         axis.setTicks([list(enumerate(names))])
         lines = max((n.count("\n") + 1 for n in names), default=1)
-        if lines > 1:  # pyqtgraph measures text 20% short: room for every line, or the last is cut off
+        if lines > 1 or self.zoom != 1.0:  # pyqtgraph measures text 20% short: room for every line, or it is cut
             fm = QFontMetrics(axis.style.get("tickFont") or self.chart.font())
             axis.setHeight(int(max(0, axis.style["tickLength"]) + axis.style["tickTextOffset"][1]
                                + lines * fm.lineSpacing() + 2))

@@ -198,6 +198,9 @@ class CpuPlot(QWidget):
     def set_zoom(self, zoom: float) -> None:
         """Fit to the window's zoom (presentation mode): line widths, axes, the header's fixed sizes, labels."""
         zoom_plot(self.plot_widget, zoom)
+        if not self.heat:  # larger tick labels on a short axis: fewer of them, so none overlap
+            self.plot.getAxis("left").setTicks(None if zoom == 1.0 else [[(v, str(v)) for v in (0, 50, 100)], []])
+            self.plot.setYRange(0, 100, padding=0.02 if zoom == 1.0 else 0.08)  # room for the top label
         for i, curve in enumerate(self.curves):
             curve.setPen(pg.mkPen(core_color(i, self.cores), width=scaled(self._line_w, zoom)))
         self._fit_title()

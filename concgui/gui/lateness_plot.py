@@ -126,6 +126,8 @@ class LatenessPlot(QWidget):
     def set_zoom(self, zoom: float) -> None:
         """Fit to the window's zoom (presentation mode): line widths, axes, labels, the dot, the header's height."""
         zoom_plot(self.plot_widget, zoom)
+        # Larger tick labels on a short log axis: fewer of them, none at the top edge, so none overlap or clip.
+        self.plot.getAxis("left").setTicks(None if zoom == 1.0 else [[(0, "1"), (1, "10"), (3, "1000")], []])
         self.curve.setPen(pg.mkPen("#6a1b9a", width=scaled(1, zoom)))
         font = QGuiApplication.font()
         for line in self._threshold_lines:

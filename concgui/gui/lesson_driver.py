@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Slot
-from PySide6.QtWidgets import QTabWidget, QWidget
+from PySide6.QtWidgets import QWidget
 
 from concgui import labs
 from concgui.engine.config import Where
@@ -24,6 +24,7 @@ from concgui.gui.highlight import Highlighter
 from concgui.gui.labs import LabsView
 from concgui.gui.labs.lab_runner import LabOutcome
 from concgui.gui.lesson_panel import LessonPanel
+from concgui.gui.page_tabs import PageTabs
 from concgui.gui.run_session import BatchDone, BatchKind, RunSession, Step, records_of
 from concgui.lessons.format import LabSetup, Metric, Placement, RunSetup, run_configs
 from concgui.lessons.headless import lab_lines
@@ -44,7 +45,7 @@ def window_steps(setup: RunSetup, cores: int) -> list[Step]:
 
 
 class LessonDriver(QObject):
-    def __init__(self, panel: LessonPanel, session: RunSession, labs_view: LabsView, tabs: QTabWidget,
+    def __init__(self, panel: LessonPanel, session: RunSession, labs_view: LabsView, tabs: PageTabs,
                  targets: Callable[[str], QWidget | None], show_config: Callable[[Any], None],
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -143,10 +144,7 @@ class LessonDriver(QObject):
         if widget is None:
             self.highlighter.clear()
             return
-        for i in range(self.tabs.count()):
-            if self.tabs.widget(i).isAncestorOf(widget):
-                self.tabs.setCurrentIndex(i)
-                break
+        self.tabs.setCurrentWidget(widget)  # the tab it is on
         self.highlighter.show(widget)
 
     def shutdown(self) -> None:

@@ -46,6 +46,7 @@ from concgui.gui.glossary import glossary_html
 from concgui.gui.heartbeat import HeartbeatDot, lateness_color
 from concgui.gui.hints import hint_html
 from concgui.gui.labs import LabsView
+from concgui.gui.page_tabs import PageTabs
 from concgui.gui.lesson_driver import LessonDriver
 from concgui.gui.lesson_panel import LessonPanel
 from concgui.gui.lateness_plot import LatenessPlot
@@ -73,6 +74,8 @@ LAG_READOUT_MS = 500
 #: Smallest useful sizes, kept even on a 1366×768 screen: lanes to read, rows to compare.
 TIMELINE_MIN_PX = 120
 TABLE_MIN_ROWS = 4
+#: The comparison card's narrowest: every bar keeps its name (scaled with the zoom).
+COMPARISON_MIN_PX = 240
 #: Zoomed in (presentation mode) on a 1366×768 projector, the table yields: its rows scroll.
 PRESENT_TABLE_ROWS = 2
 #: A Run, Compare or Scale estimated longer than this asks first (Run anyway).
@@ -196,6 +199,7 @@ class MainWindow(QMainWindow):
         plots.setStretchFactor(2, 2)
         # Every panel stays usable on a 1366×768 projector: the timeline keeps room for a few lanes.
         self.timeline.setMinimumHeight(TIMELINE_MIN_PX)
+        self.comparison.setMinimumWidth(COMPARISON_MIN_PX)
         plots.setChildrenCollapsible(False)
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(card(plots))
@@ -207,12 +211,14 @@ class MainWindow(QMainWindow):
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(top)
         right.addWidget(card(self.progress))
-        right.addWidget(card(self.results_table, "Runs this session"))
+        self.results_card = card(self.results_table, "Runs this session")
+        right.addWidget(self.results_card)
         right.setStretchFactor(0, 5)
         right.setStretchFactor(1, 2)
         right.setStretchFactor(2, 3)
         right.setChildrenCollapsible(False)
         right.setSizes([560, 120, 180])  # scaled to the real height when shown
+        self._right_split = right
         self.results_table.setMinimumHeight(self.results_table.height_for_rows(TABLE_MIN_ROWS))
 
         main = QSplitter(Qt.Orientation.Horizontal)
@@ -226,7 +232,7 @@ class MainWindow(QMainWindow):
         self._splitter_list = (plots, top, right, main)
         self._splitters: list[tuple[QSplitter, list[int]]] = []
         # Tabs: this one runs and compares; the labs and other views add theirs.
-        self.tabs = QTabWidget()
+        self.tabs = PageTabs()
         self.tabs.setDocumentMode(True)
         run_page = QWidget()  # the readout strip (presentation mode only) over the tab's panels
         run_lay = QVBoxLayout(run_page)
@@ -240,13 +246,14 @@ class MainWindow(QMainWindow):
         self.run_scroll.setFrameShape(QFrame.Shape.NoFrame)
         run_lay.addWidget(self.run_scroll, 1)
         self.tabs.addTab(run_page, "Run && compare")
-        self.tabs.addTab(self.scaling, "Scaling")
         from concgui.gui.responsiveness_lab import ResponsivenessLab
 
         self.responsiveness = ResponsivenessLab(self.session, self.sampler)
-        self.tabs.addTab(self.responsiveness, "Responsiveness lab")
         self.labs = LabsView()
-        self.tabs.addTab(self.labs, "Labs")
+        # Each tab scrolls where a small, zoomed screen cannot hold it: no tab makes the window outgrow the screen.
+        for page, title in ((self.scaling, "Scaling"), (self.responsiveness, "Responsiveness lab"),
+                            (self.labs, "Labs")):
+            self.tabs.add_page(page, title)
         self.setCentralWidget(self.tabs)
         self.setStyleSheet("QFrame#card { border: 1px solid palette(midlight); border-radius: 6px;"
                            " background: palette(base); }")
@@ -399,7 +406,7 @@ class MainWindow(QMainWindow):
                              QDockWidget.DockWidgetFeature.DockWidgetMovable)
             self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
             panel.closed.connect(dock.close)
-            panel.settings_wanted.connect(self.settings_scroll.setVisible)
+            panel.settings_wanted.connect(self.show_settings)
             dock.visibilityChanged.connect(self._on_lesson_dock_visibility_changed)
             self.lesson_driver = LessonDriver(panel, self.session, self.labs, self.tabs, self._lesson_target,
                                               self.controls.apply, parent=self)
@@ -412,7 +419,7 @@ class MainWindow(QMainWindow):
         self.lesson_dock.show()
         self.lesson_dock.raise_()
         # A lesson sets what it runs: its panel takes the settings' place until asked for them.
-        self.settings_scroll.setVisible(self.lesson_panel.settings_toggle.isChecked())
+        self.show_settings(self.lesson_panel.settings_toggle.isChecked())
         return self.lesson_panel
 
     @Slot(float)
@@ -424,9 +431,22 @@ class MainWindow(QMainWindow):
     @Slot(bool)
     def _on_lesson_dock_visibility_changed(self, _visible: bool) -> None:
         if self.lesson_dock is not None and self.lesson_dock.isHidden():  # closed, not just covered
-            self.settings_scroll.setVisible(True)
+            self.show_settings(not self.presentation.presenting)
             if self.lesson_driver is not None:
                 self.lesson_driver.highlighter.clear()
+
+    def _lesson_open(self) -> bool:
+        return self.lesson_dock is not None and not self.lesson_dock.isHidden()
+
+    @Slot(bool)
+    def show_settings(self, shown: bool) -> None:
+        """Show or hide the settings column (View › Settings column, F9; the lesson panel's toggle)."""
+        self.settings_action.setChecked(shown)  # its toggled signal shows or hides the column
+        self.settings_scroll.setVisible(shown)
+        if self.lesson_panel is not None and self.lesson_panel.settings_toggle.isChecked() != shown:
+            self.lesson_panel.settings_toggle.blockSignals(True)
+            self.lesson_panel.settings_toggle.setChecked(shown)
+            self.lesson_panel.settings_toggle.blockSignals(False)
 
     def _lesson_target(self, name: str) -> QWidget | None:
         """The widget a lesson's "look at" names: a readout tile while presenting, else what it reads from."""
@@ -461,6 +481,11 @@ class MainWindow(QMainWindow):
             lambda: None)
         self.presentation_action.setCheckable(True)
         self.presentation_action.toggled.connect(self._on_presentation_action_toggled)
+        self.settings_action = action("&Settings column", ("F9",), "Show or hide the settings (a lesson or "
+                                      "presentation mode hides them to give the plots room)", lambda: None)
+        self.settings_action.setCheckable(True)
+        self.settings_action.setChecked(True)
+        self.settings_action.toggled.connect(self.settings_scroll.setVisible)
         self.zoom_in_action = action("Zoom &in", ("Ctrl+=", "Ctrl++"), "Larger text and lines (up to 2×)",
                                      pres.zoom_in)
         self.zoom_out_action = action("Zoom &out", ("Ctrl+-",), "Smaller text and lines (down to 1×)", pres.zoom_out)
@@ -478,13 +503,31 @@ class MainWindow(QMainWindow):
         from concgui.gui.presentation import MAX_ZOOM, MIN_ZOOM
 
         z = self.presentation.zoom
-        self.zoom_in_action.setEnabled(z < MAX_ZOOM)
+        self.zoom_in_action.setEnabled(z < min(MAX_ZOOM, self.presentation.max_zoom))
         self.zoom_out_action.setEnabled(z > MIN_ZOOM)
         self.actual_size_action.setEnabled(z != MIN_ZOOM)
 
     @Slot(bool)
     def _on_presentation_action_toggled(self, checked: bool) -> None:
-        self.presentation.set_presenting(checked)
+        if checked != self.presentation.presenting:  # not the action following the mode
+            self.present(checked)
+
+    def present(self, on: bool, zoom: float | None = None) -> None:
+        """Enter presentation mode at ``zoom`` (at most what this screen holds, said if less), or leave it."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is not None:
+            size = screen.geometry().size()
+            most = self.presentation.fit_screen(size.width(), size.height())
+            from concgui.gui.presentation import MIN_ZOOM, PRESENT_ZOOM
+
+            z = self.presentation.zoom
+            asked = zoom if zoom is not None else z if z != MIN_ZOOM else PRESENT_ZOOM
+            if on and asked > most:
+                self.statusBar().showMessage(
+                    f"Zoom {asked:g}× would not fit this {size.width()}×{size.height()} screen: showing {most:g}×.",
+                    10_000)
+        self.presentation.set_presenting(on, zoom)
+        self._fit_zoom_actions()
 
     @Slot(float)
     def _on_presentation_zoom_changed(self, zoom: float) -> None:
@@ -504,6 +547,7 @@ class MainWindow(QMainWindow):
         refit_labels(self)
         self.controls.fit_badge()
         self._fit_lag_label()
+        self.comparison.setMinimumWidth(scaled(COMPARISON_MIN_PX, zoom))
         left = self.settings_scroll.widget()
         bar = self.settings_scroll.verticalScrollBar().sizeHint().width()
         self.settings_scroll.setMinimumWidth(max(self._settings_min_w if zoom == 1.0 else 0,
@@ -515,6 +559,15 @@ class MainWindow(QMainWindow):
         table.setMinimumHeight(table.height_for_rows(TABLE_MIN_ROWS if zoom == 1.0 else PRESENT_TABLE_ROWS))
         self._fit_run_scroll()
         self._fit_zoom_actions()
+
+    @Slot()
+    def _fit_stage(self) -> None:
+        """Presenting: the progress card as tall as it needs, the plots and comparison the rest."""
+        if not self.presentation.presenting:
+            return
+        total = sum(self._right_split.sizes())
+        need = self.progress.parentWidget().sizeHint().height()
+        self._right_split.setSizes([max(0, total - need), need, 0])
 
     def _fit_run_scroll(self) -> None:
         """At zoom 1.0 the tab is never smaller than its panels (as without the scroll area); zoomed, they scroll."""
@@ -536,6 +589,12 @@ class MainWindow(QMainWindow):
         if self.presentation_action.isChecked() != on:
             self.presentation_action.setChecked(on)
         self.readout.set_shown(on)
+        # The stage: plots, comparison and progress. The settings (F9 brings them back) and the runs table
+        # are for the person at the keyboard; on a 1366×768 projector they would squeeze the rest.
+        self.results_card.setVisible(not on)
+        self.progress.set_worker_rows_shown(not on)  # the timeline has a lane per worker
+        self.show_settings(not on and not self._lesson_open())
+        QTimer.singleShot(0, self, self._fit_stage)
         self.platform_label.setVisible(not on)  # a long line, not for the back of the room
         self.cpu_plot.set_busy_readout_shown(not on)  # the strip's Cores busy tile says it, larger
         if on:

@@ -21,6 +21,15 @@ MIN_ZOOM, MAX_ZOOM = 1.0, 2.0
 ZOOM_STEP = 0.25
 #: The zoom Presentation applies when none was chosen (``--zoom``, or Zoom in before it).
 PRESENT_ZOOM = 1.5
+#: The presentation layout's size at zoom 1.0 (the stage: readouts, plots, comparison, progress). A screen
+#: holds it at zoom min(width / 900, height / 512): 1.5 on a 1366×768 projector, 2.0 from 1800×1024.
+STAGE_PX = (900, 512)
+
+
+def fit_zoom(width: int, height: int) -> float:
+    """The largest zoom step (1.0, 1.25, …, 2.0) at which the stage fits a ``width`` × ``height`` screen."""
+    fits = min(width / STAGE_PX[0], height / STAGE_PX[1])
+    return max(MIN_ZOOM, min(MAX_ZOOM, int(fits / ZOOM_STEP) * ZOOM_STEP))
 
 
 def clamp_zoom(zoom: float) -> float:
@@ -64,6 +73,8 @@ class Presentation(QObject):
         self._presenting = False
         self._scale_app_font = scale_app_font
         self._base_font: QFont | None = None  # the application font at zoom 1.0
+        #: The most the screen holds (see :func:`fit_zoom`); the window sets it from its screen.
+        self.max_zoom = MAX_ZOOM
 
     @property
     def zoom(self) -> float:
@@ -73,9 +84,16 @@ class Presentation(QObject):
     def presenting(self) -> bool:
         return self._presenting
 
+    def fit_screen(self, width: int, height: int) -> float:
+        """Never zoom past what a ``width`` × ``height`` screen holds (a zoom above it comes down to it)."""
+        self.max_zoom = fit_zoom(width, height)
+        if self._zoom > self.max_zoom:
+            self.set_zoom(self.max_zoom)
+        return self.max_zoom
+
     def set_zoom(self, zoom: float) -> float:
-        """Draw at ``zoom`` (clamped to 1.0–2.0); returns the zoom now in effect."""
-        zoom = clamp_zoom(zoom)
+        """Draw at ``zoom`` (clamped to 1.0–2.0 and to the screen); returns the zoom now in effect."""
+        zoom = min(clamp_zoom(zoom), self.max_zoom)
         if zoom != self._zoom:
             self._zoom = zoom
             self._apply_app_font()

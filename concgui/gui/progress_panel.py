@@ -89,7 +89,7 @@ class ProgressPanel(QWidget):
         self._grid.setContentsMargins(2, 2, 2, 2)
         self._grid.setHorizontalSpacing(10)
         self._grid.setVerticalSpacing(3)
-        scroll = QScrollArea()
+        self._rows_scroll = scroll = QScrollArea()
         scroll.setWidget(self._rows_widget)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -114,6 +114,10 @@ class ProgressPanel(QWidget):
         self._clock = PeriodicCall(self._on_clock_timeout, CLOCK_MS, heartbeat, self)
 
     # -- driven by the window ---------------------------------------------------
+
+    def set_worker_rows_shown(self, on: bool) -> None:
+        """Show a row per worker, or only the overall bar (presentation mode: the timeline has a lane each)."""
+        self._rows_scroll.setVisible(on)
 
     def set_clock_ms(self, ms: int) -> None:
         """Update elapsed time and ETA every ``ms`` (see :mod:`concgui.gui.pace`)."""

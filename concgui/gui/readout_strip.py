@@ -183,6 +183,10 @@ class ReadoutStrip(QObject):
             label.setText(self._render(widest))
             label.setFixedSize(label.sizeHint())
         self.speedup_value.setMinimumHeight(self.cores_value.height())
+        # Room for the widest speedup and mode ("88.8× interpreters"): the verdict, which wraps, yields instead.
+        probe = QLabel(self._render(("88.8×", " interpreters")))
+        probe.setFont(self.speedup_value.font())
+        self.speedup_value.setMinimumWidth(probe.sizeHint().width())
         for label, parts in list(self._parts.items()):
             label.setText(self._render(parts))
 

@@ -10,7 +10,7 @@ from concgui.engine.compare import RunRecord
 from concgui.engine.repeats import spread, with_speedups
 from concgui.engine.verdict import verdict
 from concgui.gui.comparison_view import run_names
-from concgui.gui.presentation import MAX_ZOOM, MIN_ZOOM, PRESENT_ZOOM, Presentation, clamp_zoom
+from concgui.gui.presentation import MAX_ZOOM, MIN_ZOOM, PRESENT_ZOOM, Presentation, clamp_zoom, fit_zoom
 from concgui.gui.readout_strip import CORES, HEARTBEAT, NONE, SPEEDUP, TILE_NAMES, VERDICT
 
 from tests.test_cli import concgui
@@ -47,12 +47,39 @@ def test_f11_toggles_presenting_and_full_screen(qtbot, window, app_font):
     _press_f11(qtbot, window)
     assert window.presentation.presenting and window.presentation_action.isChecked()
     qtbot.waitUntil(window.isFullScreen, timeout=3000)
-    assert window.presentation.zoom == PRESENT_ZOOM
+    size = window.screen().geometry().size()
+    assert window.presentation.zoom == min(PRESENT_ZOOM, fit_zoom(size.width(), size.height()))
     _press_f11(qtbot, window)
     assert not window.presentation.presenting and not window.presentation_action.isChecked()
     qtbot.waitUntil(lambda: not window.isFullScreen(), timeout=3000)
     assert window.presentation.zoom == MIN_ZOOM
     assert QGuiApplication.font().pointSizeF() == pytest.approx(app_font.pointSizeF())
+
+
+def test_the_zoom_never_outgrows_the_screen_and_says_so(window):
+    assert fit_zoom(1366, 768) == 1.5  # the projector the issue names
+    assert fit_zoom(1920, 1080) == 2.0
+    assert fit_zoom(1280, 720) == 1.25
+    assert fit_zoom(800, 600) == 1.0
+    size = window.screen().geometry().size()
+    most = fit_zoom(size.width(), size.height())
+    window.present(True, 2.0)
+    assert window.presentation.zoom == most
+    if most < 2.0:
+        assert f"Zoom 2× would not fit this {size.width()}×{size.height()} screen" in \
+            window.statusBar().currentMessage()
+    assert not window.zoom_in_action.isEnabled() or most > window.presentation.zoom
+    window.present(False)
+
+
+def test_presenting_leaves_the_stage_to_the_plots(window):
+    window.present(True, 1.25)
+    assert not window.settings_scroll.isVisible() and not window.results_card.isVisible()
+    assert not window.progress._rows_scroll.isVisible()
+    window.settings_action.trigger()  # F9: the settings come back on request
+    assert window.settings_scroll.isVisible()
+    window.present(False)
+    assert window.settings_scroll.isVisible() and window.results_card.isVisible()
 
 
 def test_the_shortcuts_are_listed(window):

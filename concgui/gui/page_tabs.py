@@ -1,0 +1,42 @@
+"""The window's tabs, each page in a scroll area of its own.
+
+A zoomed-in window on a small projector cannot always hold a page at its
+minimum size; in a scroll area the page scrolls instead of making the window
+outgrow the screen. The tab widget speaks of the pages themselves
+(:meth:`setCurrentWidget`, :meth:`currentWidget`, :meth:`page`), so nobody
+needs to know about the scroll areas around them.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QFrame, QScrollArea, QTabWidget, QWidget
+
+
+class PageTabs(QTabWidget):
+    def add_page(self, page: QWidget, title: str) -> int:
+        holder = QScrollArea()
+        holder.setWidget(page)
+        holder.setWidgetResizable(True)
+        holder.setFrameShape(QFrame.Shape.NoFrame)
+        return self.addTab(holder, title)
+
+    def page(self, index: int) -> QWidget | None:
+        """The page of tab ``index`` (inside its scroll area, if it has one)."""
+        w = self.widget(index)
+        return w.widget() if isinstance(w, QScrollArea) and w.widget() is not None else w
+
+    def index_of_page(self, page: QWidget) -> int:
+        """The tab holding ``page`` or any widget on it; -1 if none does."""
+        for i in range(self.count()):
+            p = self.page(i)
+            if p is page or (p is not None and p.isAncestorOf(page)):
+                return i
+        return -1
+
+    def setCurrentWidget(self, widget: QWidget) -> None:  # noqa: N802 (Qt's name)
+        i = self.index_of_page(widget)
+        if i >= 0:
+            self.setCurrentIndex(i)
+
+    def currentWidget(self) -> QWidget | None:  # noqa: N802 (Qt's name)
+        return self.page(self.currentIndex())
