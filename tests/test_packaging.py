@@ -123,6 +123,20 @@ def test_wheel_install_finds_icons(installed_wheel: Path, tmp_path: Path) -> Non
     assert out["read_bytes_same"]
 
 
+def test_the_wheel_ships_the_lessons(installed_wheel: Path, tmp_path: Path) -> None:
+    """The built-in lessons are package data, loaded with importlib.resources from the installed wheel."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "concgui", "lesson", "--list"], cwd=tmp_path,
+        env=_env(PYTHONPATH=str(installed_wheel)), capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    from concgui.lessons.catalog import ORDER
+
+    assert [line.split()[0] for line in proc.stdout.splitlines()] == list(ORDER)
+    assert sorted(p.name for p in (installed_wheel / "concgui" / "lessons" / "data").iterdir()) == \
+        sorted(f"{i}.json" for i in ORDER)
+
+
 def test_installed_wheel_runs_version(installed_wheel: Path, tmp_path: Path) -> None:
     """``python -m concgui --version`` from the installed wheel (deps from this venv)."""
     proc = subprocess.run(

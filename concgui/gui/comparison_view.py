@@ -132,6 +132,11 @@ def part_tooltip(key: str, seconds: float, wall: float) -> str:
     return f"{LABELS[key]}: {seconds * 1000:.1f} ms per worker{share}.\n{DESCRIPTIONS[key]}"
 
 
+#: What the empty chart says; zoomed in, on shorter lines.
+PLACEHOLDER = "Press Compare (Ctrl+Shift+C) to run serial,\nthreads and processes on identical inputs"
+PLACEHOLDER_ZOOMED = "Press Compare\n(Ctrl+Shift+C) to run\nserial, threads and\nprocesses on identical\ninputs"
+
+
 class ComparisonView(QWidget):
     #: "Copy report" put the report on the clipboard.
     report_copied = Signal()
@@ -165,8 +170,7 @@ class ComparisonView(QWidget):
         self.text.setOpenExternalLinks(False)
         self.text.setMinimumHeight(40)  # it scrolls: small screens keep the chart and the split
         self.text.setPlaceholderText("Why the modes differ, from the measured numbers.")
-        self.placeholder = pg.TextItem("Press Compare (Ctrl+Shift+C) to run serial,\nthreads and processes "
-                                       "on identical inputs", color=pal.color(pal.ColorRole.PlaceholderText),
+        self.placeholder = pg.TextItem(PLACEHOLDER, color=pal.color(pal.ColorRole.PlaceholderText),
                                        anchor=(0.5, 0.5))
         # Your function's comparison: the whole report (profile, recommendation, runs) as Markdown.
         self.report: str | None = None
@@ -241,6 +245,10 @@ class ComparisonView(QWidget):
         self._bold = QFont(QGuiApplication.font())
         self._bold.setBold(True)
         self.placeholder.setFont(QGuiApplication.font())
+        # Zoomed, the card is narrow for its text: the same words on more, shorter lines.
+        self.placeholder.setText(PLACEHOLDER if zoom == 1.0 else PLACEHOLDER_ZOOMED)
+        self.text.setPlaceholderText("Why the modes differ, from the measured numbers." if zoom == 1.0 else
+                                     "Why the modes differ.")
         self.show_records(self.records, self.explanation, self.report)
 
     # -- drawing ----------------------------------------------------------------------------

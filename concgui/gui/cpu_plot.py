@@ -210,8 +210,10 @@ class CpuPlot(QWidget):
         self.sketch.set_zoom(zoom)
 
     def set_busy_readout_shown(self, on: bool) -> None:
-        """Show "Cores busy" in the header, or not (presentation mode's readout strip shows it, larger)."""
+        """Show "Cores busy" and "This app + workers" in the header, or not (presentation mode's readout strip
+        shows Cores busy, larger; the legend keeps the header's room)."""
         self.busy_label.setVisible(on)
+        self.tree_label.setVisible(on)
 
     # -- lifecycle ----------------------------------------------------------
 

@@ -118,28 +118,32 @@ class LessonPanel(QWidget):
         lay.addWidget(self.try_next)
         lay.addWidget(self.notes_toggle)
         lay.addWidget(self.notes)
-        lay.addStretch(1)
-        nav = QHBoxLayout()
-        for b in (self.back, self.next):
-            nav.addWidget(b)
-        lay.addLayout(nav)
-        tools = QHBoxLayout()
-        tools.addWidget(self.reset_button)
-        tools.addWidget(self.export_button)
-        lay.addLayout(tools)
         lay.addWidget(self.settings_toggle)
         lay.addWidget(close)
-        scroll = QScrollArea()
+        lay.addStretch(1)
+        self.scroll = scroll = QScrollArea()  # the step scrolls; the way to the next one stays in view
         scroll.setWidget(body)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        nav = QHBoxLayout()
+        nav.setContentsMargins(9, 4, 9, 4)
+        for b in (self.back, self.next):
+            nav.addWidget(b)
+        tools = QHBoxLayout()
+        tools.setContentsMargins(9, 0, 9, 6)
+        tools.addWidget(self.reset_button)
+        tools.addWidget(self.export_button)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        outer.setSpacing(0)
+        outer.addWidget(scroll, 1)
+        outer.addLayout(nav)
+        outer.addLayout(tools)
 
         self.chooser.activated.connect(self._on_chooser_activated)
         self.number.textChanged.connect(self._on_answer_changed)
+        self.number.returnPressed.connect(self._on_number_return_pressed)  # Enter: lock in and run
         self.choice_group.idClicked.connect(lambda _i: self._on_answer_changed())
         self.run_button.clicked.connect(self._on_run_button_clicked)
         self.back.clicked.connect(lambda: self.show_step(self._index() - 1))
@@ -204,7 +208,9 @@ class LessonPanel(QWidget):
         given = wt.answers.get(wt.index, [])
         if step.question.answer is Answer.NUMBER:
             self.answer_stack.setCurrentIndex(0)
-            self.unit.setText(step.question.unit)
+            self.number.setFocus()  # type the prediction straight away
+            unit = step.question.unit
+            self.unit.setText("times" if unit == "×" else unit)  # a lone × reads as a close button
             self.number.blockSignals(True)
             self.number.setText(", ".join(given))
             self.number.blockSignals(False)
@@ -212,12 +218,11 @@ class LessonPanel(QWidget):
             self.answer_stack.setCurrentIndex(1)
             self._build_choices(step.question.choices, given[0] if given else None)
         self.notes.setText(wt.text(step.notes) if step.notes else "This step has no notes.")
-        self.message.clear()
+        self.scroll.verticalScrollBar().setValue(0)
+        self._say("")
         result = wt.results.get(wt.index)
         if result is None:
-            self.reveal.clear()
-            self.look.clear()
-            self.try_next.clear()
+            self._clear_reveal()
             self.look_at.emit("")
         else:
             self._show_result()
@@ -288,14 +293,22 @@ class LessonPanel(QWidget):
 
     # -- running ---------------------------------------------------------------------------------
 
+    def _clear_reveal(self, reveal: str = "") -> None:
+        for label, text in ((self.reveal, reveal), (self.look, ""), (self.try_next, "")):
+            label.setText(text)
+            label.setVisible(bool(text))  # an empty one takes no room
+
+    @Slot()
+    def _on_number_return_pressed(self) -> None:
+        if self.run_button.isEnabled() and not self.running:
+            self.run_button.click()
+
     @Slot()
     def _on_run_button_clicked(self) -> None:
         if self.running:
             self.cancel_requested.emit()
         elif self.walkthrough is not None and self.walkthrough.answered:
-            self.reveal.setText("<i>Running…</i>")
-            self.look.clear()
-            self.try_next.clear()
+            self._clear_reveal("<i>Running…</i>")
             self.run_requested.emit(self.walkthrough.index)
 
     def set_running(self, running: bool) -> None:
@@ -304,7 +317,7 @@ class LessonPanel(QWidget):
 
     def refuse(self, text: str) -> None:
         """The window could not start the step (it is busy, or the input was refused)."""
-        self.reveal.clear()
+        self._clear_reveal()
         self._say(text)
 
     def show_outcome(self, outcome: Outcome) -> None:
@@ -322,9 +335,7 @@ class LessonPanel(QWidget):
         r = wt.results[wt.index]
         step = wt.step
         if r.reveal is None:
-            self.reveal.setText(f"<b>Could not measure this step:</b> {html.escape(r.error or '')}")
-            self.look.clear()
-            self.try_next.clear()
+            self._clear_reveal(f"<b>Could not measure this step:</b> {html.escape(r.error or '')}")
             return
         rv = r.reveal
         mark = "" if rv.held else "⚠ "  # a held headline ends with its own ✓
@@ -336,6 +347,8 @@ class LessonPanel(QWidget):
         self.reveal.setText("".join(parts))
         self.look.setText(f"<b>Look at:</b> {html.escape(wt.text(step.look_at.text))}")
         self.try_next.setText(f"<b>Try next:</b> {html.escape(wt.text(step.try_next))}")
+        for label in (self.reveal, self.look, self.try_next):
+            label.setVisible(True)
         self.look_at.emit(step.look_at.target)
 
     @Slot()

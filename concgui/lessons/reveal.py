@@ -96,11 +96,17 @@ def reveal(value: float | str, measured_words: str, expected: Expected, question
            prediction: float | str | None = None, evidence: Sequence[str] = (), answers: int = 1) -> Reveal:
     held = expected.holds(value)
     shown, want = value_words(value, question), expected_words(expected, question)
-    if held:
+    choice = isinstance(value, str)
+    if held and choice:
+        headline = f"What happened: {shown} ({measured_words}). Expected here: {want}: ✓ it held."
+        why = f"Why: {expected.why}."
+    elif held:
         headline = f"Measured {shown} ({measured_words}). This machine should give {want}: ✓ it held."
         why = f"Why: {expected.why}."
     else:
-        headline = (f"On this machine: measured {shown} ({measured_words}), outside the {want} this lesson "
+        got = f"what happened was {shown}" if choice else f"measured {shown}"
+        headline = (f"On this machine: {got} ({measured_words}), not the {want} this lesson expects here."
+                    if choice else f"On this machine: {got} ({measured_words}), outside the {want} this lesson "
                     "expects here.")
         why = (f"The lesson expected it because {expected.why}. This run did not bear that out; the measurement "
                "is what happened (look at the evidence below, and run the step again to see if it repeats).")

@@ -47,3 +47,10 @@ def test_a_prediction_is_close_within_a_fifth_and_a_class_is_named_as_one() -> N
     assert judge_prediction("completes", "deadlock", CHOICE, answers=5).startswith(
         "The class's commonest answer (5 answers): Both finish. ✗")
     assert judge_prediction(1.5, 1.0, SPEEDUP, answers=3).startswith("The class's median prediction (3 answers)")
+
+
+def test_a_choice_is_revealed_as_what_happened() -> None:
+    held = reveal("deadlock", "both waited", Expected(one_of=("deadlock",), why="a cycle"), CHOICE, "deadlock")
+    assert held.headline == "What happened: Deadlock (both waited). Expected here: Deadlock: ✓ it held."
+    missed = reveal("completes", "all done", Expected(one_of=("deadlock",), why="a cycle"), CHOICE)
+    assert missed.headline.startswith("On this machine: what happened was Both finish (all done), not the Deadlock")
