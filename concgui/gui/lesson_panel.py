@@ -106,20 +106,10 @@ class LessonPanel(QWidget):
 
         body = QWidget()
         lay = QVBoxLayout(body)
-        lay.addWidget(self.chooser)
-        lay.addWidget(self.step_title)
-        lay.addWidget(self.setup_words)
-        lay.addWidget(self.question)
-        lay.addWidget(self.answer_stack)
-        lay.addWidget(self.message)
-        lay.addWidget(self.run_button)
-        lay.addWidget(self.reveal)
-        lay.addWidget(self.look)
-        lay.addWidget(self.try_next)
-        lay.addWidget(self.notes_toggle)
-        lay.addWidget(self.notes)
-        lay.addWidget(self.settings_toggle)
-        lay.addWidget(close)
+        for w in (self.chooser, self.step_title, self.setup_words, self.question, self.answer_stack, self.message,
+                  self.run_button, self.reveal, self.look, self.try_next, self.notes_toggle, self.notes,
+                  self.settings_toggle, close):
+            lay.addWidget(w)
         lay.addStretch(1)
         self.scroll = scroll = QScrollArea()  # the step scrolls; the way to the next one stays in view
         scroll.setWidget(body)

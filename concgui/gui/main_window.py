@@ -396,8 +396,9 @@ class MainWindow(QMainWindow):
         self.view_menu.insertSeparator(first)
 
     def open_lesson(self, lesson: Lesson | None = None) -> LessonPanel:
-        """Show the lesson panel (with ``lesson``, else the one it shows); a lesson sets its own runs."""
+        """Show the lesson panel (with ``lesson``, else the one it shows, else the one shown last time)."""
         if self.lesson_panel is None:
+            remembered = self._remembered_lesson() if lesson is None else None
             panel = LessonPanel()
             dock = QDockWidget("Lesson", self)
             dock.setObjectName("lesson-dock")
@@ -413,6 +414,9 @@ class MainWindow(QMainWindow):
             self.lesson_panel, self.lesson_dock = panel, dock
             self._size_lesson_dock(self.presentation.zoom)
             self.presentation.zoom_changed.connect(self._size_lesson_dock)
+            if remembered is not None:
+                panel.open_lesson(remembered[0])
+                panel.show_step(remembered[1])
         assert self.lesson_dock is not None
         if lesson is not None:
             self.lesson_panel.open_lesson(lesson)
@@ -434,6 +438,27 @@ class MainWindow(QMainWindow):
             self.show_settings(not self.presentation.presenting)
             if self.lesson_driver is not None:
                 self.lesson_driver.highlighter.clear()
+
+    def _remembered_lesson(self) -> tuple[Lesson, int] | None:
+        from concgui.lessons.catalog import find
+        from concgui.lessons.format import LessonError
+
+        name = self.settings.lesson
+        if not name:
+            return None
+        try:
+            return find(name), self.settings.lesson_step or 0
+        except LessonError:  # a lesson this version no longer ships
+            return None
+
+    def _remember_lesson(self) -> None:
+        """The built-in lesson and step the panel shows, for next time (a lesson file is not remembered)."""
+        from concgui.lessons.catalog import built_in
+
+        wt = self.lesson_panel.walkthrough if self._lesson_open() and self.lesson_panel is not None else None
+        shipped = wt is not None and any(x is wt.lesson for x in built_in())
+        self.settings.lesson = wt.lesson.id if shipped and wt is not None else None
+        self.settings.lesson_step = wt.index if shipped and wt is not None else None
 
     def _lesson_open(self) -> bool:
         return self.lesson_dock is not None and not self.lesson_dock.isHidden()
@@ -492,6 +517,7 @@ class MainWindow(QMainWindow):
         self.actual_size_action = action("&Actual size", ("Ctrl+0",), "Text and lines at their own size",
                                          pres.actual_size)
         self._state_before_presenting = Qt.WindowState.WindowNoState
+        self._geometry_before_presenting: bytes | None = None
         self._settings_min_w = self.settings_scroll.minimumWidth()
         pres.zoom_changed.connect(self._on_presentation_zoom_changed)
         pres.presenting_changed.connect(self._on_presentation_presenting_changed)
@@ -599,6 +625,7 @@ class MainWindow(QMainWindow):
         self.cpu_plot.set_busy_readout_shown(not on)  # the strip's Cores busy tile says it, larger
         if on:
             self._state_before_presenting = self.windowState() & ~Qt.WindowState.WindowFullScreen
+            self._geometry_before_presenting = bytes(self.saveGeometry().data())
             self.readout.set_live(self.heartbeat.last_s, self._cores_busy_now())
             self.showFullScreen()
             if self.screen() is not None:  # without a window manager (a bare X server) nobody else sizes it
@@ -1070,5 +1097,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self._closed:
             save_window(self, self.controls, self.settings)
+            if self.presentation.presenting and self._geometry_before_presenting is not None:
+                self.settings.geometry = self._geometry_before_presenting  # next time: the window, not full screen
+            self._remember_lesson()
         self.shutdown()
         event.accept()

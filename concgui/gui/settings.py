@@ -121,6 +121,8 @@ class Settings:
     function = _Field("run/function", _to_str(), None)  # "Your function…": MODULE:FUNC as typed
     function_folder = _Field("run/function_folder", _to_str(), None)  # ...and the folder it is imported from
     theme = _Field("view/theme", _to_str(THEMES), "system")
+    lesson = _Field("lesson/id", _to_str(), None)  # the built-in lesson the panel showed last
+    lesson_step = _Field("lesson/step", _to_int(0, 1000), None)  # ...and its step (from 0)
     export_dir = _Field("export/last_dir", _to_str(), None)  # where the last export went
 
     def __init__(self, path: str | None = None) -> None:

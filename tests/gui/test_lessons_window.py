@@ -115,3 +115,39 @@ def test_a_busy_window_refuses_the_step_in_words(qtbot, window) -> None:
     assert not panel.running and "still running" in panel.message.text()
     with qtbot.waitSignal(window.session.batch_finished, timeout=TIMEOUT_MS):
         window.cancel()
+
+
+def test_the_lesson_and_step_are_there_again_next_time(qtbot) -> None:
+    from concgui.gui.main_window import MainWindow
+    from tests.gui.conftest import quick_and_quiet
+
+    first = quick_and_quiet(MainWindow())
+    qtbot.addWidget(first)
+    first.show()
+    open_step(first, "race", 2)
+    first.close()
+    again = quick_and_quiet(MainWindow())
+    qtbot.addWidget(again)
+    again.show()
+    try:
+        assert again.lesson_panel is None  # nothing opens by itself
+        again.lesson_action.trigger()
+        wt = again.lesson_panel.walkthrough
+        assert wt.lesson.id == "race" and wt.index == 1
+        assert not wt.answers  # the answers were the last class's
+    finally:
+        again.close()
+
+
+def test_leaving_while_presenting_remembers_the_window_not_full_screen(qtbot) -> None:
+    from concgui.gui.main_window import MainWindow
+    from tests.gui.conftest import quick_and_quiet
+
+    w = quick_and_quiet(MainWindow())
+    qtbot.addWidget(w)
+    w.show()
+    before = bytes(w.saveGeometry().data())
+    w.present(True)
+    qtbot.waitUntil(w.isFullScreen, timeout=3000)
+    w.close()
+    assert w.settings.geometry == before
