@@ -152,9 +152,9 @@ def test_timeline_gets_one_bar_per_task_on_the_right_worker() -> None:
     assert sorted(s[2] for s in spans) == list(range(8))  # one bar per task
     for _run_id, worker, task_id, t0, t1, cpu in spans:
         assert worker == ran_on[task_id] and t1 >= t0 and cpu >= 0
-    assert set(store.lanes) == set(ran_on.values()) <= {"thread-1", "thread-2"}
     announced = {w.worker: w for w in events if isinstance(w, WorkerStarted)}
-    assert set(announced) == set(ran_on.values())
+    # A lane per worker that started; a thread may start and find every chunk taken (8 tiny tasks).
+    assert set(ran_on.values()) <= set(store.lanes) == set(announced) <= {"thread-1", "thread-2"}
     assert all(w.pid == os.getpid() and w.native_id > 0 for w in announced.values())
     name, (_, _, task_id, t0, t1, _) = spans[0][1], spans[0]
     hit = store.hit(name, (t0 + t1) / 2)
