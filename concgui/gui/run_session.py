@@ -137,6 +137,8 @@ class Batch:
     runs: list[tuple[RunStarted, RunFinished]] = field(default_factory=list)
     #: (row, t0, t1) of finished runs waiting for their lateness
     unmeasured: list[tuple[ResultRow, float, float]] = field(default_factory=list)
+    #: Cancel was asked for: no further step starts (also when it came between two steps).
+    cancel_asked: bool = False
 
     @property
     def step_kind(self) -> StepKind:
@@ -298,6 +300,9 @@ class RunSession(QObject):
 
     def cancel(self) -> None:
         if self._batch is not None:
+            # Between steps (preparing one, or the gap after one) the driver runs nothing, so it would not
+            # hear this: the batch remembers it, and no further step starts.
+            self._batch.cancel_asked = True
             self.driver.cancel()
 
     def _wait(self, phase: Phase, ms: int) -> None:
@@ -308,7 +313,10 @@ class RunSession(QObject):
     def _on_timer_timeout(self) -> None:
         if self._closed or self._batch is None:
             return
-        if self.phase is Phase.PREPARING:
+        if self.phase in (Phase.PREPARING, Phase.GAP) and self._batch.cancel_asked:
+            b = self._batch
+            self._finish(b, BatchOutcome(tuple(b.runs), b.requested, None, None, cancel_requested=True))
+        elif self.phase is Phase.PREPARING:
             self._run_step()
         elif self.phase is Phase.SETTLING:
             self._after_step()
@@ -418,12 +426,12 @@ class RunSession(QObject):
         self._measure(b)
         outcome = self._outcome
         assert outcome is not None
-        if b.steps and outcome.ok:
+        if b.steps and outcome.ok and not b.cancel_asked:
             self._wait(Phase.GAP, STEP_GAP_MS - UI_SETTLE_MS)
             return
         if len(b.runs) != len(outcome.runs) or b.requested != outcome.requested:
             outcome = BatchOutcome(tuple(b.runs), b.requested, outcome.error, outcome.details,
-                                   outcome.cancel_requested)
+                                   outcome.cancel_requested or b.cancel_asked)
         self._finish(b, outcome)
 
     def _measure(self, b: Batch) -> None:

@@ -151,3 +151,33 @@ def test_leaving_while_presenting_remembers_the_window_not_full_screen(qtbot) ->
     qtbot.waitUntil(w.isFullScreen, timeout=3000)
     w.close()
     assert w.settings.geometry == before
+
+
+def test_cancel_stops_the_step_and_the_reveal_says_it_was_not_measured(qtbot, window, tmp_path) -> None:
+    f = tmp_path / "long.json"
+    f.write_text(json.dumps({"id": "long", "title": "Long", "summary": "", "steps": [
+        {"title": "Waits", "set": {"run": {"workload": "io-sleep", "tasks": 200, "size": 100,
+                                           "modes": ["serial", "threads"], "workers": 2}},
+         "ask": {"text": "How much faster?", "answer": "number", "unit": "×"},
+         "measure": {"metric": "speedup", "mode": "threads"}, "expect": "overlapping-waits",
+         "look_at": {"target": "timeline", "text": "The lanes."}, "try_next": "More."}]}))
+    panel = window.open_lesson(load_file(f))
+    panel.number.setText("2")
+    panel.run_button.click()
+    assert panel.running
+    qtbot.waitUntil(lambda: window.session.busy, timeout=TIMEOUT_MS)
+    with qtbot.waitSignal(panel.revealed, timeout=TIMEOUT_MS):
+        panel.run_button.click()  # it reads Cancel while the step runs
+    result = panel.walkthrough.results[0]
+    assert result.measured is None and result.error == "cancelled"
+    assert "Could not measure this step" in panel.reveal.text()
+    assert not panel.running and panel.run_button.isEnabled()
+
+
+def test_a_broken_lesson_file_is_a_sentence_and_the_lesson_shown_stays(window, tmp_path) -> None:
+    panel = open_step(window, "io", 2)
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"id": "bad", "steps": []}')
+    assert not panel.open_file(str(bad))
+    assert "bad.json: steps: a lesson needs at least one step" in panel.message.text()
+    assert panel.walkthrough.lesson.id == "io" and panel.walkthrough.index == 1

@@ -124,6 +124,18 @@ def test_cancel_mid_run_returns_to_idle(qtbot, window, mode):
     assert run_batch(qtbot, window, window.start_run).ok
 
 
+def test_cancel_before_the_first_run_starts_runs_nothing_more(qtbot, window):
+    # Pressed while the batch prepares its first step (or in the gap after a step), when the driver runs
+    # nothing yet: the session itself must hear it.
+    configure(window, **LONG, mode="threads")
+    assert window.start_compare(anyway=True)
+    with qtbot.waitSignal(window.session.batch_done, timeout=int(CANCEL_PROMPT_S * 1000)) as blocker:
+        window.controls.cancel_button.click()
+    outcome = blocker.args[0]
+    assert outcome.cancelled and not outcome.ok
+    assert len(outcome.runs) <= 1 and not window.busy
+
+
 def test_bad_input_shows_a_message_and_keeps_earlier_rows(qtbot, window):
     from concgui.engine.config import max_processes
 
