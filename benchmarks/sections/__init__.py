@@ -2,8 +2,8 @@
 
 ``ALL`` maps a section's name (``--only``) to its function, in run order.
 ``HEADLESS`` lists the sections that import no Qt in this process (``startup``,
-``cpu-plot``, ``ui-latency`` and ``gil-footprint`` need Qt, and run it in a child process so a missing display
-cannot take the whole run down). Module-level imports stay light: the
+``cpu-plot``, ``ui-latency``, ``gil-footprint`` and ``presentation`` need Qt, and run it in a child process so a
+missing display cannot take the whole run down). Module-level imports stay light: the
 ``pool-start`` children import this package before they time anything.
 """
 
@@ -16,6 +16,7 @@ from benchmarks.sections.engine import engine
 from benchmarks.sections.gil_footprint import gil_footprint
 from benchmarks.sections.overhead import overhead
 from benchmarks.sections.pool_start import pool_start
+from benchmarks.sections.presentation import presentation
 from benchmarks.sections.startup import startup
 from benchmarks.sections.telemetry import telemetry
 from benchmarks.sections.tiny_tasks import tiny_tasks
@@ -33,6 +34,7 @@ ALL: dict[str, Callable[..., None]] = {
     "cpu-plot": cpu_plot,
     "ui-latency": ui_latency,
     "gil-footprint": gil_footprint,
+    "presentation": presentation,
     "verdicts": verdicts,
     "your-function": your_function,
 }

@@ -101,11 +101,13 @@ def python() -> str:
     return sys.executable
 
 
-def qt_child(report, section: str, what: str, module: str, quick: bool, timeout: int) -> dict | None:
+def qt_child(report, section: str, what: str, module: str, quick: bool, timeout: int,
+             qpa: str | None = None) -> dict | None:
     """Run ``module.child(quick)`` in a fresh interpreter with Qt offscreen; its JSON, or None (row added).
 
     The Qt sections run in a child so that this process stays Qt-free and a
     missing display or Qt install costs one "skipped" row, not the whole run.
+    ``qpa``: the child's QT_QPA_PLATFORM (e.g. an offscreen screen of a given size).
     """
     import importlib.util
     import json
@@ -115,7 +117,7 @@ def qt_child(report, section: str, what: str, module: str, quick: bool, timeout:
         report.add(section, what, "skipped: PySide6 or pyqtgraph not installed")
         return None
     env = child_env()
-    env["QT_QPA_PLATFORM"] = os.environ.get("CONCGUI_BENCH_QPA", "offscreen")
+    env["QT_QPA_PLATFORM"] = qpa or os.environ.get("CONCGUI_BENCH_QPA", "offscreen")
     code = f"from {module} import child; child({quick!r})"
     try:
         p = subprocess.run([python(), "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
