@@ -69,7 +69,7 @@ def test_quick_headless_sections_write_json_and_markdown(tmp_path: Path) -> None
 def test_quick_window_sections_drive_the_real_window_to_the_end(tmp_path: Path) -> None:
     """The Qt sections drive MainWindow and its session as a user would: a change there must not
     turn their rows into quiet skips (a crash in the child is reported as "failed")."""
-    sections = ("ui-latency", "gil-footprint")
+    sections = ("ui-latency", "gil-footprint", "presentation")
     _quick_bench(sections, tmp_path, 240)
     rows = json.loads(next(tmp_path.glob("bench-*.json")).read_text())["rows"]
     for section in sections:
