@@ -343,6 +343,9 @@ class MainWindow(QMainWindow):
     @Slot()
     def _on_first_turn_timeout(self) -> None:
         self._splitters = [(sp, sp.sizes()) for sp in self._splitter_list]
+        self.tabs.fit(self.presentation.zoom)  # every page is built now: its minimum is known
+        # A lab page is built when first chosen: a tab's minimum is looked at again when it is shown.
+        self.tabs.currentChanged.connect(lambda _i: self.tabs.fit(self.presentation.zoom))
         self.session.start()
         self.controls.python.start(self.settings.python or None)  # the other Pythons, found off this thread
 
@@ -572,6 +575,7 @@ class MainWindow(QMainWindow):
                 zoom_plot(plot, zoom)
         refit_labels(self)
         self.controls.fit_badge()
+        self.responsiveness.fit_column()
         self._fit_lag_label()
         self.comparison.setMinimumWidth(scaled(COMPARISON_MIN_PX, zoom))
         left = self.settings_scroll.widget()
@@ -599,6 +603,7 @@ class MainWindow(QMainWindow):
         """At zoom 1.0 the tab is never smaller than its panels (as without the scroll area); zoomed, they scroll."""
         main = self.run_scroll.widget()
         self.run_scroll.setMinimumSize(main.minimumSizeHint() if self.presentation.zoom == 1.0 else QSize(0, 0))
+        self.tabs.fit(self.presentation.zoom)  # the other tabs alike
 
     def _fit_lag_label(self) -> None:
         shown = self.lag_label.source_text()

@@ -2,13 +2,14 @@
 
 A zoomed-in window on a small projector cannot always hold a page at its
 minimum size; in a scroll area the page scrolls instead of making the window
-outgrow the screen. The tab widget speaks of the pages themselves
-(:meth:`setCurrentWidget`, :meth:`currentWidget`, :meth:`page`), so nobody
+outgrow the screen. At zoom 1.0 each page keeps its minimum size (:meth:`fit`).
+The tab widget speaks of the pages themselves (:meth:`setCurrentWidget`, :meth:`currentWidget`, :meth:`page`), so nobody
 needs to know about the scroll areas around them.
 """
 
 from __future__ import annotations
 
+from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QFrame, QScrollArea, QTabWidget, QWidget
 
 
@@ -19,6 +20,13 @@ class PageTabs(QTabWidget):
         holder.setWidgetResizable(True)
         holder.setFrameShape(QFrame.Shape.NoFrame)
         return self.addTab(holder, title)
+
+    def fit(self, zoom: float) -> None:
+        """At zoom 1.0 no page is ever smaller than its content (as without the scroll areas); zoomed, they scroll."""
+        for i in range(self.count()):
+            holder = self.widget(i)
+            if isinstance(holder, QScrollArea) and holder.widget() is not None:
+                holder.setMinimumSize(holder.widget().minimumSizeHint() if zoom == 1.0 else QSize(0, 0))
 
     def page(self, index: int) -> QWidget | None:
         """The page of tab ``index`` (inside its scroll area, if it has one)."""

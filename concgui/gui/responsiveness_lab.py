@@ -126,6 +126,10 @@ class _Tag(NamedTuple):
     right: bool
 
 
+#: The pairs' column's narrowest (it is never narrower than its content either).
+COLUMN_MIN_PX = 520
+
+
 class ResponsivenessLab(QWidget):
     #: The lab changed the switch interval (the status bar shows it).
     switch_interval_changed = Signal()
@@ -251,7 +255,8 @@ class ResponsivenessLab(QWidget):
         for p in (self.p_gui, self.p_wait, self.p_flood, self.p_jank):
             ll.addWidget(p)
         ll.addStretch(1)
-        scroll = scroll_column(left, 520)
+        self._column = scroll = scroll_column(left, COLUMN_MIN_PX)
+        self.fit_column()
 
         plots = QSplitter(Qt.Orientation.Vertical)
         plots.addWidget(self.cpu_plot)
@@ -292,6 +297,14 @@ class ResponsivenessLab(QWidget):
     # -- text -------------------------------------------------------------------------------
 
     @Slot()
+
+    def fit_column(self) -> None:
+        """The pairs' column never narrower than its content (its buttons in a row), so nothing in it is cut;
+        called again when the font changes (presentation mode's zoom)."""
+        col = self._column
+        inner = col.widget()
+        bar = col.verticalScrollBar().sizeHint().width()
+        col.setMinimumWidth(max(COLUMN_MIN_PX, inner.minimumSizeHint().width() + bar + 2 * col.frameWidth()))
     def explain(self) -> None:
         """(Re)write every explanation from the interpreter as it is now."""
         self.info = collect()

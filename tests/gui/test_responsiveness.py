@@ -296,3 +296,13 @@ def test_the_live_run_keeps_threads_busy_while_the_switch_interval_changes(qtbot
     assert blocker.args[0].cancelled
     assert not lab._live and lab.live_button.isEnabled()
     lab.switch_ms.setValue(before * 1000)
+
+
+def test_the_pairs_column_is_never_narrower_than_its_buttons(qtbot, window):
+    # At 1366×768 the window is narrower than the lab once was laid out for: its column must not cut its pairs.
+    col = window.responsiveness._column
+    need = col.widget().minimumSizeHint().width()
+    assert col.minimumWidth() >= need
+    window.presentation.set_zoom(1.25)
+    assert col.minimumWidth() >= col.widget().minimumSizeHint().width() > need  # the zoomed font, fitted again
+    window.presentation.actual_size()
