@@ -181,3 +181,12 @@ def test_a_broken_lesson_file_is_a_sentence_and_the_lesson_shown_stays(window, t
     assert not panel.open_file(str(bad))
     assert "bad.json: steps: a lesson needs at least one step" in panel.message.text()
     assert panel.walkthrough.lesson.id == "io" and panel.walkthrough.index == 1
+
+
+def test_closing_the_window_mid_step_leaves_nothing_running(qtbot, window) -> None:
+    panel = open_step(window, "race", 3)  # the race on processes: worker processes to end
+    panel.number.setText("100")
+    panel.run_button.click()
+    qtbot.waitUntil(lambda: window.labs.busy, timeout=TIMEOUT_MS)
+    window.close()  # the no-leak fixtures then check that no thread or process is left
+    assert not window.labs.busy and not window.session.busy
