@@ -4,7 +4,9 @@
 scenario's settings, with ``--autorun`` runs it, then (``--export``) writes
 the results JSON, (``--screenshot``) saves a picture of the window and
 (``--quit-when-done``) quits: 0 if every run finished, 1 if one failed or was
-cancelled, 2 for an unknown scenario.
+cancelled, 2 for an unknown scenario. ``--lesson ID`` opens the lesson panel at
+``--step N``; with ``--answer`` and ``--autorun`` that step runs and is revealed
+before the export, the picture and the quit. ``--zoom F`` opens in presentation mode.
 """
 
 from __future__ import annotations

@@ -10,6 +10,15 @@ from concgui.lessons.catalog import find, load_file
 TIMEOUT_MS = 60_000
 
 
+def waits_step(tasks: int, size_ms: int, workers: int) -> dict:
+    """A written step: ``tasks`` waits of ``size_ms`` serially, then on ``workers`` threads; speedup asked."""
+    return {"title": "Waits", "set": {"run": {"workload": "io-sleep", "tasks": tasks, "size": size_ms,
+                                              "modes": ["serial", "threads"], "workers": workers}},
+            "ask": {"text": "How much faster?", "answer": "number", "unit": "×"},
+            "measure": {"metric": "speedup", "mode": "threads"}, "expect": "overlapping-waits",
+            "look_at": {"target": "timeline", "text": "The lanes."}, "try_next": "More."}
+
+
 def open_step(window, lesson_id: str, step: int):
     panel = window.open_lesson(find(lesson_id))
     panel.show_step(step - 1)
@@ -70,11 +79,7 @@ def test_a_workload_step_runs_its_modes_and_a_freeze_step_measures_the_window(qt
                                             "placement": "window-thread"}},
          "ask": {"text": "How long?", "answer": "number", "unit": "ms"}, "measure": "freeze-ms", "expect": "frozen",
          "look_at": {"target": "heartbeat", "text": "The spike."}, "try_next": "Processes."},
-        {"title": "Waits", "set": {"run": {"workload": "io-sleep", "tasks": 4, "size": 50,
-                                           "modes": ["serial", "threads"], "workers": 4}},
-         "ask": {"text": "How much faster?", "answer": "number", "unit": "×"},
-         "measure": {"metric": "speedup", "mode": "threads"}, "expect": "overlapping-waits",
-         "look_at": {"target": "timeline", "text": "The lanes."}, "try_next": "More."}]}))
+        waits_step(tasks=4, size_ms=50, workers=4)]}))
     panel = window.open_lesson(load_file(f))
     panel.number.setText("300")
     run_and_reveal(qtbot, panel)
@@ -156,11 +161,7 @@ def test_leaving_while_presenting_remembers_the_window_not_full_screen(qtbot) ->
 def test_cancel_stops_the_step_and_the_reveal_says_it_was_not_measured(qtbot, window, tmp_path) -> None:
     f = tmp_path / "long.json"
     f.write_text(json.dumps({"id": "long", "title": "Long", "summary": "", "steps": [
-        {"title": "Waits", "set": {"run": {"workload": "io-sleep", "tasks": 200, "size": 100,
-                                           "modes": ["serial", "threads"], "workers": 2}},
-         "ask": {"text": "How much faster?", "answer": "number", "unit": "×"},
-         "measure": {"metric": "speedup", "mode": "threads"}, "expect": "overlapping-waits",
-         "look_at": {"target": "timeline", "text": "The lanes."}, "try_next": "More."}]}))
+        waits_step(tasks=200, size_ms=100, workers=2)]}))
     panel = window.open_lesson(load_file(f))
     panel.number.setText("2")
     panel.run_button.click()
