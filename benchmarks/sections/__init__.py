@@ -14,6 +14,7 @@ from typing import Callable
 from benchmarks.sections.cpu_plot import cpu_plot
 from benchmarks.sections.engine import engine
 from benchmarks.sections.gil_footprint import gil_footprint
+from benchmarks.sections.lessons import lessons
 from benchmarks.sections.overhead import overhead
 from benchmarks.sections.pool_start import pool_start
 from benchmarks.sections.presentation import presentation
@@ -37,6 +38,7 @@ ALL: dict[str, Callable[..., None]] = {
     "presentation": presentation,
     "verdicts": verdicts,
     "your-function": your_function,
+    "lessons": lessons,
 }
 
-HEADLESS = ("engine", "overhead", "pool-start", "tiny-tasks", "telemetry", "verdicts", "your-function")
+HEADLESS = ("engine", "overhead", "pool-start", "tiny-tasks", "telemetry", "verdicts", "your-function", "lessons")
