@@ -57,9 +57,14 @@ def text_fields(facts: Facts, setup: Any) -> dict[str, str]:
     return fields
 
 
-def fill(text: str, facts: Facts, setup: Any) -> str:
-    """``text`` with its ``{fields}`` filled in for this machine and step (the format checked them on load)."""
-    return text.format_map(text_fields(facts, setup))
+def fill(text: Any, facts: Facts, setup: Any) -> str:
+    """``text`` (a lesson Text: one string, or one per GIL state) for this interpreter, with its ``{fields}``
+    filled in for this machine and step (the format checked them on load)."""
+    from concgui.lessons.format import GilText
+
+    if isinstance(text, GilText):
+        text = text.on if facts.gil_enabled else text.off
+    return str(text).format_map(text_fields(facts, setup))
 
 
 def setup_words(setup: Any, facts: Facts) -> str:

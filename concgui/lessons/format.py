@@ -12,7 +12,7 @@ import enum
 import os
 import string
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple, Union
 
 #: The format version this concgui reads.
 FORMAT = 1
@@ -63,6 +63,21 @@ LOOK_TARGETS = ("cpu-plot", "timeline", "heartbeat", "comparison", "progress", "
 TEXT_FIELDS = ("cores", "workers", "tasks", "size", "gil", "switch_ms", "python")
 
 
+class GilText(NamedTuple):
+    """A text that depends on the GIL: ``{"gil-on": "...", "gil-off": "..."}`` in a lesson file.
+
+    What a step points at or suggests can be true with the GIL and false without it (a free-threaded
+    build); the one that is true for the running interpreter is shown (:func:`concgui.lessons.facts.fill`).
+    """
+
+    on: str
+    off: str
+
+
+#: A lesson text: the same on every Python, or one per GIL state.
+Text = Union[str, GilText]
+
+
 @dataclass(frozen=True)
 class RunSetup:
     """A workload step: the same tasks in each of ``modes`` (serial first, the baseline)."""
@@ -90,7 +105,7 @@ class LabSetup:
 
 @dataclass(frozen=True)
 class Question:
-    text: str
+    text: Text
     answer: Answer
     unit: str = ""
     choices: Mapping[str, str] = field(default_factory=dict)  # value -> the words shown
@@ -109,7 +124,7 @@ class Expect:
 @dataclass(frozen=True)
 class LookAt:
     target: str
-    text: str
+    text: Text
 
 
 @dataclass(frozen=True)
@@ -121,8 +136,8 @@ class Step:
     metric_args: Mapping[str, Any]
     expect: Expect
     look_at: LookAt
-    try_next: str
-    notes: str = ""
+    try_next: Text
+    notes: Text = ""
 
     @property
     def is_lab(self) -> bool:
@@ -181,6 +196,21 @@ def _kind_words(kind: type | tuple[type, ...]) -> str:
 def _text(obj: Mapping[str, Any], key: str, where: _Where, path: str = "", default: Any = ...) -> str:
     """A text field; its ``{fields}`` must be ones :func:`concgui.lessons.facts.fill` knows."""
     value: str = _get(obj, key, str, where, path, default)
+    return _checked(value, key, where, path)
+
+
+def _gil_text(obj: Mapping[str, Any], key: str, where: _Where, path: str = "", default: Any = ...) -> Text:
+    """A text field that may differ with the GIL: a string, or {"gil-on": ..., "gil-off": ...}."""
+    value = _get(obj, key, (str, dict), where, path, default)
+    if isinstance(value, str):
+        return _checked(value, key, where, path)
+    if set(value) != {"gil-on", "gil-off"} or not all(isinstance(v, str) for v in value.values()):
+        raise where.error(f"{path}{key}", "expected text, or {\"gil-on\": text, \"gil-off\": text}")
+    return GilText(_checked(value["gil-on"], "gil-on", where, f"{path}{key}."),
+                   _checked(value["gil-off"], "gil-off", where, f"{path}{key}."))
+
+
+def _checked(value: str, key: str, where: _Where, path: str) -> str:
     try:
         names = [name for _, name, _, _ in string.Formatter().parse(value)]
     except ValueError as exc:  # a lone brace
@@ -283,7 +313,7 @@ def _question(obj: Mapping[str, Any], where: _Where) -> Question:
     for k, v in choices.items():
         if not isinstance(v, str):
             raise where.error(f"{p}choices.{k}", f"expected text, not {v!r}")
-    return Question(_text(obj, "text", where, p), answer, _text(obj, "unit", where, p, ""), choices)
+    return Question(_gil_text(obj, "text", where, p), answer, _text(obj, "unit", where, p, ""), choices)
 
 
 def _expect(value: Any, question: Question, metric: Metric, where: _Where) -> Expect:
@@ -356,8 +386,8 @@ def _step(obj: Any, where: _Where) -> Step:
         raise where.error("look_at.target", f"choose one of: {', '.join(LOOK_TARGETS)}")
     return Step(title=_text(obj, "title", where), setup=setup, question=question, metric=metric, metric_args=args,
                 expect=_expect(obj.get("expect"), question, metric, where),
-                look_at=LookAt(target, _text(look, "text", where, "look_at.")),
-                try_next=_text(obj, "try_next", where), notes=_text(obj, "notes", where, "", ""))
+                look_at=LookAt(target, _gil_text(look, "text", where, "look_at.")),
+                try_next=_gil_text(obj, "try_next", where), notes=_gil_text(obj, "notes", where, "", ""))
 
 
 def parse_lesson(data: Any, source: str) -> Lesson:

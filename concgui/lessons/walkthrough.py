@@ -9,6 +9,7 @@ holds are specified by tests without a window.
 from __future__ import annotations
 
 import statistics
+from typing import Any
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -40,8 +41,8 @@ class Walkthrough:
         s = self.lesson.steps[self.index if i is None else i]
         return fill(s.question.text, self.facts, s.setup)
 
-    def text(self, value: str) -> str:
-        """A lesson text of the current step with its ``{fields}`` filled in."""
+    def text(self, value: Any) -> str:
+        """A lesson text of the current step (its GIL variant, if it has one) with its ``{fields}`` filled in."""
         return fill(value, self.facts, self.step.setup)
 
     def setup_words(self, i: int | None = None) -> str:

@@ -120,3 +120,15 @@ def test_missing_unreadable_and_non_json_files_say_so(tmp_path) -> None:
         load_file(bad)
     with pytest.raises(LessonError, match="unknown lesson 'nope'; choose one of: gil, io"):
         find("nope")
+
+
+def test_a_text_may_differ_with_the_gil_and_both_are_checked() -> None:
+    data = copy.deepcopy(GOOD)
+    data["steps"][0]["try_next"] = {"gil-on": "Try processes.", "gil-off": "Try more threads on {cores} cores."}
+    assert parse_lesson(data, "mine.json").steps[0].try_next.off.endswith("{cores} cores.")
+    data["steps"][0]["try_next"] = {"gil-on": "Fine.", "gil-off": "A {typo}."}
+    with pytest.raises(LessonError, match=r"try_next.gil-off: unknown field \{typo\}"):
+        parse_lesson(data, "mine.json")
+    data["steps"][0]["try_next"] = {"on": "x"}
+    with pytest.raises(LessonError, match="gil-on"):
+        parse_lesson(data, "mine.json")

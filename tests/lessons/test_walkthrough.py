@@ -66,3 +66,14 @@ def test_a_run_that_failed_is_not_measured_and_says_why() -> None:
     result = wt.record(Outcome(error="cancelled"))
     assert result.measured is None and result.reveal is None and result.error == "cancelled"
     assert result.holds is None
+
+
+def test_a_text_that_depends_on_the_gil_is_the_one_true_here() -> None:
+    from dataclasses import replace
+
+    look = find("gil").steps[0].look_at.text
+    with_gil = Walkthrough(find("gil"), GIL_2_CORES)
+    free = Walkthrough(find("gil"), replace(GIL_2_CORES, gil_enabled=False))
+    assert "under the GIL" in with_gil.text(look)
+    assert "without a GIL" in free.text(look) and "under the GIL" not in free.text(look)
+    assert "GIL is on" in with_gil.text(with_gil.step.notes)
