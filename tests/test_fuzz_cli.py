@@ -30,7 +30,7 @@ from concgui.scenarios import Scenario
 
 EXAMPLES = int(__import__("os").environ.get("CONCGUI_FUZZ_EXAMPLES", "200"))
 
-COMMANDS = ["gui", "bench", "lab", "info"]
+COMMANDS = ["gui", "bench", "lab", "lesson", "info"]
 LABS = ["race", "semaphore", "condition", "deadlock", "ipc", "subclass"]
 OPTIONS = [
     "--workload", "--modes", "--workers", "--tasks", "--size", "--start-method", "--chunk-size", "--json",
@@ -39,14 +39,14 @@ OPTIONS = [
     "--items", "--producers", "--consumers", "--produce-ms", "--consume-ms", "--timeout", "--no-fix",
     "--methods", "--min-size", "--max-size", "--factor", "--repeats", "--large-repeats", "-h", "--help",
     "--version", "--", "-", "--function", "--path", "--inputs", "--recommend", "--task-timeout",
-    "--allow-functions",
+    "--allow-functions", "--list", "--csv", "--lesson", "--step", "--answer", "--zoom",
 ]
 VALUES = [
     "cpu-python", "cpu-hash", "io-sleep", "io-http", "crash", "nope", "serial", "threads", "processes",
     "serial,threads,processes", ",", "fork", "spawn", "forkserver", "compare", "freeze", "both", "queue",
     "condition", "shm,pipe", "0", "1", "2", "3", "-1", "1.5", "1e9", "nan", "inf", "-inf", "99999999999999999999",
     "1,2", "1,,x", "64M", "1K", "2.5G", "-3K", "x", "", " ", "out.json", "scenario.json", "é", "\t",
-    "m:f", "json:dumps", "json:", ":f",
+    "m:f", "json:dumps", "json:", ":f", "gil", "sync", "frozen-window", "mine.json", "deadlock, completes",
 ]
 _safe_text = st.text(st.characters(blacklist_characters="/\x00", blacklist_categories=("Cs",)), max_size=10)
 TOKEN = st.one_of(st.sampled_from(COMMANDS + LABS + OPTIONS + VALUES), _safe_text)
