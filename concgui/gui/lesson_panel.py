@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit,
                                QPushButton, QRadioButton, QScrollArea, QStackedWidget, QVBoxLayout, QWidget)
 
@@ -140,6 +141,15 @@ class LessonPanel(QWidget):
         self.next.clicked.connect(lambda: self.show_step(self._index() + 1))
         self.reset_button.clicked.connect(self.reset)
         self.export_button.clicked.connect(self._on_export_button_clicked)
+        # A presenter's remote sends Page Down / Page Up: the next and the previous step, wherever the focus is.
+        for keys, button, words in ((QKeySequence.StandardKey.MoveToNextPage, self.next, "Next lesson step"),
+                                    (QKeySequence.StandardKey.MoveToPreviousPage, self.back,
+                                     "Previous lesson step")):
+            act = QAction(words, self)
+            act.setShortcut(keys)
+            act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            act.triggered.connect(button.click)  # a disabled button ignores it
+            self.addAction(act)
         self.notes_toggle.toggled.connect(self.notes.setVisible)
         self.settings_toggle.toggled.connect(self.settings_wanted)
         self.notes.setVisible(False)

@@ -191,3 +191,15 @@ def test_closing_the_window_mid_step_leaves_nothing_running(qtbot, window) -> No
     qtbot.waitUntil(lambda: window.labs.busy, timeout=TIMEOUT_MS)
     window.close()  # the no-leak fixtures then check that no thread or process is left
     assert not window.labs.busy and not window.session.busy
+
+
+def test_a_presenters_remote_pages_through_the_steps(qtbot, window) -> None:
+    from PySide6.QtCore import Qt
+
+    panel = open_step(window, "gil", 1)
+    window.activateWindow()
+    qtbot.keyClick(window.cpu_plot, Qt.Key.Key_PageDown)  # wherever the focus is
+    assert panel.walkthrough.index == 1
+    qtbot.keyClick(window.cpu_plot, Qt.Key.Key_PageUp)
+    assert panel.walkthrough.index == 0
+    assert ("PgDown", "Next lesson step") in window.shortcuts()
