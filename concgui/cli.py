@@ -989,7 +989,7 @@ def cmd_lesson(args: argparse.Namespace) -> int:
 
 def _run_lesson(lesson, args: argparse.Namespace) -> int:
     from concgui.engine.export import write_json
-    from concgui.lessons.answers import StepAnswers, write_csv
+    from concgui.lessons.answers import write_csv
     from concgui.lessons.facts import Facts
     from concgui.lessons.headless import lesson_document, run_lesson
     from concgui.lessons.reveal import expected_words, value_words
@@ -1017,11 +1017,7 @@ def _run_lesson(lesson, args: argparse.Namespace) -> int:
         write_json(args.json, lesson_document(lesson, results, facts))
         print(f"wrote {args.json}")
     if args.csv:
-        rows = [StepAnswers(r.number, r.step.title, r.question, r.step.question.unit,
-                            measured="" if r.measured is None else str(r.measured.value),
-                            expected=expected_words(r.expected, r.step.question), holds=r.holds,
-                            measured_words="" if r.measured is None else r.measured.words) for r in results]
-        write_csv(args.csv, lesson.id, rows)
+        write_csv(args.csv, lesson.id, [r.sheet_row() for r in results])
         print(f"wrote {args.csv}")
     failed = [r for r in results if r.error]
     for r in failed:

@@ -87,14 +87,14 @@ def _compare(workload: str, tasks: int, size: int | None, workers: int = 0) -> t
     )
 
 
-def _in_window(cfg: RunConfig) -> RunConfig:
+def in_window(cfg: RunConfig) -> RunConfig:
     """``cfg`` run in the window's own process (QThreads, the run driver), where a lesson needs its GIL."""
     return replace(cfg, where=Where.HERE.value) if cfg.mode != "processes" else cfg
 
 
 def _freeze() -> Scenario:
     # ~1.5 s of pure-Python work on the 2-core dev machine; the same tasks three ways.
-    runs = tuple(_in_window(c) for c in _compare("cpu-python", 16, 600_000))
+    runs = tuple(in_window(c) for c in _compare("cpu-python", 16, 600_000))
     return Scenario("freeze", "the same work on the GUI thread (frozen), on QThread workers and on the process pool",
                     runs, ("gui-thread", "normal", "normal"))
 

@@ -11,14 +11,12 @@ names, switching to its tab.
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Slot
 from PySide6.QtWidgets import QWidget
 
 from concgui import labs
-from concgui.engine.config import Where
 from concgui.engine.verdict import names_of, verdict
 from concgui.gui.highlight import Highlighter
 from concgui.gui.labs import LabsView
@@ -29,7 +27,7 @@ from concgui.gui.run_session import BatchDone, BatchKind, RunSession, Step, reco
 from concgui.lessons.format import LabSetup, Metric, Placement, RunSetup, run_configs
 from concgui.lessons.headless import lab_lines
 from concgui.lessons.measure import Outcome
-from concgui.scenarios import StepKind
+from concgui.scenarios import StepKind, in_window
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +38,7 @@ def window_steps(setup: RunSetup, cores: int) -> list[Step]:
     if setup.placement is Placement.WINDOW_THREAD:
         return [Step([configs[0]], StepKind.GUI_THREAD)]
     if setup.placement is Placement.WORKER_THREAD:  # QThreads in the window's process: they share its GIL
-        return [Step([configs[0]]), *(Step([replace(c, where=Where.HERE.value)]) for c in configs[1:])]
+        return [Step([configs[0]]), *(Step([in_window(c)]) for c in configs[1:])]
     return [Step([c]) for c in configs]
 
 

@@ -458,10 +458,11 @@ class MainWindow(QMainWindow):
         """The built-in lesson and step the panel shows, for next time (a lesson file is not remembered)."""
         from concgui.lessons.catalog import built_in
 
-        wt = self.lesson_panel.walkthrough if self._lesson_open() and self.lesson_panel is not None else None
-        shipped = wt is not None and any(x is wt.lesson for x in built_in())
-        self.settings.lesson = wt.lesson.id if shipped and wt is not None else None
-        self.settings.lesson_step = wt.index if shipped and wt is not None else None
+        wt = self.lesson_panel.walkthrough if self.lesson_panel is not None and self._lesson_open() else None
+        if wt is None or wt.lesson not in built_in():
+            self.settings.lesson = self.settings.lesson_step = None
+        else:
+            self.settings.lesson, self.settings.lesson_step = wt.lesson.id, wt.index
 
     def _lesson_open(self) -> bool:
         return self.lesson_dock is not None and not self.lesson_dock.isHidden()
@@ -547,10 +548,7 @@ class MainWindow(QMainWindow):
         if screen is not None:
             size = screen.geometry().size()
             most = self.presentation.fit_screen(size.width(), size.height())
-            from concgui.gui.presentation import MIN_ZOOM, PRESENT_ZOOM
-
-            z = self.presentation.zoom
-            asked = zoom if zoom is not None else z if z != MIN_ZOOM else PRESENT_ZOOM
+            asked = self.presentation.asked(zoom)
             if on and asked > most:
                 self.statusBar().showMessage(
                     f"Zoom {asked:g}× would not fit this {size.width()}×{size.height()} screen: showing {most:g}×.",

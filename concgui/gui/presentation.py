@@ -109,11 +109,16 @@ class Presentation(QObject):
     def actual_size(self) -> float:
         return self.set_zoom(MIN_ZOOM)
 
+    def asked(self, zoom: float | None = None) -> float:
+        """The zoom presentation mode would be entered at for ``zoom``: it, else the zoom chosen already, else 1.5
+        (before the screen's limit)."""
+        return zoom if zoom is not None else self._zoom if self._zoom != MIN_ZOOM else PRESENT_ZOOM
+
     def set_presenting(self, on: bool, zoom: float | None = None) -> None:
-        """Enter presentation mode at ``zoom`` (default: the zoom chosen already, else 1.5), or leave it (1.0)."""
+        """Enter presentation mode at :meth:`asked` ``(zoom)``, at most :attr:`max_zoom`, or leave it (1.0)."""
         on = bool(on)
         if on:
-            self.set_zoom(zoom if zoom is not None else self._zoom if self._zoom != MIN_ZOOM else PRESENT_ZOOM)
+            self.set_zoom(self.asked(zoom))
         if on != self._presenting:
             self._presenting = on
             if not on:

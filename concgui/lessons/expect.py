@@ -74,7 +74,7 @@ def _params(step: Step) -> Mapping[str, Any]:
     from concgui.lessons.format import lab_params
 
     assert isinstance(step.setup, LabSetup)
-    return {k: v for k, v in vars(lab_params(step.setup)).items()}
+    return vars(lab_params(step.setup))
 
 
 def _at_once(facts: Facts, step: Step) -> tuple[int, int]:

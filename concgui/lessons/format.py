@@ -179,9 +179,8 @@ def _get(obj: Mapping[str, Any], key: str, kind: type | tuple[type, ...], where:
             raise where.error(f"{path}{key}", "missing")
         return default
     value = obj[key]
-    if isinstance(value, bool) and kind is not bool and bool not in (kind if isinstance(kind, tuple) else (kind,)):
-        raise where.error(f"{path}{key}", f"expected {_kind_words(kind)}, not {value!r}")
-    if not isinstance(value, kind):
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):  # True is an int too
         raise where.error(f"{path}{key}", f"expected {_kind_words(kind)}, not {value!r}")
     return value
 

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass, replace
-from typing import Any, Callable
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+from concgui.lessons.answers import StepAnswers
 
 from concgui.lessons.expect import Expected, expected
 from concgui.lessons.facts import Facts, fill
@@ -39,6 +41,13 @@ class StepResult:
     @property
     def holds(self) -> bool | None:
         return None if self.reveal is None else self.reveal.held
+
+    def sheet_row(self, answers: Sequence[str] = ()) -> StepAnswers:
+        """This step on the answer sheet, beside the class's ``answers``."""
+        m = self.measured
+        return StepAnswers(self.number, self.step.title, self.question, self.step.question.unit, list(answers),
+                           "" if m is None else str(m.value), expected_words(self.expected, self.step.question),
+                           self.holds, "" if m is None else m.words)
 
     def as_dict(self) -> dict[str, Any]:
         return {"step": self.number, "title": self.step.title, "question": self.question,
@@ -88,13 +97,12 @@ def lab_lines(module: Any, result: Any) -> tuple[str, ...]:
 
 def _run_workload(step: Step, setup: RunSetup, facts: Facts, runner: Any, cancel: threading.Event) -> Outcome:
     from concgui.engine.compare import make_record
-    from concgui.engine.config import POOL_MODES, Where
+    from concgui.engine.config import POOL_MODES
     from concgui.engine.events import RunStarted
     from concgui.engine.verdict import names_of, verdict
     from concgui.lessons.loop_stand_in import longest_freeze_ms
 
-    configs = [replace(c, where=Where.HERE.value) if c.mode not in POOL_MODES else c
-               for c in run_configs(setup, facts.cores)]
+    configs = run_configs(setup, facts.cores)  # the Runner runs serial and threads here, as bench does
     for cfg in configs:
         if cfg.mode in POOL_MODES:
             runner.warm_up(cfg, cancel)  # a pool's first start is not part of any run (as in bench)

@@ -18,7 +18,7 @@ from concgui.lessons.facts import Facts, fill, setup_words
 from concgui.lessons.format import Answer, Lesson, Step
 from concgui.lessons.headless import StepResult, judge
 from concgui.lessons.measure import Outcome
-from concgui.lessons.reveal import expected_words, parse_prediction
+from concgui.lessons.reveal import parse_prediction
 
 
 @dataclass
@@ -95,10 +95,7 @@ class Walkthrough:
         """Every step's answers beside what it measured (blank where it has not run), for the CSV."""
         rows = []
         for i, s in enumerate(self.lesson.steps):
-            r = self.results.get(i)
-            m = None if r is None else r.measured
-            rows.append(StepAnswers(i + 1, s.title, self.question(i), s.question.unit, list(self.answers.get(i, [])),
-                                    "" if m is None else str(m.value),
-                                    "" if r is None else expected_words(r.expected, s.question),
-                                    None if r is None else r.holds, "" if m is None else m.words))
+            r, given = self.results.get(i), self.answers.get(i, [])
+            rows.append(StepAnswers(i + 1, s.title, self.question(i), s.question.unit, list(given)) if r is None
+                        else r.sheet_row(given))
         return rows
