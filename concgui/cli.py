@@ -108,6 +108,10 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--start-method", default=None,
                    help="process start method (default: forkserver on Linux, else spawn)")
     b.add_argument("--chunk-size", type=int, default=None, help="tasks per process-pool message (default: automatic)")
+    b.add_argument("--threads-per-worker", type=int, default=None, metavar="N",
+                   help="dask mode: threads in each Dask worker process (default 1; --workers counts the processes)")
+    b.add_argument("--scheduler", metavar="tcp://HOST:PORT", default=None,
+                   help="dask mode: run on this Dask scheduler (default: start a LocalCluster on 127.0.0.1 for the run)")
     b.add_argument("--repeats", type=int, default=None,
                    help="run every mode this many times, interleaved (S T P S T P …), and report the median "
                         "± spread (default 3)")
@@ -317,9 +321,15 @@ def plan_bench(args: argparse.Namespace) -> list:
     gil = getattr(args, "gil", None)
     pythons = [None if p == THIS_PYTHON else p for p in dict.fromkeys(getattr(args, "python", None) or [None])]
     function = getattr(args, "function_ref", None)
+    dask = {"threads_per_worker": getattr(args, "threads_per_worker", None) or 1,
+            "scheduler": getattr(args, "scheduler", None)}
+    for flag, key in (("--threads-per-worker", "threads_per_worker"), ("--scheduler", "scheduler")):
+        if getattr(args, key, None) is not None and "dask" not in modes:
+            raise UsageError(f"{flag} only applies to the dask mode")
     asked = [RunConfig(args.workload, mode, n, tasks, args.size, args.start_method if mode == "processes" else None,
-                       args.chunk_size if mode in POOL_MODES else None, python=python, gil=gil, function=function,
-                       task_timeout_s=getattr(args, "task_timeout", None))
+                       args.chunk_size if mode in POOL_MODES or mode == "dask" else None, python=python, gil=gil,
+                       function=function, task_timeout_s=getattr(args, "task_timeout", None),
+                       **(dask if mode == "dask" else {}))
              for python in pythons for mode in modes for n in ([1] if mode == "serial" else workers)]
     if len(pythons) > 1 and "interpreters" in modes:
         asked = _drop_interpreters_where_none(asked, args)

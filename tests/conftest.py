@@ -30,7 +30,10 @@ LEAK_GRACE_S = 3.0
 _POLL_S = 0.02
 #: Threads multiprocessing may start for its helpers (none on CPython 3.11, but
 #: names differ between versions); matched against the thread's name.
-_HELPER_THREAD_WORDS = ("resource_tracker", "forkserver", "QueueFeederThread")
+#: Threads of the standard library's and Dask's own, made once per process and idle between uses: Dask's client
+#: keeps one pool thread for done-callbacks and one for offloading (de)serialization for the process's life.
+_HELPER_THREAD_WORDS = ("resource_tracker", "forkserver", "QueueFeederThread", "Dask-Callback-Thread",
+                        "Dask-Offload")
 
 
 try:  # hypothesis: no example database (it would leave a .hypothesis/ folder in the checkout)

@@ -49,6 +49,10 @@ class RunRecord:
     #: What its workers' interpreter said about the GIL during it: a free-threaded build's warning that an
     #: import turned the GIL back on (see :mod:`concgui.engine.gil_watch`). Empty on a normal build.
     gil_notes: tuple[str, ...] = ()
+    #: dask runs: threads per Dask worker process (``workers`` counts the processes).
+    threads_per_worker: int = 1
+    #: dask runs: the cluster it ran on (see :class:`~concgui.engine.events.RunStarted`); None otherwise.
+    cluster: dict | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -158,6 +162,7 @@ RAN_ON = {
     ("threads", "host"): "threads of a worker host process",
     ("processes", None): "worker processes",
     ("interpreters", None): "subinterpreters of a worker host process",
+    ("dask", None): "Dask cluster workers",
 }
 
 
@@ -206,5 +211,7 @@ def make_record(started: RunStarted, finished: RunFinished, baseline: RunRecord 
         split=dict(finished.split) if finished.split is not None else None,
         python=dict(started.python) if started.python is not None else None,
         gil_notes=tuple(finished.gil_notes),
+        threads_per_worker=started.threads_per_worker,
+        cluster=dict(started.cluster) if started.cluster is not None else None,
     )
 

@@ -38,6 +38,9 @@ class Mode(str, enum.Enum):
     PROCESSES = "processes"  # a pool of worker processes: one interpreter and GIL each
     #: subinterpreters of one host process, each with its own GIL (Python 3.12+): not in a default comparison
     INTERPRETERS = "interpreters"
+    #: a Dask cluster (a LocalCluster started for the run, or a scheduler named): the ``dask`` extra; not in a
+    #: default comparison
+    DASK = "dask"
 
 
 MODES = tuple(m.value for m in Mode)
@@ -63,6 +66,8 @@ class Where(str, enum.Enum):
     HOST = "host"
 
 MAX_THREADS = 256
+#: Threads per Dask worker process: Dask's own default is cores / workers; more than this is never useful here.
+MAX_DASK_THREADS = 64
 MAX_TASK_TIMEOUT_S = 86_400
 MAX_TASKS = 1_000_000
 #: Target work per process-pool submission: per-task dispatch costs 50-130 µs,
@@ -95,6 +100,10 @@ class RunConfig:
     function: "FunctionRef | None" = None
     #: Stop the run when no task has finished for this many seconds (None: never); see :mod:`concgui.engine.watchdog`.
     task_timeout_s: float | None = None
+    #: dask only: threads in each Dask worker process (``workers`` is the number of worker processes).
+    threads_per_worker: int = 1
+    #: dask only: an existing scheduler (``tcp://HOST:PORT``) to run on; None: start a LocalCluster for the run.
+    scheduler: str | None = None
 
     def validate(self) -> "RunConfig":
         """Return a complete, checked copy (defaults filled in) or raise ConfigError."""
@@ -106,8 +115,9 @@ class RunConfig:
         _check_int("tasks", self.tasks, 1, MAX_TASKS)
         _check_int("size", size, 1, w.max_size, unit=w.size_unit)
         workers = 1 if self.mode == "serial" else self.workers
-        cap = max_processes() if self.mode in POOL_MODES else MAX_THREADS
+        cap = max_processes() if self.mode in POOL_MODES or self.mode == Mode.DASK else MAX_THREADS
         _check_int("workers", workers, 1, cap)
+        threads, scheduler = self._dask()
         python, target = self._python()
         start_method = None
         chunk = 1
@@ -127,6 +137,16 @@ class RunConfig:
                 chunk = self.chunk_size
             else:
                 chunk = auto_chunk_size(task_s or w.estimate_task_s(size), self.tasks, workers)
+        elif self.mode == Mode.DASK:
+            if self.start_method is not None:
+                raise ConfigError("a Dask cluster starts its own workers; a start method does not apply")
+            if python is not None:
+                raise ConfigError("the dask mode runs on the Python running concgui; another Python does not apply")
+            if self.chunk_size is not None:
+                _check_int("chunk size", self.chunk_size, 1, MAX_TASKS)
+                chunk = self.chunk_size
+            else:
+                chunk = auto_chunk_size(task_s or w.estimate_task_s(size), self.tasks, workers * threads)
         elif self.start_method is not None:
             raise ConfigError("a start method only applies to the processes mode")
         if self.task_timeout_s is not None and (isinstance(self.task_timeout_s, bool) or not isinstance(
@@ -134,7 +154,7 @@ class RunConfig:
             raise ConfigError(f"the task timeout must be a number of seconds between 0 and {MAX_TASK_TIMEOUT_S:,}, "
                               f"not {self.task_timeout_s!r}")
         where = None
-        if self.mode not in POOL_MODES:
+        if self.mode not in POOL_MODES and self.mode != Mode.DASK:
             where = Where.HERE.value if self.where is None else str(getattr(self.where, "value", self.where))
             if where not in {w.value for w in Where}:
                 raise ConfigError(f"unknown place to run {self.where!r}; choose one of: "
@@ -144,7 +164,25 @@ class RunConfig:
             if self.task_timeout_s is not None:
                 where = Where.HOST.value  # a host can be stopped inside a call; threads here cannot
         return replace(self, workload=workload, size=size, workers=workers, start_method=start_method,
-                       chunk_size=chunk, where=where, python=python, function=function)
+                       chunk_size=chunk, where=where, python=python, function=function, threads_per_worker=threads,
+                       scheduler=scheduler)
+
+    def _dask(self) -> "tuple[int, str | None]":
+        """Threads per Dask worker and the scheduler address, checked; (1, None) outside the dask mode."""
+        if self.mode != Mode.DASK:
+            if self.threads_per_worker != 1:
+                raise ConfigError("threads per worker only apply to the dask mode (a worker's threads are "
+                                  "its --workers there)")
+            if self.scheduler is not None:
+                raise ConfigError("a scheduler address only applies to the dask mode")
+            return 1, None
+        from concgui.engine import dask_cluster
+
+        if not dask_cluster.available():
+            raise ConfigError(dask_cluster.missing_sentence())
+        _check_int("threads per worker", self.threads_per_worker, 1, MAX_DASK_THREADS)
+        scheduler = None if self.scheduler is None else dask_cluster.check_scheduler(self.scheduler)
+        return self.threads_per_worker, scheduler
 
     def _function(self) -> "tuple[FunctionRef | None, str, float | None]":
         """The checked function (None for a catalog workload), the workload name, and a call's measured time.
@@ -169,7 +207,7 @@ class RunConfig:
         if ref.given_items and self.tasks > prep.profile.items:
             raise ConfigError(f"{self.tasks:,} tasks asks for more items than {prep.profile.items_from} gives "
                               f"({prep.profile.items:,})")
-        if self.mode in POOL_MODES:
+        if self.mode in POOL_MODES or self.mode == Mode.DASK:
             for why in prep.profile.problems.values():
                 raise ConfigError(f"the {self.mode} mode sends your function and its results to other "
                                   f"interpreters as pickles, and {why}")

@@ -44,6 +44,11 @@ class RunStarted:
     #: The Python that ran it: ``{"version", "executable", "free_threaded", "gil_enabled"}`` (see
     #: :func:`~concgui.engine.python_facts.run_record`), as its workers reported it.
     python: dict | None = None
+    #: dask runs: threads in each of the ``workers`` Dask worker processes.
+    threads_per_worker: int = 1
+    #: dask runs: ``{"scheduler", "dashboard", "started_here", "start_s"}``: where the cluster is, its dashboard's
+    #: link (None without one), whether the app started it for this run, and how long that took.
+    cluster: dict | None = None
 
 
 @dataclass(frozen=True, slots=True)

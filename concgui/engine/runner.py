@@ -68,6 +68,8 @@ class Runner:
         self.drain_s = DRAIN_S
         self._pool: ProcessPool | None = None
         self._host: ProcessPool | None = None
+        #: The dask run's cluster while one runs (closed when it ends; :meth:`close` closes it too).
+        self._dask: Any = None
         self._ids = itertools.count(1)
         self._me = psutil.Process()
 
@@ -107,6 +109,8 @@ class Runner:
         comparison warms up first, so that cost is not charged to round one.
         The warm-up takes no run number.
         """
+        if config.mode == Mode.DASK:
+            return  # a cluster lives for one run, and its start warms every worker (outside the wall time)
         ids = self._ids
         self._ids = itertools.count(-1, -1)
         try:
@@ -116,10 +120,10 @@ class Runner:
 
     def close(self) -> None:
         """Stop the pool's workers and the worker host. Safe to call more than once."""
-        for p in (self._pool, self._host):
+        for p in (self._pool, self._host, self._dask):
             if p is not None:
                 p.close()
-        self._pool = self._host = None
+        self._pool = self._host = self._dask = None
 
     def __enter__(self) -> "Runner":
         return self
@@ -154,7 +158,9 @@ class Runner:
         workload = get_workload(cfg.workload)
         assert cfg.size is not None and cfg.chunk_size is not None
         started = RunStarted(run_id, now(), cfg.workload, cfg.mode, cfg.workers, cfg.tasks, cfg.size,
-                             cfg.start_method, cfg.chunk_size, cfg.where)
+                             cfg.start_method, cfg.chunk_size, cfg.where, threads_per_worker=cfg.threads_per_worker)
+        if cfg.mode == Mode.DASK:
+            return self._run_dask(cfg, started, workload, on_event, cancel, dog)
         hosted = cfg.where == Where.HOST.value
         pool = None
         pool_start_s = 0.0
@@ -211,6 +217,11 @@ class Runner:
                 self._host = None
             else:
                 self._pool = None
+        return self._finish(cfg, run_id, out, fold, t0, t1, cpu1 - cpu0, other, pool_start_s, dog, on_event)
+
+    def _finish(self, cfg: RunConfig, run_id: int, out: Any, fold: TimeSplit, t0: float, t1: float, cpu_s: float,
+                other: float | None, pool_start_s: float, dog: Watchdog | None, on_event: EventSink) -> RunFinished:
+        """The run's :class:`RunFinished` from what its workers produced, sent and returned."""
         if dog is not None and dog.fired and not out.error:
             out.error = dog.sentence()
         if out.error:
@@ -223,11 +234,52 @@ class Runner:
         by = as_pickle if cfg.function is not None else None
         digest = out.results.digest(by) if status is RunStatus.DONE else None
         split = fold.split(t0, t1, pool_start_s) if status is RunStatus.DONE else None
-        fin = RunFinished(run_id, t1, status, t1 - t0, max(0.0, cpu1 - cpu0), len(out.results), digest,
+        fin = RunFinished(run_id, t1, status, t1 - t0, max(0.0, cpu_s), len(out.results), digest,
                           out.error, out.details, other_load_cores=None if other is None else round(other, 3),
                           split=split, gil_notes=tuple(out.gil_notes))
         on_event(fin)
         return fin
+
+    def _run_dask(self, cfg: RunConfig, started: RunStarted, workload: Any, on_event: EventSink,
+                  cancel: threading.Event, dog: Watchdog | None) -> RunFinished:
+        """A run on a Dask cluster (see :mod:`concgui.engine.dask_cluster`): started for it, closed after it."""
+        from concgui.engine.dask_cluster import DaskCluster
+
+        assert cfg.size is not None and cfg.chunk_size is not None
+        run_id = started.run_id
+        cluster = self._dask = DaskCluster(cfg.workers, cfg.threads_per_worker, cfg.scheduler)
+        try:
+            t_start = now()
+            try:
+                cluster.start()
+            except (RuntimeError, OSError) as exc:
+                on_event(started)
+                fin = RunFinished(run_id, now(), RunStatus.FAILED, 0.0, 0.0, 0, None, error_line(exc),
+                                  format_error(exc))
+                on_event(fin)
+                return fin
+            start_s = now() - t_start
+            started = replace(started, python=cluster.python_record or _this_python(), cluster={
+                "scheduler": cluster.address, "dashboard": cluster.dashboard, "started_here": cluster.started_here,
+                "start_s": round(start_s, 6)})
+            fold = TimeSplit(cfg.workers * cfg.threads_per_worker, run_id)
+            emit = fold.wrap(on_event)
+            context = (workload.context() if cfg.function is None
+                       else run_context(cfg.function, cfg.tasks, here=False))
+            with context as ctx:
+                on_event(started)
+                ours = cluster.pids
+                load0 = machine_load.read(ours)
+                cpu0 = time.thread_time() + cluster.cpu_seconds()
+                t0 = now()
+                out = cluster.run(run_id, cfg.workload, cfg.size, ctx, cfg.tasks, cfg.chunk_size, emit, cancel)
+                t1 = now()
+                cpu1 = time.thread_time() + cluster.cpu_seconds()
+                other = machine_load.other_cores(load0, machine_load.read(ours))
+            return self._finish(cfg, run_id, out, fold, t0, t1, cpu1 - cpu0, other, start_s, dog, on_event)
+        finally:
+            self._dask = None
+            cluster.close()
 
     def _cpu(self, pool: ProcessPool | None) -> float:
         """CPU seconds so far of what does the run's work.
