@@ -8,7 +8,7 @@ Sections: engine (speedups), overhead (concgui vs bare executors and joblib), yo
 developer's function vs bare executors, predicted vs measured),
 pool-start (call → first result per start method), tiny-tasks (100,000 µs
 tasks and event batching), telemetry (CPU sampler cost), lessons (every built-in lesson's steps against
-what this machine should give), startup and cpu-plot
+what this machine should give), dask (the dask mode against serial and a bare client.map), startup and cpu-plot
 (these two need Qt and run it in a child process).
 
 Each run writes ``<out>/bench-<time>.json`` and ``.md`` (a markdown table) and

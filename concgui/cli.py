@@ -111,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--threads-per-worker", type=int, default=None, metavar="N",
                    help="dask mode: threads in each Dask worker process (default 1; --workers counts the processes)")
     b.add_argument("--scheduler", metavar="tcp://HOST:PORT", default=None,
-                   help="dask mode: run on this Dask scheduler (default: start a LocalCluster on 127.0.0.1 for the run)")
+                   help="dask mode: run on this Dask scheduler (default: a LocalCluster on 127.0.0.1 for the run)")
     b.add_argument("--repeats", type=int, default=None,
                    help="run every mode this many times, interleaved (S T P S T P …), and report the median "
                         "± spread (default 3)")
@@ -482,6 +482,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
             from concgui.engine.explain import gil_back_on
 
             print(f"note: {name}: {gil_back_on(rec)}")
+        if rec.mode == "dask" and rec.status == "done":
+            from concgui.engine.explain import dask_note
+
+            print(f"note: {name}: {dask_note(rec, [r for r in records if r.interpreter == rec.interpreter])}")
     if several:
         from concgui.engine.explain import across_pythons
         from concgui.engine.platform_info import collect
@@ -733,7 +737,8 @@ class _Table:
         wall = num(r.wall_s, ".3f")
         if r.spread is not None:
             wall += f" ± {r.spread:.0%} (×{len(r.samples_wall_s)})"
-        cells = [self.label(r.workload), r.mode, str(r.workers), r.start_method or "-", wall,
+        workers = f"{r.workers}×{r.threads_per_worker}" if r.threads_per_worker > 1 else str(r.workers)
+        cells = [self.label(r.workload), r.mode, workers, r.start_method or "-", wall,
                  num(r.cpu_s, ".3f"), num(r.speedup, ".2f") + ("×" if r.speedup is not None else ""),
                  num(r.efficiency, ".0%"), num(r.other_load_cores, ".1f"), check, r.status]
         print("  ".join(f"{c:<{w}}" if i < 4 else f"{c:>{w}}" for i, (c, (_, w)) in enumerate(zip(cells, self.COLS))),

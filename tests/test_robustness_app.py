@@ -232,3 +232,30 @@ def test_sigkill_mid_run_leaves_no_orphan_burning_cpu(launch):
     os.kill(app.pid, signal.SIGKILL)  # only the app: its helpers must notice by themselves
     app.finish(10)
     assert_orphans_gone(kids, t0, ORPHAN_BOUND_S, "SIGKILL")
+
+
+def test_sigkill_mid_dask_run_leaves_no_dask_process(launch):
+    """The window killed while its Dask cluster computes: the cluster host and its workers exit by themselves."""
+    pytest.importorskip("distributed")
+    app = launch([{**LONG_RUN, "mode": "dask", "workers": 2}])
+    app.wait_line("run-started")  # sent once the cluster is up and the run's clock starts
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # both Dask workers into the run's tasks (0.4 s each)
+        busy = [k for k in app.descendants() if "dask_host" not in " ".join(k.cmdline()) and _cpu(k) > 1.0]
+        if len(busy) >= 2:
+            break
+        time.sleep(0.02)  # poll interval
+    assert len(busy) >= 2, "the Dask workers never got busy"
+    kids = app.descendants()
+    assert len([k for k in kids if "dask_host" in " ".join(k.cmdline())]) == 1, [k.cmdline() for k in kids]
+    t0 = time.monotonic()
+    os.kill(app.pid, signal.SIGKILL)
+    app.finish(10)
+    assert_orphans_gone(kids, t0, ORPHAN_BOUND_S, "SIGKILL window, dask")
+
+
+def _cpu(p: psutil.Process) -> float:
+    try:
+        return p.cpu_times().user
+    except psutil.Error:
+        return 0.0

@@ -37,13 +37,13 @@ def _bench(*args: str) -> subprocess.Popen:
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
 
 
-def _wait_busy(p: subprocess.Popen, needed: int) -> list[psutil.Process]:
-    """Wait until ``needed`` of the bench's child processes compute; those that do."""
+def _wait_busy(p: subprocess.Popen, needed: int, cpu_s: float = 0.2) -> list[psutil.Process]:
+    """Wait until ``needed`` of the bench's child processes have computed ``cpu_s``; those that have."""
     me = psutil.Process(p.pid)
     deadline = time.monotonic() + 30
     while True:
         try:
-            busy = [k for k in me.children(recursive=True) if k.cpu_times().user > 0.2 and k.ppid() != 1]
+            busy = [k for k in me.children(recursive=True) if k.cpu_times().user > cpu_s and k.ppid() != 1]
         except psutil.Error:
             busy = []
         if len(busy) >= needed:
@@ -53,10 +53,10 @@ def _wait_busy(p: subprocess.Popen, needed: int) -> list[psutil.Process]:
         time.sleep(0.02)  # poll interval
 
 
-def _kill_when_busy(p: subprocess.Popen, needed: int, what: str) -> list[str]:
+def _kill_when_busy(p: subprocess.Popen, needed: int, what: str, cpu_s: float = 0.2) -> list[str]:
     """SIGKILL the bench (only it) once ``needed`` workers compute; check they all end; their executables."""
     try:
-        busy = [k.exe() for k in _wait_busy(p, needed)]
+        busy = [k.exe() for k in _wait_busy(p, needed, cpu_s)]
         kids = psutil.Process(p.pid).children(recursive=True)
         t0 = time.monotonic()
         os.kill(p.pid, signal.SIGKILL)  # the parent only
@@ -104,3 +104,11 @@ def test_sigkilled_bench_on_another_python_leaves_none_of_its_workers(mode: str,
     busy = _kill_when_busy(_bench("--python", python, "--modes", mode), busy_needed,
                            f"SIGKILL bench --python, {mode}")
     assert all(os.path.realpath(exe) == os.path.realpath(python) for exe in busy)  # that Python's own workers
+
+
+@pytest.mark.skipif(not hasattr(os, "killpg"), reason="needs POSIX signals")
+def test_sigkilled_bench_leaves_no_dask_process() -> None:
+    """The dask mode's cluster host sees its stdin close and closes its LocalCluster; the workers go with it."""
+    pytest.importorskip("distributed")
+    # Two Dask workers past their start (~0.5 s of CPU importing) into the run's tasks (0.4 s each).
+    _kill_when_busy(_bench("--modes", "dask"), 2, "SIGKILL bench, dask", cpu_s=1.5)

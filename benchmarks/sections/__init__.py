@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Callable
 
 from benchmarks.sections.cpu_plot import cpu_plot
+from benchmarks.sections.dask import dask
 from benchmarks.sections.engine import engine
 from benchmarks.sections.gil_footprint import gil_footprint
 from benchmarks.sections.lessons import lessons
@@ -39,6 +40,8 @@ ALL: dict[str, Callable[..., None]] = {
     "verdicts": verdicts,
     "your-function": your_function,
     "lessons": lessons,
+    "dask": dask,
 }
 
-HEADLESS = ("engine", "overhead", "pool-start", "tiny-tasks", "telemetry", "verdicts", "your-function", "lessons")
+HEADLESS = ("engine", "overhead", "pool-start", "tiny-tasks", "telemetry", "verdicts", "your-function", "lessons",
+            "dask")

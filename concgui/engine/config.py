@@ -146,7 +146,8 @@ class RunConfig:
                 _check_int("chunk size", self.chunk_size, 1, MAX_TASKS)
                 chunk = self.chunk_size
             else:
-                chunk = auto_chunk_size(task_s or w.estimate_task_s(size), self.tasks, workers * threads)
+                chunk = auto_chunk_size(task_s or w.estimate_task_s(size), self.tasks, workers * threads,
+                                        DASK_CHUNK_TARGET_S)
         elif self.start_method is not None:
             raise ConfigError("a start method only applies to the processes mode")
         if self.task_timeout_s is not None and (isinstance(self.task_timeout_s, bool) or not isinstance(
@@ -249,9 +250,15 @@ def _no_interpreters(target: "PythonInfo | None") -> str:
             "none: choose another Python")
 
 
-def auto_chunk_size(task_s: float, tasks: int, workers: int) -> int:
-    """Tasks per pool submission: ≥ ~20 ms of work each, ≥ 4 chunks per worker."""
-    by_cost = math.ceil(CHUNK_TARGET_S / max(task_s, 1e-9))
+#: Target work per Dask task in the dask mode. Dask's scheduler costs about a millisecond per task (measured
+#: here: 2-5 ms per task, scheduling and transfers, on 2 cores), and Dask's own best practices ask for tasks of
+#: at least ~100 ms: chunks are that big, as long as every worker thread still gets 4 of them.
+DASK_CHUNK_TARGET_S = 0.100
+
+
+def auto_chunk_size(task_s: float, tasks: int, workers: int, target_s: float = CHUNK_TARGET_S) -> int:
+    """Tasks per pool submission: ≥ ``target_s`` (~20 ms) of work each, ≥ 4 chunks per worker."""
+    by_cost = math.ceil(target_s / max(task_s, 1e-9))
     by_balance = max(1, tasks // (4 * workers))
     return max(1, min(by_cost, by_balance))
 

@@ -56,11 +56,14 @@ def expectation(r: RunRecord, w: Workload, info: PlatformInfo) -> Expectation:
     if w.kind == "own":
         return _function_expectation(r, w, info)
     if w.kind == "io":
+        n = n * r.threads_per_worker  # a Dask worker's threads all wait at once
         low = min(1.5, n * 0.5)
         return Expectation(low, float(n), f"{low:g}–{n}×",
                            "the tasks mostly wait, and a waiting thread or process needs neither the GIL nor a "
                            "core, so the waits overlap")
     gil_on = r.python["gil_enabled"] if r.python else info.gil_enabled  # the Python that ran it, not ours
+    if r.mode == "dask":
+        return _dask_expectation(r, w, info, gil_on)
     if r.mode == "threads" and w.gil == "holds" and gil_on:
         return Expectation(0.8, 1.25, "~1×",
                            "pure-Python work needs the GIL to run, so only one thread runs bytecode at a time and "
@@ -78,6 +81,28 @@ def expectation(r: RunRecord, w: Workload, info: PlatformInfo) -> Expectation:
     if n > cores:
         why += f"; with {n} workers on {cores} cores the extra ones can only take turns"
     return Expectation(EXPECT_TOLERANCE * useful, useful * 1.15, f"~{useful}×", why)
+
+
+#: A Dask cluster's scheduler and its workers' event loops use part of the cores themselves (measured here: about
+#: 0.3 of a core on 2 cores during a run), so its low end is lower than a process pool's.
+DASK_TOLERANCE = 0.6
+
+
+def _dask_expectation(r: RunRecord, w: Workload, info: PlatformInfo, gil_on: bool) -> Expectation:
+    """A Dask cluster's worker processes × threads: processes always run at once, threads only without the GIL."""
+    cores, threads = info.logical_cores, r.threads_per_worker
+    parallel_threads = w.gil == "releases" or not gil_on
+    useful = min(r.workers * (threads if parallel_threads else 1), cores)
+    why = "each Dask worker is a process with its own GIL, so CPU work runs on several cores at once"
+    if threads > 1:
+        why += (f"; its {threads} threads share that process's GIL, so they add nothing to pure-Python work" if
+                not parallel_threads else f"; its {threads} threads run at once too, as {w.name} releases the GIL"
+                if gil_on else f"; its {threads} threads run at once too, as the GIL was off")
+    why += ("; its scheduler and the workers' own event loops take part of the cores, and each Dask task costs "
+            "about a millisecond of scheduling")
+    if useful < r.workers * threads and r.workers * threads > cores:
+        why += f"; with {r.workers * threads} worker threads on {cores} cores the extra ones can only take turns"
+    return Expectation(DASK_TOLERANCE * useful, useful * 1.15, f"~{useful}×", why)
 
 
 def _function_expectation(r: RunRecord, w: Workload, info: PlatformInfo) -> Expectation:
@@ -115,7 +140,7 @@ def causes(r: RunRecord, baseline: RunRecord | None, w: Workload, info: Platform
         out.append(f"its repeats spread ±{r.spread:.0%}")
     if baseline is not None and baseline.spread is not None and baseline.spread >= WIDE_SPREAD:
         out.append(f"the serial baseline's repeats spread ±{baseline.spread:.0%}")
-    if r.mode in POOL_MODES and w.kind in ("cpu", "own") and r.wall_s < SHORT_WORK_S:
+    if (r.mode in POOL_MODES or r.mode == "dask") and w.kind in ("cpu", "own") and r.wall_s < SHORT_WORK_S:
         out.append(f"the whole run took {r.wall_s * 1000:.0f} ms, so sending inputs and results and waking the "
                    "workers weigh as much as the work")
     return out
@@ -123,14 +148,18 @@ def causes(r: RunRecord, baseline: RunRecord | None, w: Workload, info: Platform
 
 #: How a paragraph names each parallel mode and its workers.
 _MODE_WORDS = {"threads": ("Threads", "threads"), "processes": ("Processes", "worker processes"),
-               "interpreters": ("Subinterpreters", "subinterpreters in one process")}
+               "interpreters": ("Subinterpreters", "subinterpreters in one process"),
+               "dask": ("Dask", "Dask worker processes")}
 
 
-def _mode_paragraph(r: RunRecord, baseline: RunRecord | None, w: Workload, info: PlatformInfo) -> str:
+def _mode_paragraph(r: RunRecord, baseline: RunRecord | None, w: Workload, info: PlatformInfo,
+                    beside: Sequence[RunRecord] = ()) -> str:
     name, unit = _MODE_WORDS[r.mode]
     assert r.speedup is not None
     head = f"{name}: {r.speedup:.2f}× with {r.workers} {unit}"
-    if r.efficiency is not None and r.mode in POOL_MODES:
+    if r.mode == "dask":
+        head += f" × {r.threads_per_worker} thread{'s' if r.threads_per_worker > 1 else ''}"
+    if r.efficiency is not None and (r.mode in POOL_MODES or r.mode == "dask"):
         head += f" ({r.efficiency:.0%} efficiency on {info.logical_cores} logical cores)"
     exp = expectation(r, w, info)
     found = causes(r, baseline, w, info)
@@ -150,6 +179,8 @@ def _mode_paragraph(r: RunRecord, baseline: RunRecord | None, w: Workload, info:
         text += f" Why {exp.target}: {exp.why}."
     if r.mode == "interpreters":
         text += " " + _interpreters_note(r)
+    if r.mode == "dask":
+        text += " " + dask_note(r, beside)
     if r.gil_notes:
         text += " " + gil_back_on(r)
     if r.efficiency is not None and r.efficiency > 1.0 + 0.02:
@@ -162,6 +193,49 @@ def gil_back_on(r: RunRecord) -> str:
     said = " ".join(r.gil_notes)
     return (f"Its Python turned the GIL back on during the run, so this was not a run without the GIL: {said} "
             "Its threads took turns from then on.")
+
+
+def per_chunk_cost_s(r: RunRecord) -> float | None:
+    """What handing out one chunk cost in ``r``, measured: its workers' time before and between their chunks,
+    over the chunks (seconds; None without a split). For a pool or a cluster, that is scheduling and transfer."""
+    if not r.split or r.chunk_size <= 0:
+        return None
+    lanes = r.workers * r.threads_per_worker
+    chunks = -(-r.tasks // r.chunk_size)
+    return (r.split.get("dispatch_s", 0.0) + r.split.get("between_s", 0.0)) * lanes / chunks
+
+
+def dask_note(r: RunRecord, beside: Sequence[RunRecord] = ()) -> str:
+    """A Dask run's costs, measured: cluster start, per-task scheduling and transfer, and the pool beside it."""
+    cluster = r.cluster or {}
+    chunks = -(-r.tasks // max(1, r.chunk_size))
+    out = []
+    start = (r.split or {}).get("pool_start_s")
+    if start is not None and cluster.get("started_here"):
+        out.append(f"Starting its LocalCluster (scheduler, {r.workers} workers, and a first call on each) took "
+                   f"{start:.2f} s, which is not part of the wall time")
+    cost = per_chunk_cost_s(r)
+    serial = next((b for b in beside if b.is_serial_baseline and b.same_inputs(r)), None)
+    if cost is not None:
+        each = "one task" if r.chunk_size == 1 else f"{r.chunk_size} tasks"
+        text = (f"Its {chunks} Dask tasks ({each} each) cost about {cost * 1000:.1f} ms each to schedule and to "
+                "send out and back (its worker threads' time before and between them)")
+        if serial is not None and chunks:
+            work = serial.wall_s / chunks  # a chunk's work, as the serial run did it
+            text += f", against ~{work * 1000:.0f} ms of work in each: {cost / work:.0%} on top of it"
+        out.append(text)
+    pool = next((p for p in beside if p.mode == "processes" and p.status == RunStatus.DONE.value), None)
+    if pool is not None:
+        pool_cost = per_chunk_cost_s(pool)
+        text = f"The process pool beside it took {pool.wall_s:.2f} s to Dask's {r.wall_s:.2f} s"
+        if pool_cost is not None:
+            text += f" (its chunks cost {pool_cost * 1000:.1f} ms each)"
+        if r.wall_s >= pool.wall_s:
+            text += ": on one machine the pool does the same work with less machinery"
+        out.append(text)
+    out.append("What Dask adds is workers on other machines (a scheduler named with --scheduler), which a pool "
+               "cannot use")
+    return ". ".join(out) + "." if out else ""
 
 
 def _interpreters_note(r: RunRecord) -> str:
@@ -261,7 +335,7 @@ def _group_paragraphs(done: list[RunRecord], w: Workload, info: PlatformInfo) ->
         out.append(line + ". That is the baseline every speedup is measured against.")
     for r in done:
         if r.mode in _MODE_WORDS and r.speedup is not None:
-            out.append(_mode_paragraph(r, serial, w, info))
+            out.append(_mode_paragraph(r, serial, w, info, done))
     return out
 
 
