@@ -53,7 +53,8 @@ def available() -> bool:
 
 
 def missing_sentence() -> str:
-    return f"the dask mode needs Dask's distributed scheduler, which is not installed; install it with {INSTALL_COMMAND}"
+    return ("the dask mode needs Dask's distributed scheduler, which is not installed; install it with "
+            f"{INSTALL_COMMAND}")
 
 
 def check_scheduler(address: str) -> str:
