@@ -12,6 +12,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import psutil
 import pytest
 
 from concgui.engine import startmethods
@@ -44,6 +45,9 @@ ENGINE_MODULES = [
     "concgui.engine.foreign_host",
     "concgui.engine.subinterpreters",
     "concgui.engine.gil_watch",
+    "concgui.engine.dask_cluster",
+    "concgui.engine.dask_task",
+    "concgui.engine.dask_host",
     "concgui.labs.elsewhere",
     "concgui.lessons.catalog",
     "concgui.lessons.headless",
@@ -114,3 +118,20 @@ def test_the_worker_host_does_not_import_qt_even_when_the_parent_has() -> None:
         assert fin.status is RunStatus.DONE, (fin.error, fin.details)
         host = runner._host
         assert host is not None and host.qt_modules == {runner.host_pid: []}
+
+
+def test_dask_workers_and_their_cluster_host_do_not_import_qt_even_when_the_parent_has() -> None:
+    pytest.importorskip("distributed")
+    import PySide6.QtCore  # noqa: F401  (the window's process has Qt loaded; its Dask cluster must not)
+    from concgui.engine.dask_cluster import DaskCluster
+
+    cluster = DaskCluster(2, 1)
+    cluster.start()
+    try:
+        assert sorted(cluster.qt_modules) == sorted(cluster.worker_pids) and len(cluster.worker_pids) == 2
+        assert all(mods == [] for mods in cluster.qt_modules.values()), cluster.qt_modules
+        host = psutil.Process(cluster.pids[0])
+        assert "concgui.engine.dask_host" in host.cmdline()
+        assert not [m for m in host.memory_maps() if "PySide6" in m.path or "Qt6" in m.path]
+    finally:
+        cluster.close()

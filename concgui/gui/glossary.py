@@ -68,6 +68,18 @@ GLOSSARY: tuple[Term, ...] = (
          "CPU, between tasks and idle at the end; the pool's start-up beside it.", "The run's own task events."),
     Term("Ran on", "Which process and threads ran the tasks: the worker host, the pool, or this window's own "
          "threads (on purpose, for the lessons).", "How the run was started."),
+    Term("Dask cluster", "The dask mode's workers: Dask worker processes × threads per worker, driven by Dask's "
+         "scheduler. A LocalCluster is started on 127.0.0.1 for each run and closed after it; a scheduler named "
+         "(tcp://HOST:PORT) is used as it is and left running.", "RunConfig workers, threads_per_worker, scheduler; "
+         "the cluster's address and dashboard link as the run reported them."),
+    Term("Cluster start", "How long the dask mode took to start its LocalCluster (its host process, the "
+         "scheduler, every worker, the client, and a first call on each worker), or to reach the scheduler "
+         "named. Not part of the run's wall time, as a pool's start is not.", "The run's split (pool_start_s) "
+         "and cluster.start_s."),
+    Term("Dask task cost", "What handing out one Dask task cost: scheduling, sending its inputs out and its "
+         "results and events back. The mode puts several tasks in one Dask task (~100 ms of work) so that this "
+         "cost stays small.", "The run's worker threads' time before and between their Dask tasks, over the "
+         "Dask tasks (engine/explain.py per_chunk_cost_s)."),
     Term("Python", "The interpreter that ran a run's tasks: its version, with a t for a free-threaded build. "
          "Speedups compare runs of one Python only, each against its own serial run.",
          "What the worker reported about itself when it started (sys.version_info, sysconfig's "

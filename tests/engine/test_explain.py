@@ -24,6 +24,7 @@ from concgui.engine.explain import LOAD_CAUSE_CORES, WIDE_SPREAD, expectation, e
 from concgui.engine.platform_info import collect
 from concgui.engine.repeats import with_speedups
 from concgui.engine.verdict import verdict
+from concgui.engine.workloads import get_workload
 
 INFO = replace(collect(), logical_cores=2, gil_enabled=True, switch_interval_s=0.005)
 SERIAL_S = 1.0
@@ -153,3 +154,44 @@ def test_two_runs_of_one_mode_are_told_apart_and_the_faster_one_wins():
     assert "processes ×2 (run 2) is the clear winner here (0.74 s against processes ×2 (run 1) 2.22 s)" in text
     named = explain([slow, fast], INFO, ["processes + signal flood ×2", "processes ×2"])
     assert "processes ×2 is the clear winner here (0.74 s against processes + signal flood ×2 2.22 s)" in named
+
+
+# --- the dask mode ---------------------------------------------------------------------------------------------
+
+
+def _dask_case(dask_wall: float, threads: int = 1) -> list[RunRecord]:
+    split = {"pool_start_s": 2.1, "dispatch_s": 0.010, "compute_s": 0.4, "cpu_wait_s": 0.05, "between_s": 0.030,
+             "tail_s": 0.01}
+    pool_split = {**split, "pool_start_s": 0.2, "dispatch_s": 0.001, "between_s": 0.002}
+    serial = _rec(1, "cpu-python", "serial", 1, SERIAL_S, None, 0.0)
+    pool = replace(_rec(2, "cpu-python", "processes", 2, 0.55, None, 0.0), split=pool_split)
+    dask = replace(_rec(3, "cpu-python", "dask", 2, dask_wall, None, 0.0), split=split, threads_per_worker=threads,
+                   cluster={"scheduler": "tcp://127.0.0.1:1", "dashboard": None, "started_here": True,
+                            "start_s": 2.1})
+    return with_speedups([serial, pool, dask])
+
+
+def test_a_dask_paragraph_names_its_cluster_start_per_task_cost_and_the_pool_beside_it():
+    recs = _dask_case(0.65)
+    text = explain(recs, INFO)
+    para = next(p for p in text.split("\n\n") if p.startswith("Dask:"))
+    assert para.startswith("Dask: 1.54× with 2 Dask worker processes × 1 thread")
+    assert "took 2.10 s, which is not part of the wall time" in para
+    # (dispatch + between) × 2 lanes / 4 chunks of 4 tasks = 20 ms each; a chunk's serial work 1.0 s / 4 = 250 ms.
+    assert "Its 4 Dask tasks (4 tasks each) cost about 20.0 ms each" in para
+    assert "against ~250 ms of work in each: 8% on top of it" in para
+    assert "The process pool beside it took 0.55 s to Dask's 0.65 s (its chunks cost 1.5 ms each)" in para
+    assert "the pool does the same work with less machinery" in para  # Dask was slower here
+
+
+def test_a_dask_run_faster_than_the_pool_is_not_called_slower():
+    para = next(p for p in explain(_dask_case(0.52), INFO).split("\n\n") if p.startswith("Dask:"))
+    assert "took 0.55 s to Dask's 0.52 s" in para and "less machinery" not in para
+
+
+def test_a_dask_workers_threads_add_nothing_to_pure_python_under_the_gil():
+    recs = _dask_case(0.65, threads=4)
+    exp = expectation(recs[2], get_workload("cpu-python"), INFO)
+    assert exp.target == "~2×"  # 2 processes on 2 cores; the 4 threads of each share its GIL
+    assert "its 4 threads share that process's GIL" in exp.why
+    assert exp.low == pytest.approx(1.2)  # its scheduler and event loops take part of the cores
