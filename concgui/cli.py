@@ -321,7 +321,8 @@ def plan_bench(args: argparse.Namespace) -> list:
     gil = getattr(args, "gil", None)
     pythons = [None if p == THIS_PYTHON else p for p in dict.fromkeys(getattr(args, "python", None) or [None])]
     function = getattr(args, "function_ref", None)
-    dask = {"threads_per_worker": getattr(args, "threads_per_worker", None) or 1,
+    tpw = getattr(args, "threads_per_worker", None)
+    dask = {"threads_per_worker": 1 if tpw is None else tpw,
             "scheduler": getattr(args, "scheduler", None)}
     for flag, key in (("--threads-per-worker", "threads_per_worker"), ("--scheduler", "scheduler")):
         if getattr(args, key, None) is not None and "dask" not in modes:

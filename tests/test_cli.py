@@ -170,6 +170,11 @@ BAD = [
     pytest.param(["bench", *SMALL, "--modes", "serial,threads", "--start-method", "spawn"],
                  id="start-method-without-processes"),
     pytest.param(["bench", *SMALL, "--bogus-flag"], id="unknown-flag"),
+    pytest.param(["bench", *SMALL, "--modes", "serial,threads", "--threads-per-worker", "2"],
+                 id="threads-per-worker-without-dask"),
+    pytest.param(["bench", *SMALL, "--modes", "serial,dask", "--scheduler", "127.0.0.1:8786"], id="scheduler-no-scheme"),
+    pytest.param(["bench", *SMALL, "--modes", "dask", "--threads-per-worker", "0"], id="dask-threads-0"),
+    pytest.param(["bench", *SMALL, "--modes", "dask", "--start-method", "spawn"], id="dask-start-method"),
     pytest.param(["frobnicate"], id="unknown-command"),
 ]
 
