@@ -205,11 +205,26 @@ def cmd_info() -> int:
         ("Switch interval", f"{i.switch_interval_s * 1000:g} ms (sys.getswitchinterval)"),
         ("Cores", f"{i.logical_cores} logical, {i.physical_cores or '?'} physical"),
         ("Start methods", f"{', '.join(i.start_methods)}; concgui uses {i.default_start_method}"),
+        ("Dask", _dask_words()),
     ]
     width = max(len(k) for k, _ in rows)
     for k, v in rows:
         print(f"{k:<{width}}  {v}")
     return 0
+
+
+def _dask_words() -> str:
+    """Whether the dask mode can run here, without importing Dask (a second's import for one line)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from concgui.engine.dask_cluster import INSTALL_COMMAND, available
+
+    if not available():
+        return f"not installed: the dask mode needs {INSTALL_COMMAND}"
+    try:
+        return f"distributed {version('distributed')}: the dask mode starts a LocalCluster on 127.0.0.1"
+    except PackageNotFoundError:
+        return "distributed (importable): the dask mode starts a LocalCluster on 127.0.0.1"
 
 
 # --- interpreters --------------------------------------------------------------

@@ -50,6 +50,9 @@ def test_info() -> None:
     for m in startmethods.available():
         assert m in out
     assert startmethods.default() in out
+    from importlib.metadata import version
+
+    assert f"distributed {version('distributed')}" in out  # the dask extra, installed by the test command
     assert "Traceback" not in p.stderr
 
 
