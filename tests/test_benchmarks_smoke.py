@@ -82,3 +82,15 @@ def test_quick_window_sections_drive_the_real_window_to_the_end(tmp_path: Path) 
         assert len(got) >= 3, got  # the whole child ran, not one "skipped" row
     for r in rows:
         assert not r["measured"].startswith(("failed", "skipped")), r
+
+
+@pytest.mark.timeout(200)
+def test_quick_dask_section_measures_its_three_targets(tmp_path: Path) -> None:
+    """The dask section (a real LocalCluster on 127.0.0.1 per run): its rows are there, measured, results equal."""
+    _quick_bench(("dask",), tmp_path, 180)
+    rows = json.loads(next(tmp_path.glob("bench-*.json")).read_text())["rows"]
+    whats = [r["what"] for r in rows if r["section"] == "dask"]
+    for words in ("serial / dask wall", "bare client.map + gather", "cluster start", "each Dask task cost",
+                  "concgui bench --workload cpu-python --modes serial,dask --workers 2 --tasks 16"):
+        assert any(words in w for w in whats), (words, whats)
+    assert not [r for r in rows if "DIFFER" in r["measured"] + r["note"]], rows  # results equal everywhere
