@@ -143,6 +143,7 @@ MODES = {
     "processes": [{**LONG_RUN, "mode": "processes", "workers": 2}],
     "gui-thread": [{**LONG_RUN, "mode": "serial", "kind": "gui-thread"}],
     "blocking-wait": [{**LONG_RUN, "mode": "serial", "kind": "blocking-wait"}],
+    "dask": [{**LONG_RUN, "mode": "dask", "workers": 2}],  # a LocalCluster the window started for the run
 }
 #: Prints the process-wide start method when the app returns (same entry point as `python -m concgui`).
 WRAPPER = ("import multiprocessing, sys\nfrom concgui.__main__ import main\nrc = main()\n"

@@ -120,9 +120,11 @@ class Runner:
 
     def close(self) -> None:
         """Stop the pool's workers and the worker host. Safe to call more than once."""
-        for p in (self._pool, self._host, self._dask):
+        for p in (self._pool, self._host):
             if p is not None:
                 p.close()
+        if self._dask is not None:
+            self._dask.terminate()  # a dask run still going: the app is closing
         self._pool = self._host = self._dask = None
 
     def __enter__(self) -> "Runner":
@@ -279,7 +281,10 @@ class Runner:
             return self._finish(cfg, run_id, out, fold, t0, t1, cpu1 - cpu0, other, start_s, dog, on_event)
         finally:
             self._dask = None
-            cluster.close()
+            if cancel.is_set():
+                cluster.terminate()  # mid-task: nothing to wait for
+            else:
+                cluster.close()
 
     def _cpu(self, pool: ProcessPool | None) -> float:
         """CPU seconds so far of what does the run's work.
