@@ -33,7 +33,7 @@ from concgui.engine.time_split import DESCRIPTIONS, KEYS, LABELS, PARTS, POOL_ST
 from concgui.engine.verdict import Verdict, distinct, verdict, with_pythons
 from concgui.engine.workloads import workload_label
 from concgui.gui.cpu_plot import MODE_COLORS
-from concgui.gui.run_words import MODE_NAMES, record_key
+from concgui.gui.run_words import MODE_NAMES, record_key, workers_count
 from concgui.scenarios import StepKind
 from concgui.gui.theme import plot_text_color, readable
 from concgui.gui.plot_style import make_plot, zoom_plot
@@ -69,6 +69,8 @@ def run_name(r: RunRecord) -> str:
     """A short name for a run (pyqtgraph drops tick labels that would overlap)."""
     key = record_key(r.ran_on, r.mode)
     name = "GUI thread" if key == StepKind.GUI_THREAD else MODE_NAMES.get(key, key)
+    if r.threads_per_worker > 1:  # a Dask cluster: worker processes × threads in each
+        return f"{name} {workers_count(r.workers, r.threads_per_worker)}"
     return f"{name} ×{r.workers}" if r.workers > 1 else name
 
 

@@ -11,12 +11,13 @@ import os
 from dataclasses import replace
 
 from PySide6.QtCore import QEvent, Qt, Signal, Slot
-from PySide6.QtGui import QFontMetrics, QKeySequence
+from PySide6.QtGui import QFontMetrics, QKeySequence, QStandardItemModel
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGridLayout, QHBoxLayout,
                                QLabel, QLineEdit, QPushButton, QSizePolicy, QSpinBox, QStyle, QVBoxLayout, QWidget)
 
-from concgui.engine import startmethods
-from concgui.engine.config import MAX_TASKS, MAX_THREADS, POOL_MODES, RunConfig, Where, max_processes
+from concgui.engine import dask_cluster, startmethods
+from concgui.engine.config import (MAX_DASK_THREADS, MAX_TASKS, MAX_THREADS, POOL_MODES, Mode, RunConfig, Where,
+                                   max_processes)
 from concgui.engine.pythons import PythonInfo
 from concgui.engine.repeats import DEFAULT_REPEATS, MAX_REPEATS
 from concgui.engine.function_profile import FunctionRef
@@ -41,7 +42,17 @@ MODE_HINTS = {
     GuiMode.INTERPRETERS.value: (
         "Each worker is a subinterpreter with its own GIL, driven by a thread of one worker host process "
         "of {python} ({engine})."),
+    GuiMode.DASK.value: (
+        "Each worker is a Dask worker process with its threads per worker, on a LocalCluster that concgui "
+        "starts on 127.0.0.1 for the run and closes after (its start is not in the wall time), or on the "
+        "scheduler below. Dask's scheduling costs about a millisecond per task, so tiny tasks go in chunks."),
 }
+#: The Dask mode's entry and hint without Dask's distributed scheduler installed.
+NO_DASK = f"Dask is not installed here: install it with <code>{dask_cluster.INSTALL_COMMAND}</code>, then restart."
+NO_DASK_TIP = f"Needs Dask's distributed scheduler: {dask_cluster.INSTALL_COMMAND}"
+#: Where the dask mode runs whatever the Python box says: the cluster's workers are this Python's.
+DASK_HERE_NOTE = " A Dask cluster runs on the Python running concgui, whatever the Python box says."
+SCHEDULER_PLACEHOLDER = "empty: start a LocalCluster on 127.0.0.1"
 #: How each Python drives subinterpreters: the public module from 3.14, private ones before.
 ENGINE_WORDS = {"concurrent.interpreters": "concurrent.interpreters",
                 "_interpreters": "the private _interpreters module of 3.13",
@@ -123,12 +134,32 @@ class ControlsPanel(QWidget):
         for key, label in GUI_MODES:
             self.mode.addItem(label, key)
         self.mode.setCurrentIndex(1)
+        self.dask_available = dask_cluster.available()
+        if not self.dask_available:  # listed, so the mode is known, but not to be chosen
+            item = self._mode_model().item(self.mode.findData(GuiMode.DASK.value))
+            item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled)
+            item.setToolTip(NO_DASK_TIP)
         self.mode_hint = QLabel()
         self.mode_hint.setWordWrap(True)
+        # The form may give it room for a longer hint than the one shown: the spare room goes below the words.
+        self.mode_hint.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.workers = QSpinBox()
         self.workers.setRange(1, MAX_THREADS)
         self.workers.setValue(self.cores)
-        self.workers.setToolTip(f"Threads or processes (default: the {self.cores} logical cores)")
+        self._workers_tip = f"Threads or processes (default: the {self.cores} logical cores)"
+        self.workers.setToolTip(self._workers_tip)
+        # The dask mode's own: threads in each Dask worker process, and a scheduler to use instead of a LocalCluster.
+        self.threads_per_worker = QSpinBox()
+        self.threads_per_worker.setRange(1, MAX_DASK_THREADS)
+        self.threads_per_worker.setValue(1)
+        self.threads_per_worker.setToolTip("Threads in each Dask worker process: they share that process's GIL, "
+                                           "so more than 1 helps only work that releases it (I/O, NumPy)")
+        self.threads_label = QLabel("Threads per\nworker")  # two lines: as narrow as the other labels
+        self.scheduler = QLineEdit()
+        self.scheduler.setPlaceholderText(SCHEDULER_PLACEHOLDER)
+        self.scheduler.setToolTip("A running Dask scheduler to use, as tcp://HOST:PORT; empty: concgui starts a "
+                                  "LocalCluster on 127.0.0.1 for the run and closes it after")
+        self.scheduler_label = QLabel("Scheduler")
         self.start_method = QComboBox()
         for m in startmethods.available():
             self.start_method.addItem(m, m)
@@ -197,6 +228,8 @@ class ControlsPanel(QWidget):
         form.addRow("Mode", self.mode)
         form.addRow("", self.mode_hint)
         form.addRow("Workers", self.workers)
+        form.addRow(self.threads_label, self.threads_per_worker)
+        form.addRow(self.scheduler_label, self.scheduler)
         form.addRow("Start method", self.start_method)
         form.addRow("GUI-thread cap", self.gui_limit)
         form.addRow("Repeats", self.repeats)
@@ -221,6 +254,8 @@ class ControlsPanel(QWidget):
         self.gil.currentIndexChanged.connect(self.settings_changed)
         self.function_edit.editingFinished.connect(self.settings_changed)
         self.workers.valueChanged.connect(self.settings_changed)
+        self.threads_per_worker.valueChanged.connect(self.settings_changed)
+        self.scheduler.editingFinished.connect(self.settings_changed)
         self.gui_limit.valueChanged.connect(self._on_gui_limit_value_changed)
         self._on_workload_current_index_changed()
         self._on_python_current_index_changed()
@@ -238,6 +273,16 @@ class ControlsPanel(QWidget):
     def gui_mode(self) -> str:
         return self.mode.currentData()
 
+    def _mode_model(self) -> QStandardItemModel:
+        model = self.mode.model()
+        assert isinstance(model, QStandardItemModel)  # a QComboBox's own model
+        return model
+
+    def mode_enabled(self, gui_mode: str) -> bool:
+        """Whether the Mode box lets ``gui_mode`` be chosen (the dask mode needs Dask installed)."""
+        item = self._mode_model().item(self.mode.findData(gui_mode))
+        return item is not None and bool(item.flags() & Qt.ItemFlag.ItemIsEnabled)
+
     def config(self, gui_mode: str | None = None) -> RunConfig:
         """The settings as an (unvalidated) engine config, for ``gui_mode`` or the chosen one.
 
@@ -249,10 +294,11 @@ class ControlsPanel(QWidget):
     def _config(self, gm: str, python: str | None) -> RunConfig:
         """:meth:`config` on ``python`` (None: this one). The window's own modes always run on this one."""
         mode = engine_mode(gm)
+        dask = mode == Mode.DASK
         where = None
-        if mode not in POOL_MODES:
+        if mode not in POOL_MODES and not dask:
             where = (Where.HERE if gm in IN_WINDOW_MODES else Where.HOST).value
-        if gm in IN_WINDOW_MODES:
+        if gm in IN_WINDOW_MODES or dask:
             python = None
         function = self.function() if self.workload.currentData() == FUNCTION.name else None
         return RunConfig(
@@ -266,6 +312,8 @@ class ControlsPanel(QWidget):
             where=where,
             python=python,
             gil=(self.gil.currentData() or None) if python is not None and self.python.info().free_threaded else None,
+            threads_per_worker=self.threads_per_worker.value() if dask else 1,
+            scheduler=(self.scheduler.text().strip() or None) if dask else None,
         )
 
     def compare_configs(self) -> list[RunConfig]:
@@ -273,6 +321,7 @@ class ControlsPanel(QWidget):
 
         With the Mode box on Subinterpreters, those too, on each of the two
         that has them (on neither: for the chosen one, whose refusal says why).
+        With it on Dask, a dask run too, once: its cluster runs on this Python.
 
         Threads and processes have their own limits: many threads cost little (an
         I/O lesson wants 16 or more), a process is a whole interpreter. So a Compare
@@ -293,6 +342,9 @@ class ControlsPanel(QWidget):
             if info in with_interpreters:
                 interp = self._config(GuiMode.INTERPRETERS.value, exe)
                 out.append(replace(interp, workers=min(interp.workers, max_processes())))
+            if info.is_this and self.gui_mode() == GuiMode.DASK:
+                dask = self._config(GuiMode.DASK.value, None)
+                out.append(replace(dask, workers=min(dask.workers, max_processes())))
         return out
 
     def function(self) -> FunctionRef:
@@ -339,6 +391,9 @@ class ControlsPanel(QWidget):
         self.mode.setCurrentIndex(self.mode.findData(mode))
         if cfg.mode != "serial":
             self.workers.setValue(cfg.workers)
+        if cfg.mode == Mode.DASK:
+            self.threads_per_worker.setValue(cfg.threads_per_worker)
+            self.scheduler.setText(cfg.scheduler or "")
         if cfg.start_method:
             self.start_method.setCurrentIndex(self.start_method.findData(cfg.start_method))
         if cfg.python is not None or self.python.executable() is not None:
@@ -354,6 +409,8 @@ class ControlsPanel(QWidget):
         self.python.choose(None)
         self.gil.setCurrentIndex(0)
         self.workers.setValue(self.cores)
+        self.threads_per_worker.setValue(1)
+        self.scheduler.clear()
         self.start_method.setCurrentIndex(max(0, self.start_method.findData(startmethods.default())))
         self.gui_limit.setValue(self._default_gui_limit_s)
         self.repeats.setValue(DEFAULT_REPEATS)
@@ -361,7 +418,8 @@ class ControlsPanel(QWidget):
 
     def set_busy(self, busy: bool) -> None:
         for w in (self.run_button, self.compare_button, self.workload, self.tasks, self.size, self.mode,
-                  self.workers, self.repeats, self.python, self.gil, self.function_edit, self.folder_button):
+                  self.workers, self.repeats, self.python, self.gil, self.function_edit, self.folder_button,
+                  self.threads_per_worker, self.scheduler):
             w.setEnabled(not busy)
         self.start_method.setEnabled(not busy and self._start_method_applies())
         self.workers.setEnabled(not busy and self.gui_mode() != GuiMode.GUI_THREAD)
@@ -425,6 +483,11 @@ class ControlsPanel(QWidget):
         self.mode_hint.setText(self._mode_hint_text())
         self._color_mode_hint()
         self.workers.setEnabled(mode != GuiMode.GUI_THREAD and self.run_button.isEnabled())
+        dask = mode == GuiMode.DASK
+        for widget in (self.threads_label, self.threads_per_worker, self.scheduler_label, self.scheduler):
+            widget.setVisible(dask)
+        self.workers.setToolTip("Dask worker processes, each with the threads per worker below "
+                                f"(default: the {self.cores} logical cores)" if dask else self._workers_tip)
         self.start_method.setEnabled(self._start_method_applies() and self.run_button.isEnabled())
         self._on_start_method_current_index_changed()
         self.settings_changed.emit()
@@ -440,6 +503,10 @@ class ControlsPanel(QWidget):
         info = self.python.info()
         if mode == GuiMode.INTERPRETERS and not info.per_interpreter_gil:
             return NO_INTERPRETERS.format(python=info.label)
+        if mode == GuiMode.DASK:
+            if not self.dask_available:
+                return NO_DASK
+            return MODE_HINTS[mode] + ("" if info.is_this else DASK_HERE_NOTE)
         text = MODE_HINTS[mode].format(limit=self.gui_thread_limit_s,
                                        python="this Python" if info.is_this else  # the GIL box says the rest
                                        f"Python {info.version}{'t' if info.free_threaded else ''}",

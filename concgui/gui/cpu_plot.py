@@ -53,6 +53,7 @@ MODE_COLORS = {
     "threads": "#1f77b4",
     "processes": "#2ca02c",
     "interpreters": "#9467bd",
+    "dask": "#17becf",
     StepKind.BLOCKING_WAIT.value: "#ad1457",
     StepKind.FLOOD.value: "#6d4c41",
 }

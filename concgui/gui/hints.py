@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 
+from concgui.engine import dask_cluster
 from concgui.engine.platform_info import PlatformInfo
 from concgui.engine.pythons import PythonInfo, this_python
 from concgui.engine.workloads import get_workload
@@ -15,10 +16,11 @@ from concgui.gui.run_words import IN_WINDOW_MODES, GuiMode
 
 
 def hint_lines(workload: str, gui_mode: str, workers: int, info: PlatformInfo,
-               python: PythonInfo | None = None) -> list[str]:
-    """``python``: the interpreter chosen for the runs (None: this one); its GIL decides what threads do."""
+               python: PythonInfo | None = None, threads_per_worker: int = 1) -> list[str]:
+    """``python``: the interpreter chosen for the runs (None: this one); its GIL decides what threads do.
+    ``threads_per_worker``: the dask mode's threads in each worker process."""
     w = get_workload(workload)
-    if gui_mode in IN_WINDOW_MODES:
+    if gui_mode in IN_WINDOW_MODES or gui_mode == GuiMode.DASK:  # a Dask cluster runs on this Python too
         python = None  # these run in the window's own process, whatever the Python box says
     other = python is not None and not python.is_this
     gil_on = python.gil_enabled if python is not None else info.gil_enabled
@@ -86,8 +88,12 @@ def hint_lines(workload: str, gui_mode: str, workers: int, info: PlatformInfo,
         else:
             out.append(f"Python {html.escape(target.version)} has no subinterpreters with their own GIL (3.12 or newer "
                        "needed): choose another Python above.")
+    elif gui_mode == GuiMode.DASK:
+        out += _dask_lines(w, workers, threads_per_worker, cores, gil_on)
     runs = "serial, threads and processes"
     where = f" on this Python and on {html.escape(python.label)}, side by side," if other and python else ""
+    if gui_mode == GuiMode.DASK and dask_cluster.available():
+        runs += " (and dask on a cluster of its own)"
     if gui_mode == GuiMode.INTERPRETERS:
         have = [p for p in dict.fromkeys([this_python(), *([python] if other and python else [])])
                 if p.per_interpreter_gil]
@@ -98,6 +104,28 @@ def hint_lines(workload: str, gui_mode: str, workers: int, info: PlatformInfo,
     return out
 
 
+def _dask_lines(w, workers: int, threads: int, cores: int, gil_on: bool) -> list[str]:
+    """What a Dask cluster of ``workers`` processes × ``threads`` threads does with workload ``w``."""
+    if not dask_cluster.available():
+        return [f"Dask is not installed here: install it with <code>{html.escape(dask_cluster.INSTALL_COMMAND)}"
+                "</code> to run on a Dask cluster."]
+    lanes = workers * threads
+    out = ["Each Dask worker is a process with its own GIL, started with its scheduler for the run (the "
+           "seconds that takes are not in the wall time). The timeline has a lane per Dask worker thread, and "
+           "the progress panel links to Dask's own dashboard while the cluster runs."]
+    if w.kind == "io":
+        out.append(f"The tasks mostly wait, so all {lanes} worker threads overlap their waits.")
+    elif threads > 1 and w.gil == "holds" and gil_on:
+        out.append(f"Pure-Python work holds each worker's GIL: its {threads} threads take turns, so a worker "
+                   f"process keeps at most one core busy: expect <b>Cores busy</b> near {min(workers, cores)}.")
+    else:
+        out.append(f"CPU work can keep {min(lanes, cores)} core(s) busy, as processes do.")
+    out.append("Dask schedules each task through its scheduler, about a millisecond apiece: concgui sends "
+               "the tasks in chunks of ~100 ms of work, one Dask task each, so that cost stays small.")
+    return out
+
+
 def hint_html(workload: str, gui_mode: str, workers: int, info: PlatformInfo,
-              python: PythonInfo | None = None) -> str:
-    return "".join(f"<p>{line}</p>" for line in hint_lines(workload, gui_mode, workers, info, python))
+              python: PythonInfo | None = None, threads_per_worker: int = 1) -> str:
+    return "".join(f"<p>{line}</p>" for line in hint_lines(workload, gui_mode, workers, info, python,
+                                                           threads_per_worker))

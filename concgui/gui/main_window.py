@@ -800,7 +800,7 @@ class MainWindow(QMainWindow):
     def _on_controls_settings_changed(self) -> None:
         c = self.controls
         self.hint.setText(hint_html(c.workload.currentData(), c.gui_mode(), c.workers.value(), self.info,
-                                    c.python.info()))
+                                    c.python.info(), c.threads_per_worker.value()))
         if c.workload.currentData() == FUNCTION.name:
             ref = c.function()
             prep = self.your_function.prep
@@ -836,7 +836,7 @@ class MainWindow(QMainWindow):
     def _on_session_step_preparing(self, step: Step) -> None:
         if len(step.configs) == 1:  # the progress rows for its workers, laid out before the run starts
             cfg = step.configs[0]
-            self.progress.prepare(cfg.workers if cfg.mode != "serial" else 1)
+            self.progress.prepare(cfg.workers * cfg.threads_per_worker if cfg.mode != "serial" else 1)
         kind = StepKind(step.kind)
         if kind.blocks_gui:
             what = ("on the GUI thread" if kind is StepKind.GUI_THREAD

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QScroll
 
 from concgui.engine.clock import now
 from concgui.engine.events import RunFinished, RunStarted
+from concgui.gui.cluster_link import ClusterLink
 from concgui.gui.heartbeat import Heartbeat, PeriodicCall
 from concgui.gui.live_widgets import LiveBar, elastic, live_label
 from concgui.engine.progress import ProgressSnapshot
@@ -28,6 +29,7 @@ MODE_TITLES = {
     "serial": "serial",
     "threads": "threads",
     "processes": "processes (pool)",
+    "dask": "Dask cluster",
 }
 
 
@@ -71,6 +73,11 @@ class ProgressPanel(QWidget):
         f.setBold(True)
         self.title.setFont(f)
         elastic(self.title)
+        #: A dask run's dashboard link, right of the title (hidden for every other run).
+        self.cluster_link = ClusterLink()
+        title_row = QHBoxLayout()
+        title_row.addWidget(self.title, 1)
+        title_row.addWidget(self.cluster_link)
         self.overall = LiveBar(18)
         self.percent = live_label("", "100 %", Qt.AlignmentFlag.AlignRight)
         self.counts = live_label("0 / 0 tasks", "8,888,888 / 8,888,888 tasks")
@@ -99,7 +106,7 @@ class ProgressPanel(QWidget):
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self.title)
+        lay.addLayout(title_row)
         lay.addLayout(top)
         lay.addWidget(scroll, 1)
 
@@ -150,7 +157,8 @@ class ProgressPanel(QWidget):
         self.overall.set_fraction(0.0)
         self.percent.setText("0 %")
         self.counts.setText(f"0 / {started.tasks:,} tasks")
-        self.prepare(started.workers)
+        self.cluster_link.begin(started)
+        self.prepare(started.workers * started.threads_per_worker)  # a Dask worker's threads: a row each
         self._on_clock_timeout()
         self._clock.start()
 
@@ -181,6 +189,7 @@ class ProgressPanel(QWidget):
         self._clock.stop()
         self._t_end = finished.t
         self._wall_s = finished.wall_s  # the run's own time, as the title and the table give it
+        self.cluster_link.end()
         self._on_clock_timeout()
         status = finished.status.value
         base = self.title.text().replace("Running ", "", 1)
@@ -195,6 +204,7 @@ class ProgressPanel(QWidget):
         """Back to idle (e.g. a run could not start)."""
         self._clock.stop()
         self.title.setText(message)
+        self.cluster_link.reset()
 
     @property
     def fraction(self) -> float:

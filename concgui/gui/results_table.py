@@ -12,7 +12,7 @@ from concgui.engine.compare import RunRecord
 from concgui.engine.workloads import get_workload, workload_label
 from concgui.gui.result_row import ResultRow
 from concgui.engine.compare import python_tag
-from concgui.gui.run_words import mode_name, short_ran_on
+from concgui.gui.run_words import mode_name, short_ran_on, workers_count
 
 GOOD = QColor("#2e7d32")
 BAD = QColor("#c62828")
@@ -34,7 +34,8 @@ COLUMNS: list[tuple[str, Callable[[ResultRow], str], str]] = [
     ("Run", lambda x: str(x.record.run_id), "Run number in this session"),
     ("Workload", lambda x: workload_label(x.record.workload), ""),
     ("Mode", lambda x: mode_name(x.record.mode, x.ui.kind), ""),
-    ("Workers", lambda x: str(x.record.workers), "Threads or processes that ran the tasks"),
+    ("Workers", lambda x: workers_count(x.record.workers, x.record.threads_per_worker),
+     "Threads or processes that ran the tasks (Dask: worker processes × threads in each)"),
     ("Ran on", lambda x: short_ran_on(x.record.ran_on), "Which process and threads ran the tasks"),
     ("Python", lambda x: python_tag(x.record.python) if x.record.python else "–",
      "The Python that ran the tasks (its version; a t marks a free-threaded build)"),

@@ -1,6 +1,6 @@
 """How the window names a run: its mode, where it ran, its workers. One rule, used by every view.
 
-The engine knows its modes (serial, threads, processes, interpreters) and says where it
+The engine knows its modes (serial, threads, processes, interpreters, dask) and says where it
 ran them (:func:`concgui.engine.compare.ran_on`). The window knows one thing
 more: how *it* arranged the run (its :class:`~concgui.scenarios.StepKind`).
 A wrong way on purpose is shown by that kind ("serial (GUI thread)",
@@ -33,6 +33,7 @@ class GuiMode(str, enum.Enum):
     QTHREADS = "qthreads"
     PROCESSES = "processes"
     INTERPRETERS = "interpreters"
+    DASK = "dask"
 
 
 #: The Mode box's entries: (key, label).
@@ -42,6 +43,7 @@ GUI_MODES = (
     (GuiMode.QTHREADS.value, "Threads (QThreads in this window)"),
     (GuiMode.PROCESSES.value, "Processes (pool)"),
     (GuiMode.INTERPRETERS.value, "Subinterpreters (own GIL each)"),
+    (GuiMode.DASK.value, "Dask cluster (LocalCluster or scheduler)"),
 )
 #: The modes that run in the window's own process, so always on the Python running it.
 IN_WINDOW_MODES = frozenset({GuiMode.GUI_THREAD.value, GuiMode.QTHREADS.value})
@@ -67,6 +69,7 @@ MODE_NAMES = {
     Mode.THREADS.value: "threads",
     Mode.PROCESSES.value: "processes",
     Mode.INTERPRETERS.value: "subinterpreters",
+    Mode.DASK.value: "dask",
     StepKind.BLOCKING_WAIT.value: "thread, GUI waits",
     StepKind.FLOOD.value: "processes + signal flood",
 }
@@ -88,6 +91,7 @@ SHORT_RAN_ON = {
     "threads of a worker host process": "host threads",
     "worker processes": "pool",
     "subinterpreters of a worker host process": "subinterpreters",
+    "Dask cluster workers": "Dask cluster",
     "QThreads in the window": "window QThreads",
     "run-driver QThread": "window thread",
     "GUI thread": "GUI thread",
@@ -131,18 +135,42 @@ def short_ran_on(ran_on: str) -> str:
 
 
 def workers_word(started: RunStarted) -> str:
-    """What one worker of the run is: "QThread", "thread", "process", "subinterpreter", or "none" (serial)."""
+    """What one worker of the run is: "QThread", "thread", "process", "subinterpreter", "Dask worker", or "none"
+    (serial)."""
     if started.mode == "threads":
         return "QThread" if started.where == Where.HERE.value else "thread"
     if started.mode == "interpreters":
         return "subinterpreter"
+    if started.mode == Mode.DASK:
+        return "Dask worker"
     return "process" if started.mode == "processes" else "none"
+
+
+def workers_count(workers: int, threads_per_worker: int) -> str:
+    """A run's workers as a number: "4", or a Dask cluster's "2×2" (worker processes × threads in each)."""
+    return f"{workers}×{threads_per_worker}" if threads_per_worker > 1 else str(workers)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def dask_title(started: RunStarted) -> str:
+    """A dask run in a few words: "Dask cluster, 2 workers × 2 threads" (a scheduler named: "Dask scheduler")."""
+    named = started.cluster is not None and not started.cluster.get("started_here", True)
+    text = (f"Dask scheduler {started.cluster.get('scheduler')}" if named and started.cluster else "Dask cluster")
+    text += f", {_plural(started.workers, 'worker')} × {_plural(started.threads_per_worker, 'thread')}"
+    if started.chunk_size > 1:
+        text += f", chunks of {started.chunk_size:,} tasks"  # one Dask task each
+    return text
 
 
 def progress_title(started: RunStarted, kind: StepKind) -> str:
     """The progress panel's title while ``started``'s run goes on."""
     key = display_key(started.mode, kind)
     here = started.where == Where.HERE.value
+    if key == Mode.DASK:
+        return f"Running {started.tasks:,} × {workload_label(started.workload)}: {dask_title(started)}"
     if key == "serial":
         label = "Serial (run-driver QThread)" if here else "Serial (worker host process)"
     else:

@@ -37,6 +37,7 @@ from concgui.gui.cpu_plot import MODE_COLORS, CpuPlot
 from concgui.gui.live_widgets import CoverNote, elastic, plot_title
 from concgui.gui.plot_style import make_plot, zoom_plot
 from concgui.gui.presentation import scaled
+from concgui.gui.run_words import workers_count
 from concgui.scenarios import StepKind
 
 AXIS_W = 74  # left axis width shared with the CPU and lateness plots, so their x axes line up
@@ -56,10 +57,17 @@ STRIPS_KEPT = 2_000  # finished runs' strips kept worked out (see TimelinePlot._
 MIN_ZOOM_S = 0.002
 ZOOM_FUTURE_S = 0.5
 LABEL_PX = 13  # a lane label needs about this many pixels of height
+#: How a Dask worker thread's lane is named: "dask <worker name>·t<K>" (:func:`concgui.engine.dask_task.lane_name`).
+DASK_LANE = "dask "
 
 
 def lane_order(name: str) -> tuple[int, int, str]:
-    """Serial workers first, then thread-1, thread-2, … in number order, then processes by pid."""
+    """Serial workers first, then thread-1, thread-2, … in number order, then processes by pid, then Dask worker
+    threads ("dask 0·t1") by worker and thread number."""
+    if name.startswith(DASK_LANE):
+        worker, _, thread = name[len(DASK_LANE):].partition("·t")
+        n = int(worker) if worker.isdigit() else 0
+        return 3, n, f"{int(thread):06d}" if thread.isdigit() else name
     head, _, num = name.rpartition("-") if name.startswith("thread-") else name.partition(" ")
     kind = 1 if name.startswith("thread-") else 2 if name.startswith("pid ") else 0
     n = int(num) if num.isdigit() else 0
@@ -72,6 +80,8 @@ def lane_label(name: str) -> str:
 
 
 def lane_color(name: str) -> QColor:
+    if name.startswith(DASK_LANE):
+        return QColor(MODE_COLORS["dask"])
     if name.startswith("pid "):
         return QColor(MODE_COLORS["processes"])
     if name.startswith("thread-"):
@@ -257,7 +267,8 @@ class TimelinePlot(QWidget):
             return
         rs = self.store.runs.get(run_id)
         n = len(self.lanes.keys(run_id))
-        what = f"{rs.mode} × {rs.workers}" if rs is not None else f"run {run_id}"
+        what = f"run {run_id}" if rs is None else f"{rs.mode} × {rs.workers}" if rs.threads_per_worker == 1 else \
+            f"{rs.mode} {workers_count(rs.workers, rs.threads_per_worker)}"  # Dask: worker processes × threads
         self.share_label.setText(f"last run ({html.escape(what)}): <b style='font-size:large'>{total:.2f}</b> "
                                  "cores together")
         self.share_label.setToolTip(f"Run {run_id}: its {n} worker(s) used {total:.2f} cores together, over the "

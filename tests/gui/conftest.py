@@ -6,6 +6,7 @@ import gc
 import glob
 import os
 import re
+import threading
 import time
 
 import pytest
@@ -70,7 +71,15 @@ _QTHREAD_GRACE_S = 3.0
 
 
 def _qthreads_by_name() -> dict[int, str]:
-    """Native id -> name of this process's threads that look like our QThreads (Linux; else empty)."""
+    """Native id -> name of this process's threads that look like our QThreads (Linux; else empty).
+
+    Not the Python helper threads a library keeps for the process's life (Dask's callback thread): a
+    thread started from a QThread inherits its OS name, so Dask's, started from the run driver's thread,
+    reads "concgui-run-dri" too.
+    """
+    from tests.conftest import _is_helper_thread
+
+    helpers = {t.native_id for t in threading.enumerate() if _is_helper_thread(t)}
     out = {}
     for path in glob.glob(f"/proc/{os.getpid()}/task/*/comm"):
         try:
@@ -78,8 +87,9 @@ def _qthreads_by_name() -> dict[int, str]:
                 name = f.read().strip()
         except OSError:
             continue  # ended meanwhile
-        if _QTHREAD_NAMES.fullmatch(name):
-            out[int(path.split("/")[-2])] = name
+        tid = int(path.split("/")[-2])
+        if _QTHREAD_NAMES.fullmatch(name) and tid not in helpers:
+            out[tid] = name
     return out
 
 
