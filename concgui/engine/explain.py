@@ -233,8 +233,8 @@ def dask_note(r: RunRecord, beside: Sequence[RunRecord] = ()) -> str:
         if r.wall_s >= pool.wall_s:
             text += ": on one machine the pool does the same work with less machinery"
         out.append(text)
-    out.append("What Dask adds is workers on other machines (a scheduler named with --scheduler), which a pool "
-               "cannot use")
+    out.append("What Dask adds is workers on other machines (a scheduler you name: --scheduler, or the "
+               "Scheduler field), which a pool cannot use")
     return ". ".join(out) + "." if out else ""
 
 
