@@ -501,7 +501,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
         if rec.mode == "dask" and rec.status == "done":
             from concgui.engine.explain import dask_note
 
-            print(f"note: {name}: {dask_note(rec, [r for r in records if r.interpreter == rec.interpreter])}")
+            import os
+
+            beside = [r for r in records if r.interpreter == rec.interpreter]
+            print(f"note: {name}: {dask_note(rec, beside, os.cpu_count())}")
     if several:
         from concgui.engine.explain import across_pythons
         from concgui.engine.platform_info import collect

@@ -180,7 +180,7 @@ def _mode_paragraph(r: RunRecord, baseline: RunRecord | None, w: Workload, info:
     if r.mode == "interpreters":
         text += " " + _interpreters_note(r)
     if r.mode == "dask":
-        text += " " + dask_note(r, beside)
+        text += " " + dask_note(r, beside, info.logical_cores)
     if r.gil_notes:
         text += " " + gil_back_on(r)
     if r.efficiency is not None and r.efficiency > 1.0 + 0.02:
@@ -205,8 +205,22 @@ def per_chunk_cost_s(r: RunRecord) -> float | None:
     return (r.split.get("dispatch_s", 0.0) + r.split.get("between_s", 0.0)) * lanes / chunks
 
 
-def dask_note(r: RunRecord, beside: Sequence[RunRecord] = ()) -> str:
-    """A Dask run's costs, measured: cluster start, per-task scheduling and transfer, and the pool beside it."""
+#: A cluster's own CPU use (beside its tasks') worth a sentence, in cores.
+MACHINERY_WORTH_SAYING = 0.05
+
+
+def machinery_cores(r: RunRecord) -> float | None:
+    """Cores' worth of CPU a run's workers' processes used besides its tasks: the record's CPU time (its
+    processes, and the thread that drove them) less its tasks' own, over the wall time. None without a split."""
+    if not r.split or r.wall_s <= 0:
+        return None
+    tasks_cpu = r.split.get("compute_s", 0.0) * r.workers * r.threads_per_worker
+    return max(0.0, r.cpu_s - tasks_cpu) / r.wall_s
+
+
+def dask_note(r: RunRecord, beside: Sequence[RunRecord] = (), cores: int | None = None) -> str:
+    """A Dask run's costs, measured: cluster start, per-task scheduling and transfer, the cluster's own CPU use,
+    and the pool beside it. ``cores``: this machine's logical cores (None: not said)."""
     cluster = r.cluster or {}
     chunks = -(-r.tasks // max(1, r.chunk_size))
     out = []
@@ -223,6 +237,14 @@ def dask_note(r: RunRecord, beside: Sequence[RunRecord] = ()) -> str:
         if serial is not None and chunks:
             work = serial.wall_s / chunks  # a chunk's work, as the serial run did it
             text += f", against ~{work * 1000:.0f} ms of work in each: {cost / work:.0%} on top of it"
+        out.append(text)
+    machinery = machinery_cores(r)
+    if machinery is not None and machinery >= MACHINERY_WORTH_SAYING:
+        text = (f"Besides the tasks, the cluster's own work (its scheduler, the workers' event loops and messages, "
+                f"this app gathering the results) used {machinery:.2f} of a core during the run")
+        lanes = r.workers * r.threads_per_worker
+        if cores is not None and lanes >= cores:
+            text += f", on {cores} cores that its {lanes} worker threads needed all of"
         out.append(text)
     pool = next((p for p in beside if p.mode == "processes" and p.status == RunStatus.DONE.value), None)
     if pool is not None:

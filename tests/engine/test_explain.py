@@ -195,3 +195,13 @@ def test_a_dask_workers_threads_add_nothing_to_pure_python_under_the_gil():
     assert exp.target == "~2×"  # 2 processes on 2 cores; the 4 threads of each share its GIL
     assert "its 4 threads share that process's GIL" in exp.why
     assert exp.low == pytest.approx(1.2)  # its scheduler and event loops take part of the cores
+
+
+def test_a_dask_paragraph_says_what_the_clusters_own_work_took_from_the_cores():
+    recs = _dask_case(0.65)
+    dask = replace(recs[2], cpu_s=1.0)  # tasks: compute 0.4 s × 2 lanes = 0.8 s; the rest, 0.2 s over 0.65 s
+    para = next(p for p in explain([recs[0], recs[1], dask], INFO).split("\n\n") if p.startswith("Dask:"))
+    assert "used 0.31 of a core during the run, on 2 cores that its 2 worker threads needed all of" in para
+    quiet = replace(dask, cpu_s=0.81)  # within a hundredth of a core of the tasks' own: not worth a sentence
+    para = next(p for p in explain([recs[0], recs[1], quiet], INFO).split("\n\n") if p.startswith("Dask:"))
+    assert "of a core during the run" not in para
