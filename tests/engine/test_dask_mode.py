@@ -126,3 +126,17 @@ def test_a_dask_config_checks_and_chunks_by_every_worker_thread():
     cfg = RunConfig("cpu-python", "dask", 2, 64, 3_000, threads_per_worker=2).validate()
     assert (cfg.workers, cfg.threads_per_worker, cfg.scheduler, cfg.where) == (2, 2, None, None)
     assert cfg.chunk_size == 64 // (4 * 4)  # tiny tasks: ≥ 4 chunks per worker thread
+
+
+def test_the_clusters_the_app_starts_carry_its_two_changed_settings_to_every_worker():
+    import dask
+
+    from concgui.engine.dask_host import CHANGED_SETTINGS
+
+    cluster = dask_cluster.DaskCluster(2, 1)
+    cluster.start()
+    try:
+        seen = cluster._client.run(lambda: {k: dask.config.get(k) for k in CHANGED_SETTINGS})
+        assert len(seen) == 2 and all(v == CHANGED_SETTINGS for v in seen.values()), seen
+    finally:
+        cluster.close()
