@@ -44,6 +44,8 @@ INSTALL_COMMAND = 'pip install "concgui[dask]"'
 START_TIMEOUT_S = 60.0
 POLL_S = 0.05  # how often a waiting run checks for cancel (as the pool does)
 WAIT_POLL_S = 0.02  # how often closing looks whether the workers are gone
+#: The warm-up chunk's run id: no run has it (the Runner counts from 1, its own warm-ups below 0).
+WARM_RUN_ID = 0
 #: The schemes a scheduler address may use.
 SCHEMES = ("tcp://", "tls://")
 
@@ -168,7 +170,7 @@ class DaskCluster:
             _reachable(self.scheduler)
         from distributed import Client
 
-        from concgui.engine.dask_task import warm
+        from concgui.engine.dask_task import run_dask_chunk, warm
         from concgui.engine.python_facts import facts, run_record
 
         try:
@@ -181,8 +183,13 @@ class DaskCluster:
         elif self.dashboard is None:
             self.dashboard = self._client.dashboard_link if "dashboard" in self._services() else None
         # Workers elsewhere have pids of their machine: only this machine's are watched (CPU time, lanes).
-        pids = {a: p for a, p in self._client.run(os.getpid).items() if _on_this_machine(a)}
+        every = self._client.run(os.getpid)
+        pids = {a: p for a, p in every.items() if _on_this_machine(a)}
         mods = self._client.run(warm)
+        # One tiny chunk through each worker, as a run sends them: the client's connection to every worker (a
+        # gather opens it) and the chunk function's first unpickling are part of the start, not of the run.
+        self._client.gather([self._client.submit(run_dask_chunk, WARM_RUN_ID, "cpu-python", 1, {}, 0, 1, pure=False,
+                                                 workers=[address]) for address in every])
         self.worker_pids = sorted(set(pids.values()))
         self.qt_modules = {pids[a]: m for a, m in mods.items() if a in pids}
         self.python_record = next(iter(self._client.run(lambda: run_record(facts())).values()), None)
