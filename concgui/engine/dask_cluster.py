@@ -34,6 +34,7 @@ from typing import Any, Callable
 
 import psutil
 
+from concgui.engine import machine_load
 from concgui.engine.clock import now
 from concgui.engine.errors import ConfigError
 from concgui.engine.events import Event
@@ -279,15 +280,7 @@ class DaskCluster:
 
     def cpu_seconds(self) -> float:
         """CPU (user + system) used so far by the cluster's processes on this machine (host and workers)."""
-        total = 0.0
-        for pid in self.pids:
-            try:
-                p = self._ps.get(pid) or self._ps.setdefault(pid, psutil.Process(pid))
-                t = p.cpu_times()
-                total += t.user + t.system
-            except psutil.Error:
-                pass
-        return total
+        return machine_load.cpu_seconds(self.pids, self._ps)
 
     # -- stop -------------------------------------------------------------------
 

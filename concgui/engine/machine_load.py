@@ -37,6 +37,23 @@ def _busy_s() -> float:
     return sum(t) - t.idle - getattr(t, "iowait", 0.0)
 
 
+def cpu_seconds(pids: Iterable[int], known: dict[int, psutil.Process]) -> float:
+    """CPU (user + system) used so far by the processes ``pids`` that are still there.
+
+    ``known`` keeps a ``psutil.Process`` per pid between calls (making one
+    reads ``/proc``): a pool or a cluster passes its own.
+    """
+    total = 0.0
+    for pid in pids:
+        try:
+            p = known.get(pid) or known.setdefault(pid, psutil.Process(pid))
+            t = p.cpu_times()
+            total += t.user + t.system
+        except psutil.Error:
+            pass
+    return total
+
+
 LIST_EVERY_S = 1.0  # listing our descendants scans /proc: at most this often
 
 

@@ -21,6 +21,7 @@ from typing import Any, Callable, cast
 
 import psutil
 
+from concgui.engine import machine_load
 from concgui.engine.events import Event
 from concgui.engine.host import process_main
 from concgui.engine.messages import Batch, Hello, Job, JobDone, JobFailed, WorkerReply
@@ -203,15 +204,7 @@ class ProcessPool:
 
     def cpu_seconds(self) -> float:
         """CPU (user + system) used so far by the live workers."""
-        total = 0.0
-        for pid in self.pids:
-            try:
-                p = self._ps.get(pid) or self._ps.setdefault(pid, psutil.Process(pid))  # made once: it reads /proc
-                t = p.cpu_times()
-                total += t.user + t.system
-            except psutil.Error:
-                pass
-        return total
+        return machine_load.cpu_seconds(self.pids, self._ps)
 
     def close(self, timeout: float = 2.0) -> None:
         """Ask workers to finish and wait; terminate any that do not."""
