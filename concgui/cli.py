@@ -756,7 +756,9 @@ class _Table:
         wall = num(r.wall_s, ".3f")
         if r.spread is not None:
             wall += f" ± {r.spread:.0%} (×{len(r.samples_wall_s)})"
-        workers = f"{r.workers}×{r.threads_per_worker}" if r.threads_per_worker > 1 else str(r.workers)
+        from concgui.engine.compare import workers_count
+
+        workers = workers_count(r.workers, r.threads_per_worker)
         cells = [self.label(r.workload), r.mode, workers, r.start_method or "-", wall,
                  num(r.cpu_s, ".3f"), num(r.speedup, ".2f") + ("×" if r.speedup is not None else ""),
                  num(r.efficiency, ".0%"), num(r.other_load_cores, ".1f"), check, r.status]

@@ -73,6 +73,11 @@ class RunRecord:
         return self.mode == "serial" and self.status == RunStatus.DONE.value
 
 
+def workers_count(workers: int, threads_per_worker: int = 1) -> str:
+    """A run's workers as a number: "4", or a Dask cluster's "2×2" (worker processes × threads in each)."""
+    return f"{workers}×{threads_per_worker}" if threads_per_worker > 1 else str(workers)
+
+
 def interpreter_of(python: dict | None) -> str | None:
     return None if python is None else python.get("executable")
 

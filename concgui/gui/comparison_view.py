@@ -33,7 +33,8 @@ from concgui.engine.time_split import DESCRIPTIONS, KEYS, LABELS, PARTS, POOL_ST
 from concgui.engine.verdict import Verdict, distinct, verdict, with_pythons
 from concgui.engine.workloads import workload_label
 from concgui.gui.cpu_plot import MODE_COLORS
-from concgui.gui.run_words import MODE_NAMES, record_key, workers_count
+from concgui.engine.compare import workers_count
+from concgui.gui.run_words import MODE_NAMES, record_key
 from concgui.scenarios import StepKind
 from concgui.gui.theme import plot_text_color, readable
 from concgui.gui.plot_style import make_plot, zoom_plot

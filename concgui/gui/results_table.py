@@ -12,7 +12,8 @@ from concgui.engine.compare import RunRecord
 from concgui.engine.workloads import get_workload, workload_label
 from concgui.gui.result_row import ResultRow
 from concgui.engine.compare import python_tag
-from concgui.gui.run_words import mode_name, short_ran_on, workers_count
+from concgui.engine.compare import workers_count
+from concgui.gui.run_words import mode_name, short_ran_on
 
 GOOD = QColor("#2e7d32")
 BAD = QColor("#c62828")

@@ -146,11 +146,6 @@ def workers_word(started: RunStarted) -> str:
     return "process" if started.mode == "processes" else "none"
 
 
-def workers_count(workers: int, threads_per_worker: int) -> str:
-    """A run's workers as a number: "4", or a Dask cluster's "2×2" (worker processes × threads in each)."""
-    return f"{workers}×{threads_per_worker}" if threads_per_worker > 1 else str(workers)
-
-
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 

@@ -37,7 +37,7 @@ from concgui.gui.cpu_plot import MODE_COLORS, CpuPlot
 from concgui.gui.live_widgets import CoverNote, elastic, plot_title
 from concgui.gui.plot_style import make_plot, zoom_plot
 from concgui.gui.presentation import scaled
-from concgui.gui.run_words import workers_count
+from concgui.engine.compare import workers_count
 from concgui.scenarios import StepKind
 
 AXIS_W = 74  # left axis width shared with the CPU and lateness plots, so their x axes line up
