@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import traceback
 from typing import Any, Callable
 
 import psutil
@@ -262,7 +263,7 @@ class DaskCluster:
             else:
                 exc = f.exception()
                 out.error = error_line(exc)
-                out.details = "".join(__import__("traceback").format_exception(type(exc), exc, f.traceback()))
+                out.details = "".join(traceback.format_exception(type(exc), exc, f.traceback()))
             return True
         try:
             values = self._client.gather(ready)

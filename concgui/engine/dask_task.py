@@ -85,7 +85,6 @@ def run_dask_chunk(run_id: int, workload: str, size: int, ctx: dict[str, Any], s
 
 
 def warm() -> list[str]:
-    """Run on every worker once a cluster is up: the imports a first chunk would pay, and the Qt check."""
-    import concgui.engine.workloads  # noqa: F401  (imported with this module; named for the reader)
-
+    """Run on every worker once a cluster is up: calling it imports this module (and with it the engine's
+    workloads) there, the cost a first chunk would pay; it returns the Qt modules loaded (must be none)."""
     return qt_modules()
