@@ -61,6 +61,11 @@ def test_quick_headless_sections_write_json_and_markdown(tmp_path: Path) -> None
     assert has("lessons", "steps that held on this machine")
     batches = [r for r in rows if r["section"] == "tiny-tasks" and "batches" in r["what"]]
     assert all(isinstance(r["value"], (int, float)) and r["value"] >= 1 for r in batches)
+    # Instructions per task, concgui's thread run over the bare executor's (or skipped without valgrind):
+    # concgui runs the same tasks plus its bookkeeping, so a count below the bare one is a broken count.
+    counted = [r for r in rows if r["section"] == "tiny-tasks" and "instructions per" in r["what"]]
+    assert len(counted) == 1
+    assert counted[0]["measured"].startswith("skipped") or 1.0 <= counted[0]["value"] < 1.5, counted[0]
 
     md = mds[0].read_text()
     assert "| section | what | measured | target | met |" in md

@@ -22,8 +22,8 @@ import time
 from functools import partial
 
 from benchmarks.report import Report
-from benchmarks.sections._common import (RenewedExecutor, cores, interleave, median, ms, on_fresh_processes,
-                                         paired_ratio)
+from benchmarks.sections._common import (ROOT, RenewedExecutor, cores, interleave, median, ms, on_fresh_processes,
+                                         paired_ratio, python)
 from concgui.engine.messages import Batch, JobDone, ThreadBatch
 
 TARGET = 1.1
@@ -63,7 +63,7 @@ def tiny_tasks(report: Report, quick: bool = False) -> None:
 
     workers = cores()
     tasks = 20_000 if quick else 100_000
-    reps = 1 if quick else 7  # runs of ~0.3 s on a 2-core machine are noisy: the median of 7 pairs
+    reps = 1 if quick else 11  # runs of ~0.3 s on a 2-core machine are noisy: the median of 11 pairs
     method = startmethods.default()
     func = get_workload("cpu-python").func
     one = partial(bare.task, func, SIZE)
@@ -167,6 +167,7 @@ def tiny_tasks(report: Report, quick: bool = False) -> None:
 
     # --- where a task's time goes, in one process ------------------------------------------------
     _split_row(report, func, 20_000 if quick else 100_000, reps)
+    _instructions_row(report, workers, quick)
 
 
 def _ratio_row(report: Report, label: str, times: dict, reps: int, digests: dict, note: str) -> None:
@@ -174,8 +175,9 @@ def _ratio_row(report: Report, label: str, times: dict, reps: int, digests: dict
     r, lo, hi = paired_ratio(c, b)
     ok = len(set(digests.values())) == 1
     met = r <= TARGET
-    why = "" if met else ("; missed: what a task still costs is in the split row (a clock read and two "
-                          "appends per task in the worker, the fold's packing); in threads mode the parent's "
+    why = "" if met else ("; missed: what a task still costs is in the split and instructions rows (a clock "
+                          "read and two appends per task in the worker, the fold's packing); in threads mode the "
+                          "parent's "
                           "share (the digest, ~0.01 µs per int value, and two looks at the machine's load, "
                           "~0.1 ms each) is taken from the workers' GIL time")
     report.add("tiny-tasks", f"{label}: concgui / bare wall", f"{r:.2f}× (concgui {ms(median(c))} vs bare "
@@ -227,3 +229,23 @@ def _split_row(report: Report, func, n: int, reps: int) -> None:
                     "appends its end and its value to 2 lists; each ~10 ms of tasks becomes one TasksFinished "
                     "(arrays) and one TaskStarted; the thread's CPU clock is read per fold",
                value=k / p)
+
+
+def _instructions_row(report: Report, workers: int, quick: bool) -> None:
+    """Instructions per task of a threads run against the bare executor's, counted by callgrind."""
+    from benchmarks import instructions
+
+    what = f"threads ×{workers}: instructions per ~3 µs task, concgui / bare (callgrind)"
+    if not instructions.available():
+        report.add("tiny-tasks", what, "skipped: valgrind is not installed", "info", None)
+        return
+    small, large = (1_000, 3_000) if quick else (10_000, 30_000)
+    n = instructions.per_task(python(), str(ROOT), workers, small, large)
+    c, b = n["concgui"], n["bare"]
+    report.add("tiny-tasks", what, f"{c / b:.3f}× ({c:,.0f} vs {b:,.0f} instructions per task)", "info", None,
+               note=f"the counts of a {large:,}-task run less a {small:,}-task one, over the difference, so "
+                    "start-up and thread starts cancel out; they repeat closely on a noisy VM, where the "
+                    f"wall pairs spread ±15 %; valgrind ran {n['slowdown']:.0f}× slower, so the child scaled "
+                    "the fold, the drain, the 1 ms line and the GIL switch interval by that; valgrind runs one "
+                    "thread at a time, so two threads contending for one GIL on two cores is in the wall row only",
+               value=c / b)
