@@ -157,6 +157,7 @@ def tiny_tasks(report: Report, quick: bool = False) -> None:
                 fn()
             unchunked = timed("bare-unchunked", lambda: list(tex.map(one, range(tasks))))  # seconds: once
             times = interleave(contenders, reps)
+            pinned = _on_one_core(lambda: interleave(contenders, reps))
         tchunk = thread_chunk_size(get_workload("cpu-python").estimate_task_s(SIZE), tasks, workers)
         _ratio_row(report, f"threads ×{workers}: {tasks:,} tasks × ~3 µs", times, reps, digests,
                    f"bare: ThreadPoolExecutor.map over chunks of {chunk:,} tasks (map ignores chunksize for "
@@ -164,6 +165,15 @@ def tiny_tasks(report: Report, quick: bool = False) -> None:
                    f"threads take chunks of {tchunk:,} tasks (~2 ms) from one SimpleQueue; this process used "
                    f"{parent_cpu['threads'] / tasks * 1e6:.2f} µs CPU per task, workers included")
         _batch_row(report, "threads", tasks, *seen["threads"])
+        if pinned is not None:
+            r, lo, hi = paired_ratio(pinned["concgui"], pinned["bare"])
+            report.add("tiny-tasks", f"threads ×{workers}, this process pinned to one core: concgui / bare wall",
+                       f"{r:.2f}× (concgui {ms(median(pinned['concgui']))} vs bare {ms(median(pinned['bare']))}; "
+                       f"pairs {lo:.2f}–{hi:.2f}, n={reps})", "info", None,
+                       note="the same pairs with both threads on one core (sched_setaffinity): pure-Python "
+                            "threads take turns at the GIL either way, but on one core they no longer hand "
+                            "their caches from core to core each turn, and the spread of the pairs shows how "
+                            "much of the unpinned row is this VM", value=r)
 
     # --- where a task's time goes, in one process ------------------------------------------------
     _split_row(report, func, 20_000 if quick else 100_000, reps)
@@ -249,3 +259,27 @@ def _instructions_row(report: Report, workers: int, quick: bool) -> None:
                     "the fold, the drain, the 1 ms line and the GIL switch interval by that; valgrind runs one "
                     "thread at a time, so two threads contending for one GIL on two cores is in the wall row only",
                value=c / b)
+
+
+def _on_one_core(measure):
+    """``measure()`` with this process (its threads too) pinned to one core; None where that cannot be done."""
+    import os
+
+    if not hasattr(os, "sched_getaffinity"):
+        return None
+    allowed = os.sched_getaffinity(0)
+    if len(allowed) < 2:
+        return None
+    # Affinity is a thread's own on Linux: every thread of the process now (the executor's too), and the
+    # threads started later (a concgui run's), which inherit it from this one.
+    tids = [int(t) for t in os.listdir("/proc/self/task")]
+    for tid in tids:
+        os.sched_setaffinity(tid, {min(allowed)})
+    try:
+        return measure()
+    finally:
+        for tid in tids:
+            try:
+                os.sched_setaffinity(tid, allowed)
+            except OSError:  # a thread that has ended since
+                pass
