@@ -111,6 +111,11 @@ def frames_missed(late_s: float) -> int:
     return int(max(0.0, late_s) / FRAME_S)
 
 
+def frames_missed_words(n: int) -> str:
+    """"1 frame missed", "3 frames missed": the words every view uses for :func:`frames_missed`."""
+    return f"{n:,} frame{'' if n == 1 else 's'} missed"
+
+
 def stats_of(lateness_s: np.ndarray) -> LatenessStats:
     """p50 / p99 / max lateness and the longest freeze, from lateness values in seconds.
 

@@ -19,14 +19,14 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
-from concgui.engine.latency import FRAME_S, WINDOW_S, LatenessStats
+from concgui.engine.latency import FRAME_S, WINDOW_S, LatenessStats, frames_missed_words
 from concgui.gui.cpu_plot import MODE_COLORS, CpuPlot
 from concgui.gui.heartbeat import BAD_S, Heartbeat, HeartbeatDot, lateness_color
 from concgui.gui.theme import InkLabel
-from concgui.gui.live_widgets import CoverNote, elastic, plot_title
+from concgui.gui.live_widgets import CoverNote, elastic, first_fitting, plot_title
 from concgui.gui.plot_bands import Band, RunBands, label_rects, place_bands
 from concgui.gui.plot_style import make_plot, zoom_plot
 from concgui.gui.presentation import scaled
@@ -100,6 +100,7 @@ class LatenessPlot(QWidget):
         self.curve.setDownsampling(auto=True, method="peak")
 
         self._t_readout = float("-inf")
+        self._readout_variants: list[str] = []  # the readout's wordings, longest first (see first_fitting)
         title = self.title = plot_title(
             "Event-loop lateness (heartbeat)",
             "How late each 20 ms heartbeat tick of the GUI thread ran. A frozen GUI thread shows as "
@@ -225,16 +226,28 @@ class LatenessPlot(QWidget):
             for name, ms in (("p50", s.heartbeat_p50_ms), ("p99", s.heartbeat_p99_ms),
                              ("max", s.heartbeat_max_ms)):
                 parts.append(f"{name} <b style='color:{lateness_color(ms / 1000)}'>{_fmt_ms(ms)}</b>")
-            text = f"last {WINDOW_S:g} s: " + " · ".join(parts)
+            recent = f"last {WINDOW_S:g} s: " + " · ".join(parts)
         else:
-            text = f"last {WINDOW_S:g} s: –"
+            recent = f"last {WINDOW_S:g} s: –"
+        variants = [recent]
         if self.last_run is not None:
             lr = self.last_run
-            text += (f"  &nbsp;|&nbsp; last run's longest freeze: <b style='color:"
-                     f"{lateness_color(lr.longest_freeze_s)}'>{_fmt_ms(lr.longest_freeze_ms)}</b>")
-            if lr.frames_missed:
-                text += f" ({lr.frames_missed:,} frames missed)"
-        self.stats_label.setText(text)
+            freeze = (f"<b style='color:{lateness_color(lr.longest_freeze_s)}'>{_fmt_ms(lr.longest_freeze_ms)}</b>"
+                      + (f" ({frames_missed_words(lr.frames_missed)})" if lr.frames_missed else ""))
+            # Longest first: on a narrow window (1366×768) the run's freeze keeps its number, in fewer words.
+            bar = "  &nbsp;|&nbsp; "
+            tail = " · ".join(parts[1:]) if parts else "–"  # p99 and max
+            variants = [f"{recent}{bar}last run's longest freeze: {freeze}",
+                        f"last {WINDOW_S:g} s: {tail}{bar}last run's freeze: {freeze}",
+                        f"{tail}{bar}run's freeze: {freeze}",
+                        f"{parts[1] if parts else '–'}{bar}freeze: {freeze}"]
+        self._readout_variants = variants
+        self.stats_label.setText(first_fitting(self.stats_label, variants))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802  (Qt's name)
+        super().resizeEvent(event)
+        if self._readout_variants:
+            self.stats_label.setText(first_fitting(self.stats_label, self._readout_variants))
 
     def readout(self) -> str:
         return self.stats_label.text()

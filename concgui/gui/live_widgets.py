@@ -12,8 +12,10 @@ the style, which under CPU contention was the window's slowest call.
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QFont, QFontMetrics, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from concgui.gui.cards import bold_label
@@ -32,6 +34,24 @@ def live_label(text: str, widest: str, align: Qt.AlignmentFlag = Qt.AlignmentFla
     lab.setAutoFillBackground(True)
     lab.setText(text)
     return lab
+
+
+def first_fitting(label: QLabel, variants: list[str]) -> str:
+    """The first of ``variants`` (rich text, longest first) whose words fit ``label``'s width; else the last.
+
+    For an :func:`elastic` label, which would otherwise cut its text mid-word at the
+    right edge: a shorter wording reads better than half of a longer one. Measured
+    in the label's font made bold (bold numbers are the widest part), tags left out.
+    """
+    bold = QFont(label.font())
+    bold.setBold(True)
+    fm = QFontMetrics(bold)
+    room = label.contentsRect().width()
+    for text in variants[:-1]:
+        plain = re.sub(r"<[^>]*>", "", text).replace("&nbsp;", " ")
+        if fm.horizontalAdvance(plain) <= room:
+            return text
+    return variants[-1]
 
 
 def plot_title(text: str, tip: str) -> QLabel:

@@ -27,7 +27,7 @@ from concgui.engine.explain import explain
 from concgui.engine.events import RunStarted
 from concgui.engine.export import ExportError, results_document, write_json
 from concgui.engine.clock import now
-from concgui.engine.latency import FREEZE_S, frames_missed
+from concgui.engine.latency import FREEZE_S, frames_missed, frames_missed_words
 from concgui.engine.config import ConfigError, RunConfig
 from concgui.engine.estimate import batch_seconds, long_run_sentence, run_seconds
 from concgui.engine.machine_load import BUSY_OTHERS_CORES, busy_sentence
@@ -912,7 +912,7 @@ class MainWindow(QMainWindow):
                     f"; {last.mode} median {last.wall_s:.2f} s"
             worst = max((r.ui.longest_freeze_ms or 0.0 for r in done.rows), default=0.0)
             if worst >= FREEZE_S * 1000:
-                msg += f". UI frozen for {worst / 1000:.2f} s ({frames_missed(worst / 1000):,} frames missed)"
+                msg += f". UI frozen for {worst / 1000:.2f} s ({frames_missed_words(frames_missed(worst / 1000))})"
             self.statusBar().showMessage(msg + "." + note, 10_000)
 
     def show_scaling(self, records: list[RunRecord], switch: bool = False) -> bool:
@@ -971,7 +971,7 @@ class MainWindow(QMainWindow):
 
     @Slot(float, int)
     def _on_session_ui_froze(self, late_s: float, frames: int) -> None:
-        self.statusBar().showMessage(f"UI frozen for {late_s:.2f} s ({frames:,} frames missed).", 10_000)
+        self.statusBar().showMessage(f"UI frozen for {late_s:.2f} s ({frames_missed_words(frames)}).", 10_000)
 
     # -- results out ------------------------------------------------------------------------------
 

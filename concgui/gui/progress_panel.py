@@ -41,8 +41,13 @@ def format_duration(s: float) -> str:
 
 
 def worker_columns(n: int) -> int:
-    """How many side-by-side columns of worker rows: more workers, more columns."""
-    return 1 if n <= 4 else 2 if n <= 24 else 3
+    """How many side-by-side columns of worker rows: more workers, more columns.
+
+    Two columns from three rows on: the card holds two rows at 1366×768 and three and a
+    half at 1920×1080 (the bars are long either way), so three or four rows in one column
+    would be cut off behind a scroll bar on both screens.
+    """
+    return 1 if n <= 2 else 2 if n <= 24 else 3
 
 
 class _WorkerRow:

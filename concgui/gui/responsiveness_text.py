@@ -12,7 +12,7 @@ import sys
 from typing import Any
 
 from concgui.engine.config import RunConfig, Where
-from concgui.engine.latency import FRAME_S, FREEZE_S
+from concgui.engine.latency import FRAME_S, FREEZE_S, frames_missed_words
 from concgui.engine.platform_info import PlatformInfo
 from concgui.gui.result_row import UiStats
 from concgui.engine.workloads import get_workload
@@ -132,7 +132,7 @@ def verdict(ui: UiStats, held_our_gil: bool, switch_s: float) -> tuple[str, str]
     freeze = ui.longest_freeze_ms or 0.0
     p99 = ui.heartbeat_p99_ms or 0.0
     if freeze >= FREEZE_S * 1000:
-        return "✗", f"froze for {_ms(freeze)} ({int(freeze / 1000 / FRAME_S):,} frames missed)"
+        return "✗", f"froze for {_ms(freeze)} ({frames_missed_words(int(freeze / 1000 / FRAME_S))})"
     if p99 >= STUTTER_MS:
         if held_our_gil:
             per = p99 / (switch_s * 1000) if switch_s > 0 else 0
@@ -148,7 +148,7 @@ def outcome_text(ui: UiStats, wall_s: float, status: str) -> str:
     freeze = ui.longest_freeze_ms
     parts = [f"work {wall_s:.2f} s", f"longest freeze {_ms(freeze)}"]
     if freeze is not None and freeze >= 250:
-        parts[-1] += f" ({int(freeze / 1000 / FRAME_S):,} frames missed)"
+        parts[-1] += f" ({frames_missed_words(int(freeze / 1000 / FRAME_S))})"
     parts.append(f"UI p50 {_ms(ui.heartbeat_p50_ms)} · p99 {_ms(ui.heartbeat_p99_ms)}")
     if ui.signals is not None:
         parts.append(f"{ui.signals:,} signals")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from concgui.engine.latency import FRAME_S, LatenessRecorder, stats_of
+from concgui.engine.latency import FRAME_S, LatenessRecorder, frames_missed_words, stats_of
 
 
 def test_empty_stats_are_zero() -> None:
@@ -61,3 +61,9 @@ def test_lateness_belongs_to_the_span_in_which_the_tick_waited() -> None:
     # A run that froze the loop from just after a tick fell due keeps its freeze all the same.
     rec.record(3.51, 0.5)  # due at 3.01, run C ran from 3.02 to 3.5
     assert rec.stats_during(3.02, 3.5).longest_freeze_ms == pytest.approx(500.0)
+
+
+def test_frames_missed_reads_as_english_for_one_and_for_many():
+    assert frames_missed_words(1) == "1 frame missed"
+    assert frames_missed_words(0) == "0 frames missed"
+    assert frames_missed_words(1234) == "1,234 frames missed"

@@ -102,3 +102,22 @@ def test_the_flood_still_sends_one_signal_per_finished_task(qtbot, driver):
     qtbot.waitUntil(lambda: len(done) == tasks, timeout=TIMEOUT_MS)
     assert done == list(range(1, tasks + 1))
     assert driver.flood.emitted == driver.flood.delivered == tasks
+
+
+def test_a_batch_with_a_dask_run_imports_dask_before_its_first_run_starts(qtbot, driver, monkeypatch):
+    """Dask's imports (~0.25 s that hold the GIL in stretches) come before the run's clock, whose window's
+    lateness they would otherwise be: the first dask run of a session froze the window ~50 ms, later ones ~5."""
+    pytest.importorskip("distributed")
+    from concgui.engine import dask_cluster
+    from concgui.engine.clock import now
+
+    loads: list[float] = []
+    monkeypatch.setattr(dask_cluster, "preload", lambda: loads.append(now()))
+    started = []
+    driver.run_started.connect(started.append)
+    assert _batch(qtbot, driver, [RunConfig("io-sleep", "serial", 1, 1, 1)]).ok
+    assert loads == []  # no dask run in the batch: Dask stays unimported
+    # A scheduler nobody listens on (loopback, port 1): the run fails at once, after the batch preloaded.
+    outcome = _batch(qtbot, driver, [RunConfig("cpu-python", "dask", 1, 2, scheduler="tcp://127.0.0.1:1")])
+    assert not outcome.ok or outcome.runs[-1][1].status is RunStatus.FAILED
+    assert len(loads) == 1 and loads[0] < started[-1].t
