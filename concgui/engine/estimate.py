@@ -33,11 +33,15 @@ def run_seconds(cfg: RunConfig, cores: int, gil_enabled: bool) -> float:
     serial = serial_seconds(cfg)
     if cfg.mode == "serial":
         return serial
+    # A Dask worker is a process of threads_per_worker threads, which share its GIL.
+    threads = cfg.workers * (cfg.threads_per_worker if cfg.mode == "dask" else 1)
     if w.kind == "io":
-        return serial / max(1, min(cfg.workers, cfg.tasks))
-    if cfg.mode == "threads" and w.gil == "holds" and gil_enabled:
-        return serial
-    return serial / max(1, min(cfg.workers, cores, cfg.tasks))
+        return serial / max(1, min(threads, cfg.tasks))
+    if w.gil == "holds" and gil_enabled:
+        if cfg.mode == "threads":
+            return serial
+        return serial / max(1, min(cfg.workers, cores, cfg.tasks))  # one running thread per process
+    return serial / max(1, min(threads, cores, cfg.tasks))
 
 
 def batch_seconds(configs: Iterable[RunConfig], cores: int, gil_enabled: bool, repeats: int = 1) -> float:

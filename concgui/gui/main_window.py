@@ -849,7 +849,8 @@ class MainWindow(QMainWindow):
 
     @Slot(object, object)
     def _on_session_run_started(self, started: RunStarted, kind: StepKind) -> None:
-        estimate = run_seconds(RunConfig(started.workload, started.mode, started.workers, started.tasks, started.size),
+        estimate = run_seconds(RunConfig(started.workload, started.mode, started.workers, started.tasks, started.size,
+                                         threads_per_worker=started.threads_per_worker),
                                self.info.logical_cores, self.info.gil_enabled)
         self.progress.begin(started, progress_title(started, kind), estimate)
         if kind is StepKind.GUI_THREAD:

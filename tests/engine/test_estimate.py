@@ -23,6 +23,18 @@ def test_estimates_follow_what_can_run_at_once():
     assert batch_seconds([serial, procs], 2, True, repeats=3) == pytest.approx(3 * 1.5 * serial_seconds(serial))
 
 
+def test_a_dask_worker_runs_its_threads_under_one_gil():
+    """Workers × threads per worker: every thread for waiting or GIL-releasing work, one per worker process
+    for pure Python (its threads share its GIL)."""
+    py = RunConfig("cpu-python", "dask", 2, 16, 1_000_000, threads_per_worker=4)
+    assert run_seconds(py, cores=16, gil_enabled=True) == pytest.approx(serial_seconds(py) / 2)
+    hashing = RunConfig("cpu-hash", "dask", 2, 16, 4, threads_per_worker=4)
+    assert run_seconds(hashing, cores=16, gil_enabled=True) == pytest.approx(serial_seconds(hashing) / 8)
+    assert run_seconds(hashing, cores=4, gil_enabled=True) == pytest.approx(serial_seconds(hashing) / 4)
+    waits = RunConfig("io-sleep", "dask", 2, 32, 100, threads_per_worker=8)
+    assert run_seconds(waits, cores=2, gil_enabled=True) == pytest.approx(serial_seconds(waits) / 16)
+
+
 def test_durations_in_words():
     assert duration_words(40) == "about 40 s"
     assert duration_words(12 * 60) == "about 12 min"
