@@ -25,6 +25,7 @@ from concgui.engine.platform_info import PlatformInfo
 from concgui.engine.recommend import Recommendation, check, recommend_here
 from concgui.gui.function_profiler import FunctionProfiler
 from concgui.gui.run_words import IN_WINDOW_MODES
+from concgui.engine import dask_cluster
 
 
 class YourFunction(QObject):
@@ -85,8 +86,11 @@ class YourFunction(QObject):
         """
         if cfg.function is None or gui_mode not in IN_WINDOW_MODES:
             return None
-        return ("Your function runs in a worker host or a pool, never in the window's own process: choose "
-                "Threads (worker host process), Processes or Subinterpreters in the Mode box.")
+        ways = ["Threads (worker host process)", "Processes", "Subinterpreters"]
+        if dask_cluster.available():  # named only where it can be chosen
+            ways.append("Dask")
+        return ("Your function runs in a worker host, a pool or a cluster, never in the window's own process: "
+                f"choose {', '.join(ways[:-1])} or {ways[-1]} in the Mode box.")
 
     def covers(self, records: list[RunRecord]) -> bool:
         """Whether ``records`` are runs of the profiled function (on its items)."""

@@ -159,7 +159,8 @@ def test_your_function_never_runs_in_the_windows_own_process(qtbot, window, modu
     for mode in (GuiMode.GUI_THREAD, GuiMode.QTHREADS):
         c.mode.setCurrentIndex(c.mode.findData(mode.value))
         assert window.start_run() is False
-        assert c.message.text().startswith("Your function runs in a worker host or a pool, never in the window")
+        assert c.message.text().startswith("Your function runs in a worker host, a pool or a cluster, never in the "
+                                           "window")
     assert not window.your_function.busy and name not in sys.modules
 
 
@@ -175,6 +176,21 @@ def test_a_scenario_cannot_run_your_function_in_the_window(qtbot, window, module
     assert window.run_scenario(lesson) is False
     assert "never in the window's own process" in window.controls.message.text()
     assert name not in sys.modules
+
+
+def test_the_refusal_names_only_the_ways_this_app_can_take(monkeypatch) -> None:
+    from concgui.engine import dask_cluster
+    from concgui.engine.config import RunConfig
+    from concgui.engine.function_profile import FunctionRef
+    from concgui.gui.run_words import GuiMode
+    from concgui.gui.your_function import YourFunction
+
+    cfg = RunConfig("function", "threads", 2, 3, function=FunctionRef("m:f", "."), where="here")
+    monkeypatch.setattr(dask_cluster, "available", lambda: True)
+    assert YourFunction.refusal(cfg, GuiMode.QTHREADS.value).endswith("Subinterpreters or Dask in the Mode box.")
+    monkeypatch.setattr(dask_cluster, "available", lambda: False)
+    assert "Dask" not in YourFunction.refusal(cfg, GuiMode.QTHREADS.value)
+    assert YourFunction.refusal(cfg, GuiMode.THREADS.value) is None  # the worker host: allowed
 
 
 def test_a_function_that_raises_shows_its_traceback_in_details(qtbot, window, tmp_path) -> None:
