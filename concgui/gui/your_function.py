@@ -21,11 +21,11 @@ from concgui.engine.compare import RunRecord
 from concgui.engine.config import ConfigError, RunConfig
 from concgui.engine.function_profile import FunctionRef, Prepared, module_version
 from concgui.engine.function_report import check_lines, markdown, profile_lines, recommendation_lines
+from concgui.engine import dask_cluster
 from concgui.engine.platform_info import PlatformInfo
 from concgui.engine.recommend import Recommendation, check, recommend_here
 from concgui.gui.function_profiler import FunctionProfiler
 from concgui.gui.run_words import IN_WINDOW_MODES
-from concgui.engine import dask_cluster
 
 
 class YourFunction(QObject):
