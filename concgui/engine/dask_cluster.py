@@ -3,11 +3,15 @@
 A run in the dask mode either starts a ``LocalCluster`` of ``workers``
 processes × ``threads`` threads in a cluster host (:mod:`concgui.engine.dask_host`,
 so the scheduler does not share the app's GIL), or connects to the scheduler
-the user named. Either way the app holds one Dask ``Client`` and submits the
+the user named. Either way one Dask ``Client`` submits the
 run's tasks in chunks (:func:`~concgui.engine.dask_task.run_dask_chunk`, the
 loop every mode runs), each chunk one Dask task; the events measured in the
 workers come back with each chunk's results and are emitted here, in the
-order the chunks finish.
+order the chunks finish. The client lives in the process that runs the
+Runner (the terminal's ``concgui bench``), or, for the window, in its worker
+host (:func:`~concgui.engine.host.process_main`), which relays those events as
+a pool's workers do: a client's thread and messages would otherwise take the
+window's GIL.
 
 Cluster start (host, scheduler, workers, the client, and one warm-up call on
 every worker that imports the engine there) is timed apart from the run, as a
@@ -55,21 +59,6 @@ SCHEMES = ("tcp://", "tls://")
 def available() -> bool:
     """True when ``dask.distributed`` can be imported (the ``dask`` extra is installed)."""
     return importlib.util.find_spec("distributed") is not None
-
-
-def preload() -> None:
-    """Import what a run's client needs (``distributed``, the chunk function), if Dask is installed.
-
-    ~0.25 s of imports, holding the GIL for stretches: run before a batch that
-    has a dask run in it, on the thread that will run it, so that they fall
-    outside every run's measured time, the window's lateness included. A
-    second call costs nothing.
-    """
-    if not available():
-        return
-    import distributed  # noqa: F401
-
-    import concgui.engine.dask_task  # noqa: F401
 
 
 def missing_sentence() -> str:
@@ -227,8 +216,13 @@ class DaskCluster:
     # -- running ----------------------------------------------------------------
 
     def run(self, run_id: int, workload: str, size: int, ctx: dict[str, Any], tasks: int, chunk: int,
-            emit: Callable[[Event], None], cancel: threading.Event) -> PoolOutcome:
-        """Run tasks ``0..tasks-1`` as chunks of ``chunk`` on the cluster; events go to ``emit`` on this thread."""
+            emit: Callable[[Event], None], cancel: threading.Event,
+            forward: Callable[[list[Event], list], None] | None = None) -> PoolOutcome:
+        """Run tasks ``0..tasks-1`` as chunks of ``chunk`` on the cluster; events go to ``emit`` on this thread.
+
+        ``forward`` (a worker host relaying the run): each chunk's events and
+        results go to it as they are, instead of to ``emit`` and the outcome.
+        """
         from concgui.engine.dask_task import run_dask_chunk
 
         out = PoolOutcome()
@@ -259,14 +253,15 @@ class DaskCluster:
                     except queue.Empty:
                         break
                 remaining -= len(ready)
-                if self._file(ready, out, emit):
+                if self._file(ready, out, emit, forward):
                     return out
         finally:
             if remaining:
                 client.cancel(futures)
         return out
 
-    def _file(self, ready: list, out: PoolOutcome, emit: Callable[[Event], None]) -> bool:
+    def _file(self, ready: list, out: PoolOutcome, emit: Callable[[Event], None],
+              forward: Callable[[list[Event], list], None] | None = None) -> bool:
         """File finished futures' events and results; True when the run must stop (an error)."""
         from concgui.engine.worker import error_line, format_error
 
@@ -286,9 +281,12 @@ class DaskCluster:
             out.error, out.details = error_line(exc), format_error(exc)
             return True
         for events, results, error, details in values:
-            for ev in events:
-                emit(ev)
-            out.results.update(results)
+            if forward is not None:
+                forward(list(events), list(results))
+            else:
+                for ev in events:
+                    emit(ev)
+                out.results.update(results)
             if error:
                 out.error, out.details = error, details
                 return True
@@ -330,13 +328,17 @@ class DaskCluster:
         A scheduler the user named is only disconnected from.
         """
         self._disconnect(1.0)  # while the scheduler still answers: a client without one waits out its timeout
+        self.kill()
+        self.close(timeout=2.0)
+
+    def kill(self) -> None:
+        """Kill the processes of a cluster this app started, at once: its owner is going (a hosted run's cancel)."""
         if self._host is not None:
             for pid in [*self.worker_pids, self._host.pid]:
                 try:
                     psutil.Process(pid).kill()
                 except psutil.Error:
                     pass
-        self.close(timeout=2.0)
 
     def _disconnect(self, timeout: float) -> None:
         client, self._client = self._client, None

@@ -5,7 +5,7 @@ workers' nannies on an event loop *in the process that starts it*. Started
 from the window, every task's scheduling would take the window's GIL, the
 very thing this app shows getting in the way. Here the scheduler and
 nannies live in this host; the app only runs a Dask ``Client`` (one thread,
-woken per message).
+woken per message), and the window not even that: its worker host does.
 
 Protocol: started as ``python -m concgui.engine.dask_host WORKERS THREADS``,
 it prints one JSON line, ``{"address", "dashboard"}`` (or ``{"error"}``), then

@@ -14,13 +14,15 @@ watches its parent so it exits if the app is killed.
 from __future__ import annotations
 
 import os
+import signal
 import threading
 import time
 from multiprocessing.connection import Connection
+from typing import Callable
 
 from concgui.engine.gil_watch import GilWatch
 from concgui.engine.python_facts import facts, run_record
-from concgui.engine.messages import Batch, Hello, Job, JobDone, JobFailed, WorkerReply
+from concgui.engine.messages import Batch, ClusterUp, Hello, Job, JobDone, JobFailed, WorkerReply
 from concgui.engine.threads import TaskThread, ThreadLoop, run_on_threads
 from concgui.engine.worker import Batcher, announce, error_line, format_error, ignore_sigint, qt_modules, run_chunk
 
@@ -78,6 +80,9 @@ def process_main(conn: Connection, worker: str | None = None, own_process: bool 
             run_id = job.run_id
             out = Batcher(lambda ev, res: send(Batch(run_id, ev, res)))
             tasks = range(job.start, job.stop)
+            if job.dask is not None:
+                _hosted_dask(job, send)
+                continue
             if job.threads:
                 error, details = _hosted_threads(job, tasks, out)
                 if error:
@@ -111,3 +116,44 @@ def _hosted_threads(job: Job, tasks: range, out: Batcher) -> tuple[str | None, s
         out.forward(events, results)  # the threads' batches as they made them: one message each
 
     return run_on_threads(loop, TaskThread, job.threads, on_batch)
+
+
+def _hosted_dask(job: Job, send: Callable[[WorkerReply], None]) -> None:
+    """A whole dask run from this process: the cluster, the Dask client and its messages, never the window's.
+
+    Cancel: the parent stops this process (SIGTERM), which kills the cluster it
+    started first. Killed outright, the cluster host sees its stdin close and
+    closes the cluster (see :mod:`concgui.engine.dask_host`).
+    """
+    from concgui.engine.clock import now
+    from concgui.engine.dask_cluster import DaskCluster
+
+    assert job.dask is not None
+    workers, threads, scheduler, chunk = job.dask
+    cluster = DaskCluster(workers, threads, scheduler)
+
+    def stopped(_signum: int, _frame: object) -> None:  # a cancel: the run's processes go now, then this one
+        cluster.kill()
+        os._exit(0)
+
+    before = signal.signal(signal.SIGTERM, stopped)
+    try:
+        t = now()
+        try:
+            cluster.start()
+        except (RuntimeError, OSError) as exc:
+            send(JobFailed(job.run_id, error_line(exc), format_error(exc)))
+            return
+        start_s = now() - t
+        send(ClusterUp(job.run_id, {"scheduler": cluster.address, "dashboard": cluster.dashboard,
+                                    "started_here": cluster.started_here, "start_s": round(start_s, 6)},
+                       cluster.pids, cluster.python_record))
+        out = cluster.run(job.run_id, job.workload, job.size, job.ctx, job.stop - job.start, chunk,
+                          lambda ev: None, threading.Event(), forward=lambda ev, res: send(Batch(job.run_id, ev, res)))
+        if out.error:
+            send(JobFailed(job.run_id, out.error, out.details))
+        else:
+            send(JobDone(job.run_id, job.stop - job.start))  # the run's end, before the cluster's close
+    finally:
+        signal.signal(signal.SIGTERM, before)
+        cluster.close()

@@ -47,6 +47,9 @@ class Job(NamedTuple):
     start: int
     stop: int
     threads: int = 0
+    #: A hosted dask run (a worker host only): (workers, threads per worker, scheduler or None, chunk). The host
+    #: starts the cluster, sends :class:`ClusterUp`, runs the tasks on it in chunks, and closes it after JobDone.
+    dask: Optional[tuple[int, int, Optional[str], int]] = None
 
 
 class Hello(NamedTuple):
@@ -104,8 +107,22 @@ class JobFailed(NamedTuple):
     details: str | None
 
 
+class ClusterUp(NamedTuple):
+    """A hosted dask run's cluster is up and its tasks are being sent: what the run's record says of it.
+
+    ``cluster``: address, dashboard, whether the host started it, and ``start_s``
+    (its start, not part of the wall time); ``pids``: its processes on this
+    machine (CPU time, load); ``python``: the workers' Python.
+    """
+
+    run_id: int
+    cluster: dict[str, Any]
+    pids: list[int]
+    python: Optional[dict[str, Any]] = None
+
+
 #: What a worker process sends its pool.
-WorkerReply = Union[Hello, Batch, JobDone, JobFailed]
+WorkerReply = Union[Hello, Batch, JobDone, JobFailed, ClusterUp]
 
 # --- worker threads -> the thread draining them ------------------------------------------------------
 

@@ -24,7 +24,7 @@ import psutil
 from concgui.engine import machine_load
 from concgui.engine.events import Event
 from concgui.engine.host import process_main
-from concgui.engine.messages import Batch, Hello, Job, JobDone, JobFailed, WorkerReply
+from concgui.engine.messages import Batch, ClusterUp, Hello, Job, JobDone, JobFailed, WorkerReply
 from concgui.engine.results import TaskResults
 
 IN_FLIGHT = 2  # chunks queued per worker
@@ -64,6 +64,7 @@ class ProcessPool:
         self.qt_modules: dict[int, list[str]] = {}  # pid -> Qt modules it has loaded (must be [])
         #: The Python the workers said they run on (see :class:`~concgui.engine.messages.Hello`).
         self.python_record: dict[str, Any] | None = None
+        self._on_cluster: Callable[[ClusterUp], None] | None = None  # a hosted dask run's (see run)
         self._conns: list[Connection] = []
         self._procs: list[Any] = []  # multiprocessing Process objects, or foreign_host.HostChild
         self._ready: set[Connection] = set()  # the workers that have said hello
@@ -122,13 +123,18 @@ class ProcessPool:
                 self._handle(msg, None, PoolOutcome())
 
     def run(self, run_id: int, workload: str, size: int, ctx: dict[str, Any], tasks: int, chunk: int,
-            emit: Callable[[Event], None], cancel: threading.Event, threads: int = 0) -> PoolOutcome:
+            emit: Callable[[Event], None], cancel: threading.Event, threads: int = 0,
+            dask: tuple[int, int, str | None, int] | None = None,
+            on_cluster: Callable[[ClusterUp], None] | None = None) -> PoolOutcome:
         """Run tasks ``0..tasks-1`` in chunks; events go to ``emit`` on this thread.
 
         ``threads > 0`` (a worker host): each chunk runs on that many threads
         inside the worker process (see :class:`~concgui.engine.messages.Job`).
+        ``dask`` (a worker host, one chunk): the host runs them on a Dask
+        cluster, and ``on_cluster`` hears of it when it is up, before any event.
         """
         out = PoolOutcome()
+        self._on_cluster = on_cluster
         chunks = [(s, min(s + chunk, tasks)) for s in range(0, tasks, chunk)]
         chunks.reverse()  # pop() from the end hands them out in order
         in_flight = {conn: 0 for conn in self._conns}
@@ -141,7 +147,7 @@ class ProcessPool:
                 s, e = chunks.pop()
                 job_ctx = ctx if items is None else {**ctx, "items": items[s:e], "first": s}
                 try:
-                    conn.send(tuple(Job(run_id, workload, size, job_ctx, s, e, threads)))
+                    conn.send(tuple(Job(run_id, workload, size, job_ctx, s, e, threads, dask)))
                 except OSError:
                     return  # that worker died; the sentinel check reports it
                 in_flight[conn] += 1
@@ -200,6 +206,8 @@ class ProcessPool:
                 return msg.tasks
         elif isinstance(msg, JobFailed):
             out.error, out.details = msg.error, msg.details
+        elif isinstance(msg, ClusterUp) and self._on_cluster is not None:
+            self._on_cluster(msg)
         return 0
 
     def cpu_seconds(self) -> float:

@@ -24,6 +24,7 @@ from concgui.engine import startmethods
 from concgui.engine.config import POOL_MODES, Mode, RunConfig, Where
 from concgui.engine.events import Event, RunFinished, RunStarted, RunStatus
 from concgui.engine.function_profile import run_context
+from concgui.engine.messages import ClusterUp
 from concgui.engine.pool import ProcessPool
 from concgui.engine.python_facts import facts, run_record
 from concgui.engine.results import TaskResults, results_digest  # noqa: F401  (results_digest: part of this API)
@@ -247,6 +248,8 @@ class Runner:
         """A run on a Dask cluster (see :mod:`concgui.engine.dask_cluster`): started for it, closed after it."""
         from concgui.engine.dask_cluster import DaskCluster
 
+        if self.default_where is Where.HOST:
+            return self._run_dask_hosted(cfg, started, workload, on_event, cancel, dog)
         assert cfg.size is not None and cfg.chunk_size is not None
         run_id = started.run_id
         cluster = self._dask = DaskCluster(cfg.workers, cfg.threads_per_worker, cfg.scheduler)
@@ -285,6 +288,66 @@ class Runner:
                 cluster.terminate()  # mid-task: nothing to wait for
             else:
                 cluster.close()
+
+    def _run_dask_hosted(self, cfg: RunConfig, started: RunStarted, workload: Any, on_event: EventSink,
+                         cancel: threading.Event, dog: Watchdog | None) -> RunFinished:
+        """A dask run whose client is the worker host's, not this process's (a window's: its GIL stays free).
+
+        The host starts the cluster, says so (:class:`~concgui.engine.messages.ClusterUp`,
+        when the run's clock starts), relays each chunk's events as the pool's
+        workers do, and closes the cluster after the run. Cancel stops the host.
+        """
+        assert cfg.size is not None and cfg.chunk_size is not None
+        run_id = started.run_id
+        try:
+            host = self.host()
+            host.wait_ready()
+        except (RuntimeError, OSError) as exc:
+            self._host = None
+            return self._not_started(started, error_line(exc), format_error(exc), on_event)
+        fold = TimeSplit(cfg.workers * cfg.threads_per_worker, run_id)
+        emit = fold.wrap(on_event)
+        known: dict[int, psutil.Process] = {}
+        up: dict[str, Any] = {}
+
+        def cpu() -> float:  # this thread relaying, the host (the Dask client) and the cluster's processes
+            return time.thread_time() + host.cpu_seconds() + machine_load.cpu_seconds(up["pids"], known)
+
+        def on_cluster(msg: ClusterUp) -> None:
+            on_event(replace(started, python=msg.python or host.python_record or _this_python(), cluster=msg.cluster))
+            up.update(pids=list(msg.pids), start_s=msg.cluster["start_s"], ours=[*host.pids, *msg.pids])
+            up["load0"] = machine_load.read(up["ours"])
+            up["cpu0"] = cpu()
+            up["t0"] = now()
+
+        context = (workload.context() if cfg.function is None
+                   else run_context(cfg.function, cfg.tasks, here=False))
+        with context as ctx:
+            out = host.run(run_id, cfg.workload, cfg.size, ctx, cfg.tasks, cfg.tasks, emit, cancel,
+                           dask=(cfg.workers, cfg.threads_per_worker, cfg.scheduler, cfg.chunk_size),
+                           on_cluster=on_cluster)
+            t1 = now()
+            if up:
+                cpu1 = cpu()
+                other = machine_load.other_cores(up["load0"], machine_load.read(up["ours"]))
+        if not host.alive:  # cancelled or failed: a new host for the next run
+            self._host = None
+        if not up:  # no cluster: its start failed (the host said why) or was cancelled
+            return self._not_started(started, out.error or "cancelled before the Dask cluster was up",
+                                     out.details, on_event, RunStatus.FAILED if out.error else RunStatus.CANCELLED)
+        return self._finish(cfg, run_id, out, fold, up["t0"], t1, cpu1 - up["cpu0"], other, up["start_s"], dog,
+                            on_event)
+
+    @staticmethod
+    def _not_started(started: RunStarted, error: str, details: str | None, on_event: EventSink,
+                     status: RunStatus = RunStatus.FAILED) -> RunFinished:
+        """The events of a run that ended before it began: its start, then its end, with why."""
+        on_event(started)
+        fin = RunFinished(started.run_id, now(), status, 0.0, 0.0, 0, None,
+                          error if status is RunStatus.FAILED else None,
+                          details if status is RunStatus.FAILED else None)
+        on_event(fin)
+        return fin
 
     def _cpu(self, pool: ProcessPool | None) -> float:
         """CPU seconds so far of what does the run's work.

@@ -50,7 +50,6 @@ from typing import Iterator
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from concgui.engine import dask_cluster
 from concgui.engine.config import ConfigError, RunConfig, Where
 from concgui.engine.events import Event, RunFinished, RunStarted, RunStatus, TasksFinished
 from concgui.engine.lanes import LaneSampler
@@ -191,8 +190,6 @@ class _RunWorker(QObject):
         flood = request[2] if len(request) > 2 else None
         warm = request[3] if len(request) > 3 else False
         try:
-            if any(cfg.mode == "dask" for cfg in configs):
-                dask_cluster.preload()  # before the first run's clock, the window's lateness too
             if warm:
                 warm_up(self.runner, configs, cancel)
             outcome = self._execute(configs, cancel, flood)

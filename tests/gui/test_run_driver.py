@@ -104,20 +104,42 @@ def test_the_flood_still_sends_one_signal_per_finished_task(qtbot, driver):
     assert driver.flood.emitted == driver.flood.delivered == tasks
 
 
-def test_a_batch_with_a_dask_run_imports_dask_before_its_first_run_starts(qtbot, driver, monkeypatch):
-    """Dask's imports (~0.25 s that hold the GIL in stretches) come before the run's clock, whose window's
-    lateness they would otherwise be: the first dask run of a session froze the window ~50 ms, later ones ~5."""
+
+def test_a_dask_run_from_the_window_has_its_client_in_the_worker_host(qtbot, driver, monkeypatch):
+    """The window's runs go to the worker host, a dask run's too: its Dask client, its cluster's start and
+    every message of the run take the host's GIL, never the window's (whose first dask run froze it ~50 ms)."""
     pytest.importorskip("distributed")
     from concgui.engine import dask_cluster
-    from concgui.engine.clock import now
 
-    loads: list[float] = []
-    monkeypatch.setattr(dask_cluster, "preload", lambda: loads.append(now()))
-    started = []
+    class NotInTheWindow:
+        def __init__(self, *a, **k):
+            raise AssertionError("a Dask cluster client in the window's process")
+
+    monkeypatch.setattr(dask_cluster, "DaskCluster", NotInTheWindow)  # this process only: not the host's
+    outcome = _batch(qtbot, driver, [RunConfig("cpu-python", "dask", 2, 8, 1000)])
+    assert outcome.ok, outcome.error
+    (started, fin), = outcome.runs
+    assert fin.status is RunStatus.DONE and fin.tasks_done == 8
+    assert started.cluster["started_here"] and started.cluster["start_s"] > 0
+    assert started.cluster["scheduler"].startswith("tcp://127.0.0.1:")
+
+
+def test_cancelling_a_hosted_dask_run_stops_its_cluster_at_once(qtbot, driver):
+    """Cancel stops the worker host that holds the client; it kills the cluster it started on its way out,
+    so nothing of the run is left (the leak check after every test counts the processes)."""
+    pytest.importorskip("distributed")
+    import psutil
+
+    started, snaps = [], []
     driver.run_started.connect(started.append)
-    assert _batch(qtbot, driver, [RunConfig("io-sleep", "serial", 1, 1, 1)]).ok
-    assert loads == []  # no dask run in the batch: Dask stays unimported
-    # A scheduler nobody listens on (loopback, port 1): the run fails at once, after the batch preloaded.
-    outcome = _batch(qtbot, driver, [RunConfig("cpu-python", "dask", 1, 2, scheduler="tcp://127.0.0.1:1")])
-    assert not outcome.ok or outcome.runs[-1][1].status is RunStatus.FAILED
-    assert len(loads) == 1 and loads[0] < started[-1].t
+    driver.progressed.connect(snaps.append)
+    with qtbot.waitSignal(driver.batch_finished, timeout=TIMEOUT_MS) as blocker:
+        driver.start([RunConfig("cpu-python", "dask", 2, 400, 60_000)])
+        qtbot.waitUntil(lambda: any(s.done > 0 for s in snaps), timeout=TIMEOUT_MS)
+        cluster = [k for k in psutil.Process().children(recursive=True) if "dask_host" in " ".join(k.cmdline())]
+        driver.cancel()
+    (_, fin), = blocker.args[0].runs
+    assert fin.status is RunStatus.CANCELLED and 0 < fin.tasks_done < 400
+    assert started[0].cluster["started_here"] and len(cluster) == 1
+    gone, alive = psutil.wait_procs(cluster, timeout=2.0)
+    assert not alive
