@@ -87,6 +87,10 @@ def test_quick_window_sections_drive_the_real_window_to_the_end(tmp_path: Path) 
         assert len(got) >= 3, got  # the whole child ran, not one "skipped" row
     for r in rows:
         assert not r["measured"].startswith(("failed", "skipped")), r
+    from concgui.engine import dask_cluster
+
+    if dask_cluster.available():  # the window's dask run against the terminal's, its client in the worker host
+        assert [r for r in rows if r["section"] == "gil-footprint" and "a dask run in the window" in r["what"]]
 
 
 @pytest.mark.timeout(200)

@@ -241,6 +241,16 @@ def child(quick: bool) -> None:
         out["window"].append(measured(steps([([c], "normal") for c in compare])))
         out["terminal"].append(_terminal(args))
 
+    # A dask run (a LocalCluster started for it; its client in the worker host) against the terminal's.
+    from concgui.engine import dask_cluster
+
+    if dask_cluster.available():
+        dask_cfg = RunConfig("cpu-python", "dask", n, compare[0].tasks, compare[0].size)
+        out["dask_window"], out["dask_terminal"] = [], []
+        for _ in range(1 if quick else 3):
+            out["dask_window"].append(measured(steps([([dask_cfg], "normal")]))[0])
+            out["dask_terminal"].append(_terminal([*args, "--modes", "dask"])["dask"])
+
     # Diagnostic pass: what takes the GIL in this process during each kind of run.
     def footprint(cfgs: list) -> dict:
         names = {t.native_id: t.name for t in threading.enumerate()}
@@ -339,6 +349,19 @@ def add_rows(report: Report, got: dict) -> None:
                    f"{median([t[mode] for t in got['terminal']]):.3f} s); heartbeat {_lat(last)}",
                    "≤ 1.10", ratio <= 1.10, value=ratio,
                    note="" if ratio <= 1.10 else _why_slower(mode))
+    if got.get("dask_window"):
+        wins, terms = got["dask_window"], got["dask_terminal"]
+        ratios = [w_["wall_s"] / t for w_, t in zip(wins, terms)]
+        ratio = median(ratios)
+        worst = max(wins, key=lambda r: r["heartbeat_p99_ms"])
+        report.add(sec, f"a dask run in the window ({wins[-1]['ran_on']}; its client in the worker host) / the "
+                        f"terminal's (`concgui bench --modes dask`), same tasks, median of {len(ratios)} pairs",
+                   f"{ratio:.2f}× (pairs: {', '.join(f'{x:.2f}' for x in ratios)}; window "
+                   f"{median([x['wall_s'] for x in wins]):.3f} s, terminal {median(terms):.3f} s); heartbeat "
+                   f"(worst run) {_lat(worst)}", "≤ 1.10", ratio <= 1.10, value=ratio,
+                   note="a LocalCluster of 2 started for each run, its start outside the wall time; the window's "
+                        "heartbeat during it is the GUI thread's alone: the cluster's start and messages take the "
+                        "worker host's GIL" + ("" if ratio <= 1.10 else "; " + _why_slower("dask")))
     for key, what in (("here_2", "2 in-process QThreads"), ("compare", "a Compare (worker host + pool)")):
         f = got["footprint"][key]
         wake = ", ".join(f"{name} {rate:g}/s" for name, rate in sorted(f["wakeups_per_s"].items(),
@@ -352,6 +375,9 @@ def add_rows(report: Report, got: dict) -> None:
 
 
 def _why_slower(mode: str) -> str:
+    if mode == "dask":
+        return ("the cluster's workers fill both cores and a run of ~0.5 s on them spreads as wide as its "
+                "speedup rows do (see the dask section)")
     if mode == "processes":
         return ("the worker processes fill every core, and the window's own drawing (the GUI thread and "
                 "the probes) takes CPU time from them; compare the best-of ratio for the noise")
