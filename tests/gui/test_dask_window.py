@@ -219,3 +219,27 @@ def test_compare_with_the_mode_box_on_dask_runs_four_modes(qtbot, window):
     assert window.comparison.records == records
     assert window.comparison._names[-1] == "dask ×2"
     assert "\n\nDask: " in window.comparison.text.toPlainText()  # its own paragraph, whoever won
+
+
+@needs_dask
+def test_closing_the_window_mid_dask_run_leaves_no_dask_process(qtbot):
+    """The client is the worker host's: closing the window cancels the run, which stops the host, which kills
+    the cluster it started; nothing of it is left (the leak check after every test counts the processes)."""
+    import psutil
+
+    from tests.helpers import is_mp_helper
+
+    from ._util import record_progress
+
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    configure(w, workload="cpu-python", tasks=400, size=60_000, mode="dask", workers=2)
+    seen = record_progress(w)
+    assert w.start_run()
+    qtbot.waitUntil(lambda: any(s.done > 0 for s in seen), timeout=60_000)
+    ours = [k for k in psutil.Process().children(recursive=True) if not is_mp_helper(k)]  # the run's, not Python's
+    assert any("dask_host" in " ".join(k.cmdline()) for k in ours)  # a cluster, started by the worker host
+    w.shutdown()
+    gone, alive = psutil.wait_procs(ours, timeout=3.0)
+    assert not alive, [k.cmdline() for k in alive]
