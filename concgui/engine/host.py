@@ -22,7 +22,7 @@ from typing import Callable
 
 from concgui.engine.gil_watch import GilWatch
 from concgui.engine.python_facts import facts, run_record
-from concgui.engine.messages import Batch, ClusterUp, Hello, Job, JobDone, JobFailed, WorkerReply
+from concgui.engine.messages import Batch, ClusterClosed, ClusterUp, Hello, Job, JobDone, JobFailed, WorkerReply
 from concgui.engine.threads import TaskThread, ThreadLoop, run_on_threads
 from concgui.engine.worker import Batcher, announce, error_line, format_error, ignore_sigint, qt_modules, run_chunk
 
@@ -157,3 +157,4 @@ def _hosted_dask(job: Job, send: Callable[[WorkerReply], None]) -> None:
     finally:
         signal.signal(signal.SIGTERM, before)
         cluster.close()
+    send(ClusterClosed(job.run_id))

@@ -121,8 +121,18 @@ class ClusterUp(NamedTuple):
     python: Optional[dict[str, Any]] = None
 
 
+class ClusterClosed(NamedTuple):
+    """A hosted dask run's cluster is closed (after its :class:`JobDone`): the host takes its next job.
+
+    The runner waits for it outside the run's time, as it waits for a cluster
+    it started itself, so that the close never counts in the next run's time.
+    """
+
+    run_id: int
+
+
 #: What a worker process sends its pool.
-WorkerReply = Union[Hello, Batch, JobDone, JobFailed, ClusterUp]
+WorkerReply = Union[Hello, Batch, JobDone, JobFailed, ClusterUp, ClusterClosed]
 
 # --- worker threads -> the thread draining them ------------------------------------------------------
 

@@ -210,6 +210,20 @@ class ProcessPool:
             self._on_cluster(msg)
         return 0
 
+    def wait_for(self, kind: type, run_id: int, timeout: float) -> bool:
+        """Read replies until a ``kind`` message of run ``run_id`` arrives (True), or ``timeout`` passes (False)."""
+        left = _deadline(timeout)
+        while left() > 0 and self._conns:
+            for got in wait(self._conns, timeout=min(left(), POLL_S)):
+                try:
+                    msg = cast(Connection, got).recv()
+                except (EOFError, OSError):
+                    return False
+                if isinstance(msg, kind) and getattr(msg, "run_id", None) == run_id:
+                    return True
+                self._handle(msg, None, PoolOutcome())
+        return False
+
     def cpu_seconds(self) -> float:
         """CPU (user + system) used so far by the live workers."""
         return machine_load.cpu_seconds(self.pids, self._ps)

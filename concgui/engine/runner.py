@@ -24,7 +24,7 @@ from concgui.engine import startmethods
 from concgui.engine.config import POOL_MODES, Mode, RunConfig, Where
 from concgui.engine.events import Event, RunFinished, RunStarted, RunStatus
 from concgui.engine.function_profile import run_context
-from concgui.engine.messages import ClusterUp
+from concgui.engine.messages import ClusterClosed, ClusterUp
 from concgui.engine.pool import ProcessPool
 from concgui.engine.python_facts import facts, run_record
 from concgui.engine.results import TaskResults, results_digest  # noqa: F401  (results_digest: part of this API)
@@ -36,6 +36,8 @@ from concgui.engine.worker import Batcher, Cancelled, announce, error_line, form
 from concgui.engine.workloads import get_workload
 
 EventSink = Callable[[Event], None]
+#: How long a hosted dask run waits for its host to close the cluster (its own close gives up after 10 s).
+CLUSTER_CLOSE_WAIT_S = 15.0
 
 
 def _this_python() -> dict:
@@ -184,11 +186,7 @@ class Runner:
                     self._host = None
                 else:
                     self._pool = None
-                on_event(started)
-                fin = RunFinished(run_id, now(), RunStatus.FAILED, 0.0, 0.0, 0, None, error_line(exc),
-                                  format_error(exc))
-                on_event(fin)
-                return fin
+                return self._not_started(started, error_line(exc), format_error(exc), on_event)
         started = replace(started, python=pool.python_record if pool is not None else _this_python())
         # Where the wall time went (see time_split): fed every event of the run, O(1) each.
         fold = TimeSplit(cfg.workers, run_id)
@@ -258,11 +256,7 @@ class Runner:
             try:
                 cluster.start()
             except (RuntimeError, OSError) as exc:
-                on_event(started)
-                fin = RunFinished(run_id, now(), RunStatus.FAILED, 0.0, 0.0, 0, None, error_line(exc),
-                                  format_error(exc))
-                on_event(fin)
-                return fin
+                return self._not_started(started, error_line(exc), format_error(exc), on_event)
             start_s = now() - t_start
             started = replace(started, python=cluster.python_record or _this_python(), cluster={
                 "scheduler": cluster.address, "dashboard": cluster.dashboard, "started_here": cluster.started_here,
@@ -330,6 +324,10 @@ class Runner:
             if up:
                 cpu1 = cpu()
                 other = machine_load.other_cores(up["load0"], machine_load.read(up["ours"]))
+        # The host closes the cluster after the run (~1 s), as the in-process path does: waited for here,
+        # off the clock, so that it never counts in the time of the host's next run.
+        if host.alive and not host.wait_for(ClusterClosed, run_id, CLUSTER_CLOSE_WAIT_S):
+            host.terminate()  # it could not close in time: the host goes, and its cluster with it
         if not host.alive:  # cancelled or failed: a new host for the next run
             self._host = None
         if not up:  # no cluster: its start failed (the host said why) or was cancelled

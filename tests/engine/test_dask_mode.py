@@ -140,3 +140,25 @@ def test_the_clusters_the_app_starts_carry_its_two_changed_settings_to_every_wor
         assert len(seen) == 2 and all(v == CHANGED_SETTINGS for v in seen.values()), seen
     finally:
         cluster.close()
+
+
+def test_a_hosted_dask_run_is_the_same_run_and_returns_once_its_cluster_is_closed():
+    """For a window the Runner's client is its worker host's. The run reports what the terminal's does, and
+    returns only once the host has closed the cluster (off the clock): the close must never count in the
+    time of the host's next run."""
+    from concgui.engine.config import Where
+
+    events: list = []
+    with Runner(default_where=Where.HOST) as runner:
+        fin = runner.run(RunConfig("cpu-python", "dask", 2, 8, SMALL), events.append)
+        host = runner.host_pid
+        assert fin.status is RunStatus.DONE, fin.error
+        started = next(e for e in events if isinstance(e, RunStarted))
+        assert started.cluster["started_here"] and started.cluster["start_s"] > 0
+        assert len(_cluster_pids(events)) == 2 and host not in _cluster_pids(events)
+        assert all(LANE.match(e.worker) for e in events if isinstance(e, WorkerStarted))
+        assert not [p for p in _cluster_pids(events) if psutil.pid_exists(p)]  # closed before run() returned
+        assert not [k for k in psutil.Process(host).children(recursive=True)
+                    if "dask_host" in " ".join(k.cmdline())]
+        assert fin.digest == runner.run(RunConfig("cpu-python", "serial", 1, 8, SMALL)).digest
+        assert runner.host_pid == host  # the same host ran the next run: it was not stopped
