@@ -226,6 +226,11 @@ class DaskCluster:
         from concgui.engine.dask_task import run_dask_chunk
 
         out = PoolOutcome()
+        if forward is None:  # this process files them itself
+            def forward(events: list[Event], results: list) -> None:
+                for ev in events:
+                    emit(ev)
+                out.results.update(results)
         client = self._client
         done: queue.Queue = queue.Queue()
         items = ctx.get("items")  # a developer's own inputs: each chunk carries its own
@@ -253,15 +258,14 @@ class DaskCluster:
                     except queue.Empty:
                         break
                 remaining -= len(ready)
-                if self._file(ready, out, emit, forward):
+                if self._file(ready, out, forward):
                     return out
         finally:
             if remaining:
                 client.cancel(futures)
         return out
 
-    def _file(self, ready: list, out: PoolOutcome, emit: Callable[[Event], None],
-              forward: Callable[[list[Event], list], None] | None = None) -> bool:
+    def _file(self, ready: list, out: PoolOutcome, forward: Callable[[list[Event], list], None]) -> bool:
         """File finished futures' events and results; True when the run must stop (an error)."""
         from concgui.engine.worker import error_line, format_error
 
@@ -281,12 +285,7 @@ class DaskCluster:
             out.error, out.details = error_line(exc), format_error(exc)
             return True
         for events, results, error, details in values:
-            if forward is not None:
-                forward(list(events), list(results))
-            else:
-                for ev in events:
-                    emit(ev)
-                out.results.update(results)
+            forward(list(events), list(results))
             if error:
                 out.error, out.details = error, details
                 return True

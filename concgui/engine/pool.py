@@ -64,7 +64,6 @@ class ProcessPool:
         self.qt_modules: dict[int, list[str]] = {}  # pid -> Qt modules it has loaded (must be [])
         #: The Python the workers said they run on (see :class:`~concgui.engine.messages.Hello`).
         self.python_record: dict[str, Any] | None = None
-        self._on_cluster: Callable[[ClusterUp], None] | None = None  # a hosted dask run's (see run)
         self._conns: list[Connection] = []
         self._procs: list[Any] = []  # multiprocessing Process objects, or foreign_host.HostChild
         self._ready: set[Connection] = set()  # the workers that have said hello
@@ -134,7 +133,6 @@ class ProcessPool:
         cluster, and ``on_cluster`` hears of it when it is up, before any event.
         """
         out = PoolOutcome()
-        self._on_cluster = on_cluster
         chunks = [(s, min(s + chunk, tasks)) for s in range(0, tasks, chunk)]
         chunks.reverse()  # pop() from the end hands them out in order
         in_flight = {conn: 0 for conn in self._conns}
@@ -170,7 +168,7 @@ class ProcessPool:
                     msg = obj.recv()
                 except (EOFError, OSError):
                     continue
-                done = self._handle(msg, run_id, out, emit)
+                done = self._handle(msg, run_id, out, emit, on_cluster)
                 if done:
                     remaining -= done
                     in_flight[obj] -= 1
@@ -189,7 +187,8 @@ class ProcessPool:
         return out
 
     def _handle(self, msg: WorkerReply, run_id: int | None, out: PoolOutcome,
-                emit: Callable[[Event], None] | None = None) -> int:
+                emit: Callable[[Event], None] | None = None,
+                on_cluster: Callable[[ClusterUp], None] | None = None) -> int:
         """File one worker's reply; returns the tasks it says it finished (a :class:`JobDone`), else 0."""
         if isinstance(msg, Hello):
             self.qt_modules[msg.pid] = msg.qt_modules
@@ -206,8 +205,8 @@ class ProcessPool:
                 return msg.tasks
         elif isinstance(msg, JobFailed):
             out.error, out.details = msg.error, msg.details
-        elif isinstance(msg, ClusterUp) and self._on_cluster is not None:
-            self._on_cluster(msg)
+        elif isinstance(msg, ClusterUp) and on_cluster is not None:
+            on_cluster(msg)
         return 0
 
     def wait_for(self, kind: type, run_id: int, timeout: float) -> bool:
