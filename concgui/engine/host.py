@@ -95,7 +95,7 @@ def process_main(conn: Connection, worker: str | None = None, own_process: bool 
                 announced = run_id
                 announce(out, run_id, worker)
             try:
-                run_chunk(run_id, worker, job.workload, job.size, job.ctx, tasks, out)
+                run_chunk(run_id, worker, job.workload, job.size, job.ctx, tasks, out, sends_at_end=True)
             except Exception as exc:
                 out.flush()
                 send(JobFailed(run_id, error_line(exc), format_error(exc)))

@@ -154,19 +154,27 @@ class ProcessPool:
             for conn in self._conns:
                 feed(conn)
         remaining = tasks
+        # A worker without a sentinel (no pidfd) is looked at on every wake; the others only when
+        # their sentinel or pipe says something happened, or the wait times out: looking costs a
+        # poll per process, and a run's parent wakes for every batch.
+        unwatched = len(by_sentinel) < len(self._procs)
+        watch = [*self._conns, *by_sentinel]
         while remaining > 0:
             if cancel.is_set():
                 out.cancelled = True
                 self.terminate()
                 return out
-            ready = wait([*self._conns, *by_sentinel], timeout=POLL_S)
+            ready = wait(watch, timeout=POLL_S)
+            look = unwatched or not ready
             for got in ready:
                 if got in by_sentinel:
-                    continue  # handled below, after draining what the worker sent
+                    look = True  # handled below, after draining what the worker sent
+                    continue
                 obj = cast(Connection, got)
                 try:
                     msg = obj.recv()
                 except (EOFError, OSError):
+                    look = True
                     continue
                 done = self._handle(msg, run_id, out, emit, on_cluster)
                 if done:
@@ -177,7 +185,7 @@ class ProcessPool:
                 if out.error:
                     self.terminate()
                     return out
-            dead = [p for p in self._procs if p.exitcode is not None]
+            dead = [p for p in self._procs if p.exitcode is not None] if look else ()
             if dead and remaining > 0:
                 p = dead[0]
                 out.error = f"worker process {p.pid} died (exit code {p.exitcode})"

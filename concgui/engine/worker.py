@@ -289,6 +289,7 @@ def run_chunk(
     task_ids: Iterable[int],
     out: Batcher,
     cancelled: Callable[[], bool] | None = None,
+    sends_at_end: bool = False,
 ) -> None:
     """Run the tasks ``task_ids`` (best a ``range``) of ``size`` in this thread, reporting through ``out``.
 
@@ -299,11 +300,18 @@ def run_chunk(
     and at each progress point within one; when it returns True the run stops
     by raising :class:`Cancelled`. Tasks finished until then stay in ``out``:
     the caller flushes it.
+
+    ``sends_at_end``: the caller sends what is left as soon as these tasks
+    end (a pool worker's ``JobDone``). A fold that falls due when, at the pace
+    so far, the tasks end within another fold interval waits (once) and goes
+    with that message: each message wakes the parent on a core the workers
+    need, and a chunk of five ~4 ms tasks sent three of them, now one.
     """
     if not isinstance(task_ids, range) or task_ids.step != 1:
         for ids in _runs(task_ids):  # runs of ids that count up by one, each as a range
             run_chunk(run_id, worker, workload, size, ctx, ids, out, cancelled)
         return
+    first, stop = task_ids.start, task_ids.stop
     w = get_workload(workload)
     func = w.func
     seed = w.task_input or task_seed
@@ -344,11 +352,16 @@ def run_chunk(
         due_at = out.due_at
 
     pending = iter(task_ids)  # one iterator: the tiny tasks' loop below takes from it too
-    t0 = clock()
+    t0 = began = clock()
     if t0 < due_at and not exact:  # else the loop reads the first task's start afresh
         out.starts.append((len(out.t1), t0))
+    waited = not sends_at_end  # a due fold may wait once for the end (see above)
     try:
         for task_id in pending:
+            if t0 >= due_at and not waited and task_id > first and \
+                    (t0 - began) * (stop - task_id) < FOLD_S * (task_id - first):
+                waited = True
+                due_at = out.due_at = due_at + FOLD_S
             # A task that opens a fold, or one of 1 ms or more, or after one: its start is read
             # afresh and kept in ``out.starts``; the time between tasks is worth its own reading.
             if t0 >= due_at:
@@ -357,6 +370,7 @@ def run_chunk(
                 t0 = out.start_task(task_id)
                 announced = task_id
                 due_at = out.due_at
+                waited = not sends_at_end
             elif exact:
                 t0 = clock()
                 out.starts.append((len(out.t1), t0))

@@ -185,6 +185,56 @@ def test_a_fold_is_sent_at_least_every_fold_interval_while_tasks_end(monkeypatch
     assert len(sent) <= took / FOLD_S + 3
 
 
+@pytest.mark.parametrize("sends_at_end", [True, False])
+def test_a_fold_due_just_before_a_chunk_ends_goes_with_the_end_where_the_end_is_sent(monkeypatch,
+                                                                                      sends_at_end) -> None:
+    # A pool worker sends its chunk's end (JobDone) at once: a batch a few ms before it is a wake-up
+    # of the parent for nothing. Five ~3 ms tasks: the fold falls due after the third or fourth.
+    _fake_workload(monkeypatch, set(range(5)), 0.003)
+    sent: list[list] = []
+    out = Batcher(lambda ev, res: sent.append(list(ev)))
+    out.flush()  # as after the worker's previous message: the next fold is due FOLD_S from now
+    run_chunk(1, "w", "fake", 1, {}, range(5), out, sends_at_end=sends_at_end)
+    events, _results = out.take()
+    if sends_at_end:
+        assert sent == []
+        assert [t for ev in events if isinstance(ev, TasksFinished) for t in ev.task_ids] == list(range(5))
+    else:
+        assert len(sent) >= 1
+
+
+def test_a_fold_waits_for_a_chunks_end_at_most_one_interval(monkeypatch) -> None:
+    # The pace so far says the end is near, then the last tasks are slow: the fold goes without the end.
+    took = {task_seed(i): s for i, s in enumerate([0.003] * 4 + [0.025] * 2)}
+
+    began: dict[int, float] = {}
+
+    def func(size, seed, ctx, progress):
+        began[seed] = t0 = now()
+        while now() - t0 < took[seed]:
+            pass
+        return seed
+
+    monkeypatch.setattr(worker_module, "get_workload", lambda name: SimpleNamespace(func=func, task_input=None))
+    sent: list[float] = []
+    out = Batcher(lambda ev, res: sent.append(now()))
+    out.flush()
+    run_chunk(1, "w", "fake", 1, {}, range(6), out, sends_at_end=True)
+    assert len(sent) == 1 and sent[0] < began[task_seed(5)]  # before the last task, not at the chunk's end
+
+
+def test_a_long_chunk_still_sends_a_fold_about_every_interval_where_its_end_is_sent(monkeypatch) -> None:
+    _fake_workload(monkeypatch, set(), 0.0)
+    sent: list[float] = []
+    out = Batcher(lambda ev, res: sent.append(now()))
+    out.flush()
+    t0 = now()
+    run_chunk(1, "w", "fake", 1, {}, range(200_000), out, sends_at_end=True)
+    took = now() - t0
+    out.take()
+    assert len(sent) >= max(2, took / FOLD_S / 3)
+
+
 @pytest.mark.parametrize("mode", ["serial", "threads", "processes"])
 def test_cancel_of_a_tiny_task_run_returns_promptly(mode: str) -> None:
     tasks = 1_000_000  # ~3 s of tiny tasks on one core
