@@ -60,7 +60,9 @@ def test_lab_rules_read_the_step_parameters() -> None:
     assert expected(step("sync", 3), GIL_2_CORES).one_of == ("deadlock",)
     assert expected(step("sync", 4), GIL_2_CORES).one_of == ("completes",)
     race = expected(step("race", 1), GIL_2_CORES)
-    assert (race.low, race.high) == (1, 3000)
+    # Not 1..3,000 ("the last writer's 1,000 survive"): a stale write can undo a worker's own updates too,
+    # and on 2 cores the processes step measured 3,003 lost (2026-12-04).
+    assert (race.low, race.high) == (1, 3999)
     assert expected(step("race", 2), GIL_2_CORES) .holds(0)
     assert expected(step("ipc", 1), GIL_2_CORES).one_of == ("shm",)
 
