@@ -220,14 +220,16 @@ class RunConfig:
         A mode that needs no other interpreter asks nothing: the terminal's
         ``concgui bench`` starts no probe for its usual runs.
         """
-        from concgui.engine.pythons import PythonError, probe, this_python
-
         if self.python is not None and (not isinstance(self.python, str) or not self.python.strip()):
             raise ConfigError(f"the Python to run on must be the path of an executable, not {self.python!r}")
         if self.gil is not None and self.gil not in GIL_SWITCHES:
             raise ConfigError(f"PYTHON_GIL must be 0 or 1, not {self.gil!r}")
+        if self.python is None and self.gil is None and self.mode != Mode.INTERPRETERS:
+            return None, None  # (and no import of pythons: ~10 ms, on the way to a cold run's first task)
+        from concgui.engine.pythons import PythonError, probe, this_python
+
         if self.python is None and self.gil is None:
-            return None, (this_python() if self.mode == Mode.INTERPRETERS else None)
+            return None, this_python()
         exe = self.python or sys.executable
         info = probe(exe)
         if self.gil is not None:

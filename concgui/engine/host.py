@@ -21,7 +21,7 @@ from multiprocessing.connection import Connection
 from typing import Callable
 
 from concgui.engine.gil_watch import GilWatch
-from concgui.engine.python_facts import facts, run_record
+from concgui.engine.python_facts import this_run_record
 from concgui.engine.messages import Batch, ClusterClosed, ClusterUp, Hello, Job, JobDone, JobFailed, WorkerReply
 from concgui.engine.threads import TaskThread, ThreadLoop, run_on_threads
 from concgui.engine.worker import Batcher, announce, error_line, format_error, ignore_sigint, qt_modules, run_chunk
@@ -70,7 +70,7 @@ def process_main(conn: Connection, worker: str | None = None, own_process: bool 
         if own_process:
             ignore_sigint()
             watch_parent()
-        send(Hello(pid, qt_modules(), run_record(facts())))
+        send(Hello(pid, qt_modules(), this_run_record()))
         announced = None  # the run this worker last reported WorkerStarted for
         while True:
             raw = conn.recv()

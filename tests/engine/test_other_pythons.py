@@ -100,6 +100,13 @@ def test_this_python_describes_itself_as_sys_and_sysconfig_do() -> None:
     assert probe(sys.executable) == me  # the probe (another process of this Python) says the same
 
 
+def test_a_workers_hello_says_of_its_python_what_the_full_facts_say() -> None:
+    # The hello reads them without facts()'s imports (it is on the way to the first task).
+    from concgui.engine.python_facts import facts, run_record, this_run_record
+
+    assert this_run_record() == run_record(facts())
+
+
 @pytest.mark.parametrize("info", OTHERS, ids=_ids(OTHERS))
 def test_a_probe_reads_what_each_python_reports_for_itself(info: PythonInfo) -> None:
     """The probe's answer is the interpreter's own ``sysconfig``/``sys`` output, not a guess from its name."""
