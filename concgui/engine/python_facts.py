@@ -10,7 +10,6 @@ A Python too old for concgui (3.6 even) still answers, so it can be told why
 it is refused.
 """
 
-import json
 import sys
 import sysconfig
 
@@ -83,4 +82,6 @@ def this_run_record() -> dict:
 
 
 if __name__ == "__main__":
+    import json  # here, not at the top: a worker imports this module on its way to its first task
+
     print(json.dumps(facts()))

@@ -13,7 +13,6 @@ import queue
 import threading
 from typing import Any, Callable, Iterator, Protocol
 
-from concgui.engine.config import thread_chunk_size
 from concgui.engine.messages import ThreadBatch, ThreadExited, ThreadFailed, ThreadReport
 from concgui.engine.worker import Batcher, Cancelled, announce, error_line, format_error, run_chunk
 from concgui.engine.workloads import get_workload
@@ -81,6 +80,8 @@ class ThreadLoop:
         if self.chunk is None:
             # A developer's function brings its measured call time (see function_profile.run_context).
             task_s = self.ctx.get("task_s") or get_workload(self.workload).estimate_task_s(self.size)
+            from concgui.engine.config import thread_chunk_size  # not at import: a worker process needs none of config
+
             self.chunk = thread_chunk_size(task_s, len(t), workers)
         step = max(1, self.chunk)
         if t.step != 1:  # not consecutive ids: one at a time
