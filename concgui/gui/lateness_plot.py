@@ -31,6 +31,9 @@ from concgui.gui.plot_bands import Band, RunBands, label_rects, place_bands
 from concgui.gui.plot_style import make_plot, zoom_plot
 from concgui.gui.presentation import scaled
 
+#: The title, longest first: the plot's header shows the first that fits (see first_fitting).
+TITLES = ("Event-loop lateness (heartbeat)", "Event-loop lateness")
+
 THRESHOLD_LABEL_AT = 0.02  # the "1 frame" and "sluggish" labels: this far along the plot's width
 #: Freeze labels stack on this many rows before one is hidden rather than overlap.
 FREEZE_LABEL_LEVELS = 3
@@ -102,7 +105,7 @@ class LatenessPlot(QWidget):
         self._t_readout = float("-inf")
         self._readout_variants: list[str] = []  # the readout's wordings, longest first (see first_fitting)
         title = self.title = plot_title(
-            "Event-loop lateness (heartbeat)",
+            TITLES[0],
             "How late each 20 ms heartbeat tick of the GUI thread ran. A frozen GUI thread shows as "
             "a red band: no tick could run until the freeze ended.")
         self.dot = HeartbeatDot(heartbeat, parent=self)
@@ -246,6 +249,7 @@ class LatenessPlot(QWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802  (Qt's name)
         super().resizeEvent(event)
+        self.title.setText(first_fitting(self.title, list(TITLES)))  # beside a lesson at 1366 px: "(hea"
         if self._readout_variants:
             self.stats_label.setText(first_fitting(self.stats_label, self._readout_variants))
 

@@ -18,7 +18,7 @@ from typing import Any
 from PySide6.QtCore import QSize, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QFrame, QLabel, QMainWindow, QMessageBox, QScrollArea,
-                               QSplitter, QTabWidget, QVBoxLayout, QWidget)
+                               QSplitter, QStackedWidget, QTabWidget, QVBoxLayout, QWidget)
 
 from concgui import __version__
 from concgui.engine import machine_load
@@ -343,9 +343,9 @@ class MainWindow(QMainWindow):
     @Slot()
     def _on_first_turn_timeout(self) -> None:
         self._splitters = [(sp, sp.sizes()) for sp in self._splitter_list]
-        self.tabs.fit(self.presentation.zoom)  # every page is built now: its minimum is known
+        self.tabs.fit(self.presentation.zoom, self._page_room())  # every page is built now: its minimum is known
         # A lab page is built when first chosen: a tab's minimum is looked at again when it is shown.
-        self.tabs.currentChanged.connect(lambda _i: self.tabs.fit(self.presentation.zoom))
+        self.tabs.currentChanged.connect(lambda _i: self.tabs.fit(self.presentation.zoom, self._page_room()))
         self.session.start()
         self.controls.python.start(self.settings.python or None)  # the other Pythons, found off this thread
 
@@ -437,6 +437,7 @@ class MainWindow(QMainWindow):
 
     @Slot(bool)
     def _on_lesson_dock_visibility_changed(self, _visible: bool) -> None:
+        QTimer.singleShot(0, self, self._refit_pages)  # the panel takes room from the pages, or gives it back
         if self.lesson_dock is not None and self.lesson_dock.isHidden():  # closed, not just covered
             self.show_settings(not self.presentation.presenting)
             if self.lesson_driver is not None:
@@ -472,6 +473,7 @@ class MainWindow(QMainWindow):
         """Show or hide the settings column (View › Settings column, F9; the lesson panel's toggle)."""
         self.settings_action.setChecked(shown)  # its toggled signal shows or hides the column
         self.settings_scroll.setVisible(shown)
+        QTimer.singleShot(0, self, self._refit_pages)  # the run page's minimum changed with it
         if self.lesson_panel is not None and self.lesson_panel.settings_toggle.isChecked() != shown:
             self.lesson_panel.settings_toggle.blockSignals(True)
             self.lesson_panel.settings_toggle.setChecked(shown)
@@ -598,10 +600,56 @@ class MainWindow(QMainWindow):
         self._right_split.setSizes([max(0, total - need), need, 0])
 
     def _fit_run_scroll(self) -> None:
-        """At zoom 1.0 the tab is never smaller than its panels (as without the scroll area); zoomed, they scroll."""
+        """At zoom 1.0 the tab is never smaller than its panels (as without the scroll area); zoomed, they scroll.
+
+        Nor does a page make the window outgrow its screen: beside the lesson
+        panel on a 1366-pixel screen the pages' minimums came to 1,447 pixels.
+        A page the screen cannot hold scrolls instead (see :meth:`_page_room`).
+        """
         main = self.run_scroll.widget()
-        self.run_scroll.setMinimumSize(main.minimumSizeHint() if self.presentation.zoom == 1.0 else QSize(0, 0))
-        self.tabs.fit(self.presentation.zoom)  # the other tabs alike
+        room = self._page_room()
+        want = main.minimumSizeHint() if self.presentation.zoom == 1.0 else QSize(0, 0)
+        self.run_scroll.setMinimumSize(want if room is None else want.boundedTo(room))
+        self.tabs.fit(self.presentation.zoom, room)  # the other tabs alike
+
+    def _page_room(self) -> QSize | None:
+        """The most a tab's page may ask for: the screen's room less what stands beside the pages.
+
+        That is the lesson panel, the menu, tab and status bars and the window's
+        frame, measured as the window is now. None before the window is shown
+        (nothing to measure yet) or where there is no screen.
+        """
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        stack = self.tabs.findChild(QStackedWidget)
+        if screen is None or stack is None or not self.isVisible():
+            return None
+        avail, frame, tabs = screen.availableGeometry(), self.frameGeometry(), self.tabs
+        around = tabs.minimumSizeHint() - stack.minimumSizeHint()  # the tab bar and the tab widget's frame
+        return QSize(max(0, avail.width() - (frame.width() - tabs.width()) - max(0, around.width())),
+                     max(0, avail.height() - (frame.height() - tabs.height()) - max(0, around.height())))
+
+    @Slot()
+    def _refit_pages(self) -> None:
+        """Fit the pages again (what stands beside them changed) and bring the window back onto its screen."""
+        self._fit_run_scroll()
+        screen = self.screen()
+        if screen is None or self.isFullScreen() or self.isMaximized():
+            return
+        # The window's layout keeps the tabs' old minimum until the layout requests posted up the chain
+        # arrive: ask it again now, so that the window can be brought back onto its screen at once.
+        self.tabs.updateGeometry()
+        self.layout().invalidate()
+        self.layout().activate()
+        avail = screen.availableGeometry()
+        frame = self.frameGeometry()
+        w = min(self.width(), avail.width() - (frame.width() - self.width()))
+        h = min(self.height(), avail.height() - (frame.height() - self.height()))
+        if (w, h) != (self.width(), self.height()):
+            self.resize(max(w, self.minimumSizeHint().width()), max(h, self.minimumSizeHint().height()))
+        frame = self.frameGeometry()
+        dx, dy = max(0, frame.right() - avail.right()), max(0, frame.bottom() - avail.bottom())
+        if dx or dy:
+            self.move(max(avail.left(), frame.left() - dx), max(avail.top(), frame.top() - dy))
 
     def _fit_lag_label(self) -> None:
         shown = self.lag_label.source_text()

@@ -21,12 +21,18 @@ class PageTabs(QTabWidget):
         holder.setFrameShape(QFrame.Shape.NoFrame)
         return self.addTab(holder, title)
 
-    def fit(self, zoom: float) -> None:
-        """At zoom 1.0 no page is ever smaller than its content (as without the scroll areas); zoomed, they scroll."""
+    def fit(self, zoom: float, room: QSize | None = None) -> None:
+        """At zoom 1.0 no page is smaller than its content (as without the scroll areas); zoomed, they scroll.
+
+        ``room``: the most the screen leaves a page (None: no limit). A page
+        that needs more scrolls, so that it never makes the window outgrow
+        its screen.
+        """
         for i in range(self.count()):
             holder = self.widget(i)
             if isinstance(holder, QScrollArea) and holder.widget() is not None:
-                holder.setMinimumSize(holder.widget().minimumSizeHint() if zoom == 1.0 else QSize(0, 0))
+                want = holder.widget().minimumSizeHint() if zoom == 1.0 else QSize(0, 0)
+                holder.setMinimumSize(want if room is None else want.boundedTo(room))
 
     def page(self, index: int) -> QWidget | None:
         """The page of tab ``index`` (inside its scroll area, if it has one)."""

@@ -363,3 +363,23 @@ def test_lab_legends_sit_under_their_plots_never_over_the_data(qtbot, labs_windo
                 right = label.mapRectToScene(label.boundingRect()).right()
                 assert right <= plot.sceneRect().right() + 1, f"{name}: {label.text!r} runs off the plot"
     assert with_legend == 3
+
+
+def test_a_lab_plot_is_never_narrower_than_its_title_or_its_legends_row(qtbot):
+    # Beside the lesson panel the race lab's page is narrower than it wants: it scrolls, rather than cut
+    # "Expected vs actual count" to "Expected vs actual co" and drop its legend's second column.
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    from concgui.gui.labs.plots import TITLE_PT
+    from concgui.gui.labs.race_view import RaceView
+
+    view = RaceView()
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.waitExposed(view)
+    font = QFont(view.bars.font())
+    font.setPointSizeF(TITLE_PT)
+    font.setBold(True)
+    assert view.bars.minimumSizeHint().width() > QFontMetrics(font).horizontalAdvance("Expected vs actual count")
+    legend = view.progress.getPlotItem().legend
+    assert view.progress.minimumSizeHint().width() >= legend.layout.minimumWidth()

@@ -55,3 +55,48 @@ def test_the_lateness_readout_keeps_the_runs_freeze_when_narrow(qtbot, window):
     qtbot.waitUntil(lambda: "longest freeze" not in plot.readout())
     assert "freeze" in plot.readout() and "61 ms" in plot.readout()
     assert first_fitting(plot.stats_label, [plot.readout(), ""]) == plot.readout()  # it fits, whole
+
+
+def test_the_lateness_title_drops_its_aside_rather_than_be_cut(qtbot, window):
+    """Beside the lesson panel at 1366 pixels the title read "Event-loop lateness (hea"."""
+    from concgui.gui.lateness_plot import TITLES
+
+    plot = window.lateness_plot
+    window.resize(2400, 1000)
+    qtbot.waitUntil(lambda: plot.title.text() == TITLES[0])
+    plot.title.parentWidget().resize(560, plot.height())  # the plot as narrow as it is there
+    qtbot.waitUntil(lambda: plot.title.text() == TITLES[-1])
+    assert first_fitting(plot.title, [plot.title.text(), ""]) == plot.title.text()  # it fits, whole
+
+
+def test_a_page_asks_no_more_room_than_the_screen_leaves_it(qtbot):
+    from PySide6.QtCore import QSize
+    from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+    from concgui.gui.page_tabs import PageTabs
+
+    tabs = PageTabs()
+    qtbot.addWidget(tabs)
+    page = QWidget()
+    big = QWidget()
+    big.setMinimumSize(900, 500)
+    QVBoxLayout(page).addWidget(big)
+    tabs.add_page(page, "big")
+    holder = tabs.widget(0)
+    tabs.fit(1.0)
+    assert holder.minimumWidth() >= 900 and holder.minimumHeight() >= 500  # as without its scroll area
+    tabs.fit(1.0, QSize(600, 700))
+    assert (holder.minimumWidth(), holder.minimumHeight()) == (600, page.minimumSizeHint().height())  # it scrolls
+    tabs.fit(1.5, QSize(600, 700))
+    assert (holder.minimumWidth(), holder.minimumHeight()) == (0, 0)  # zoomed: it always may
+
+
+def test_opening_a_lesson_keeps_the_window_on_its_screen(qtbot, window):
+    # Beside the lesson panel the pages' minimums made a 1,447-pixel window on a 1366-pixel screen.
+    avail = window.screen().availableGeometry()
+    qtbot.waitExposed(window)
+    window.open_lesson()
+    qtbot.waitUntil(lambda: window.lesson_dock.isVisible())
+    qtbot.waitUntil(lambda: avail.contains(window.frameGeometry()), timeout=3000)
+    window.tabs.setCurrentIndex(window.tabs.count() - 1)  # a lab page, wide as any
+    qtbot.waitUntil(lambda: avail.contains(window.frameGeometry()), timeout=3000)

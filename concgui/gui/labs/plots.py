@@ -13,8 +13,8 @@ from typing import Any, Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtCore import QEvent, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QShowEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from concgui.gui.theme import (GRAPHIC_CONTRAST, InkLabel, is_dark, plot_background, plot_colors, plot_text_color,
@@ -75,6 +75,9 @@ class LiveView(QWidget):
             self.restyle()
 
 
+#: A lab plot's title size, in points.
+TITLE_PT = 10
+
 class LabPlot(pg.PlotWidget):
     """A lab's plot in the palette's colours (background, axes, title, labels, legend, limit lines),
     styled again whenever the theme changes.
@@ -104,6 +107,29 @@ class LabPlot(pg.PlotWidget):
         self._built = True
         self.restyle()
 
+    def minimumSizeHint(self) -> QSize:  # noqa: N802  (Qt's name)
+        """Wide enough for its title and its legend's row: a narrow page then scrolls instead of cutting them.
+
+        Beside the lesson panel at 1366 pixels the race lab's titles read "Expected vs actual co" and its
+        legend lost a column.
+        """
+        hint = super().minimumSizeHint()
+        p = self.getPlotItem()
+        need = 0
+        if self._title:
+            font = QFont(self.font())
+            font.setPointSizeF(TITLE_PT)
+            font.setBold(True)
+            need = QFontMetrics(font).horizontalAdvance(self._title) + int(p.getAxis("left").width()) + 24
+        legend = getattr(p, "legend", None)
+        if legend is not None and legend.items:
+            need = max(need, int(legend.layout.minimumWidth()) + 16)
+        return QSize(max(hint.width(), need), hint.height())
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802  (Qt's name)
+        super().showEvent(event)
+        self.updateGeometry()  # its legend has its items by now: ask the layout for room again
+
     @property
     def text_color(self) -> QColor:
         """The colour of the title, the axes' labels and ticks: the palette's text on its Base."""
@@ -127,7 +153,7 @@ class LabPlot(pg.PlotWidget):
         bg, fg = plot_colors(pal)
         p = self.getPlotItem()
         if self._title:
-            p.setTitle(self._title, color=fg.name(), size="10pt", bold=True)
+            p.setTitle(self._title, color=fg.name(), size=f"{TITLE_PT:g}pt", bold=True)
         for side in self._labels:
             self._set_label(side, fg)
         fill = QColor(bg)
