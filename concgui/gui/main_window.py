@@ -630,10 +630,16 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _refit_pages(self) -> None:
-        """Fit the pages again (what stands beside them changed) and bring the window back onto its screen."""
+        """Fit the pages again (what stands beside them changed) and bring the window back onto its screen.
+
+        A window the person spread over two screens stays as it is.
+        """
         self._fit_run_scroll()
         screen = self.screen()
         if screen is None or self.isFullScreen() or self.isMaximized():
+            return
+        if any(other is not screen and other.geometry().intersects(self.frameGeometry())
+               for other in QGuiApplication.screens()):
             return
         # The window's layout keeps the tabs' old minimum until the layout requests posted up the chain
         # arrive: ask it again now, so that the window can be brought back onto its screen at once.

@@ -78,6 +78,7 @@ class LiveView(QWidget):
 #: A lab plot's title size, in points.
 TITLE_PT = 10
 
+
 class LabPlot(pg.PlotWidget):
     """A lab's plot in the palette's colours (background, axes, title, labels, legend, limit lines),
     styled again whenever the theme changes.
