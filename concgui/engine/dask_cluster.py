@@ -330,6 +330,11 @@ class DaskCluster:
         self.kill()
         self.close(timeout=2.0)
 
+    def record(self, start_s: float) -> dict[str, Any]:
+        """What a run's record says of this cluster (``RunStarted.cluster``), its start having taken ``start_s``."""
+        return {"scheduler": self.address, "dashboard": self.dashboard, "started_here": self.started_here,
+                "start_s": round(start_s, 6)}
+
     def kill(self) -> None:
         """Kill the processes of a cluster this app started, at once: its owner is going (a hosted run's cancel)."""
         if self._host is not None:

@@ -144,10 +144,7 @@ def _hosted_dask(job: Job, send: Callable[[WorkerReply], None]) -> None:
         except (RuntimeError, OSError) as exc:
             send(JobFailed(job.run_id, error_line(exc), format_error(exc)))
             return
-        start_s = now() - t
-        send(ClusterUp(job.run_id, {"scheduler": cluster.address, "dashboard": cluster.dashboard,
-                                    "started_here": cluster.started_here, "start_s": round(start_s, 6)},
-                       cluster.pids, cluster.python_record))
+        send(ClusterUp(job.run_id, cluster.record(now() - t), cluster.pids, cluster.python_record))
         out = cluster.run(job.run_id, job.workload, job.size, job.ctx, job.stop - job.start, chunk,
                           lambda ev: None, threading.Event(), forward=lambda ev, res: send(Batch(job.run_id, ev, res)))
         if out.error:

@@ -40,6 +40,11 @@ EventSink = Callable[[Event], None]
 CLUSTER_CLOSE_WAIT_S = 15.0
 
 
+def _run_context(cfg: RunConfig, workload: Any, here: bool) -> Any:
+    """The context a run's tasks get: the workload's, or a developer's function's (``here``: run in this process)."""
+    return workload.context() if cfg.function is None else run_context(cfg.function, cfg.tasks, here=here)
+
+
 def _this_python() -> dict:
     """This interpreter's run record, read at each run (an import may turn a free-threaded build's GIL on)."""
     return run_record(facts())
@@ -191,9 +196,7 @@ class Runner:
         # Where the wall time went (see time_split): fed every event of the run, O(1) each.
         fold = TimeSplit(cfg.workers, run_id)
         emit = fold.wrap(on_event)
-        context = (workload.context() if cfg.function is None
-                   else run_context(cfg.function, cfg.tasks, here=pool is None))
-        with context as ctx:
+        with _run_context(cfg, workload, here=pool is None) as ctx:
             on_event(started)
             ours = pool.pids if pool is not None else ()  # just started, maybe: not yet listed
             load0 = machine_load.read(ours)
@@ -258,14 +261,10 @@ class Runner:
             except (RuntimeError, OSError) as exc:
                 return self._not_started(started, error_line(exc), format_error(exc), on_event)
             start_s = now() - t_start
-            started = replace(started, python=cluster.python_record or _this_python(), cluster={
-                "scheduler": cluster.address, "dashboard": cluster.dashboard, "started_here": cluster.started_here,
-                "start_s": round(start_s, 6)})
+            started = replace(started, python=cluster.python_record or _this_python(), cluster=cluster.record(start_s))
             fold = TimeSplit(cfg.workers * cfg.threads_per_worker, run_id)
             emit = fold.wrap(on_event)
-            context = (workload.context() if cfg.function is None
-                       else run_context(cfg.function, cfg.tasks, here=False))
-            with context as ctx:
+            with _run_context(cfg, workload, here=False) as ctx:
                 on_event(started)
                 ours = cluster.pids
                 load0 = machine_load.read(ours)
@@ -314,9 +313,7 @@ class Runner:
             up["cpu0"] = cpu()
             up["t0"] = now()
 
-        context = (workload.context() if cfg.function is None
-                   else run_context(cfg.function, cfg.tasks, here=False))
-        with context as ctx:
+        with _run_context(cfg, workload, here=False) as ctx:
             out = host.run(run_id, cfg.workload, cfg.size, ctx, cfg.tasks, cfg.tasks, emit, cancel,
                            dask=(cfg.workers, cfg.threads_per_worker, cfg.scheduler, cfg.chunk_size),
                            on_cluster=on_cluster)

@@ -343,9 +343,9 @@ class MainWindow(QMainWindow):
     @Slot()
     def _on_first_turn_timeout(self) -> None:
         self._splitters = [(sp, sp.sizes()) for sp in self._splitter_list]
-        self.tabs.fit(self.presentation.zoom, self._page_room())  # every page is built now: its minimum is known
+        self._fit_pages()  # every page is built now: its minimum is known
         # A lab page is built when first chosen: a tab's minimum is looked at again when it is shown.
-        self.tabs.currentChanged.connect(lambda _i: self.tabs.fit(self.presentation.zoom, self._page_room()))
+        self.tabs.currentChanged.connect(lambda _i: self._fit_pages())
         self.session.start()
         self.controls.python.start(self.settings.python or None)  # the other Pythons, found off this thread
 
@@ -529,7 +529,7 @@ class MainWindow(QMainWindow):
         pres.presenting_changed.connect(self._on_presentation_presenting_changed)
         self.theme.changed.connect(lambda _scheme: self.readout.restyle())
         self._fit_zoom_actions()
-        self._fit_run_scroll()
+        self._fit_pages()
 
     def _fit_zoom_actions(self) -> None:
         from concgui.gui.presentation import MAX_ZOOM, MIN_ZOOM
@@ -587,7 +587,7 @@ class MainWindow(QMainWindow):
         table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + scaled(8, zoom))
         table.resizeColumnsToContents()
         table.setMinimumHeight(table.height_for_rows(TABLE_MIN_ROWS if zoom == 1.0 else PRESENT_TABLE_ROWS))
-        self._fit_run_scroll()
+        self._fit_pages()
         self._fit_zoom_actions()
 
     @Slot()
@@ -599,7 +599,7 @@ class MainWindow(QMainWindow):
         need = self.progress.parentWidget().sizeHint().height()
         self._right_split.setSizes([max(0, total - need), need, 0])
 
-    def _fit_run_scroll(self) -> None:
+    def _fit_pages(self) -> None:
         """At zoom 1.0 the tab is never smaller than its panels (as without the scroll area); zoomed, they scroll.
 
         Nor does a page make the window outgrow its screen: beside the lesson
@@ -634,7 +634,7 @@ class MainWindow(QMainWindow):
 
         A window the person spread over two screens stays as it is.
         """
-        self._fit_run_scroll()
+        self._fit_pages()
         screen = self.screen()
         if screen is None or self.isFullScreen() or self.isMaximized():
             return
